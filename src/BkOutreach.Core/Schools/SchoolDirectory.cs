@@ -1,0 +1,111 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using BkOutreach.Core.Storage;
+
+namespace BkOutreach.Core.Schools;
+
+/// <summary>Schools, counsellors and guardians in Table Storage, each stored as its JSON document.</summary>
+public sealed class SchoolDirectory(StorageAccount storage)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private const string SchoolPartition = "school";
+    private const string PhoneIndexPrefix = "phone:";
+    private const string GuardianPrefix = "g:";
+
+    public Task PutSchoolAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken) =>
+        PutDocumentAsync(StorageNames.SchoolsTable, SchoolPartition, schoolId, school, cancellationToken);
+
+    public Task<SchoolSettings?> GetSchoolAsync(string schoolId, CancellationToken cancellationToken) =>
+        GetDocumentAsync<SchoolSettings>(StorageNames.SchoolsTable, SchoolPartition, schoolId, cancellationToken);
+
+    public async Task<IReadOnlyList<string>> ListSchoolIdsAsync(CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        await foreach (var e in storage.Table(StorageNames.SchoolsTable).QueryAsync<TableEntity>(x => x.PartitionKey == SchoolPartition, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            ids.Add(e.RowKey);
+        }
+
+        return ids;
+    }
+
+    public Task PutCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, CancellationToken cancellationToken) =>
+        PutDocumentAsync(StorageNames.CounselorsTable, schoolId, counselorId, counselor, cancellationToken);
+
+    public Task<CounselorSettings?> GetCounselorAsync(string schoolId, string counselorId, CancellationToken cancellationToken) =>
+        GetDocumentAsync<CounselorSettings>(StorageNames.CounselorsTable, schoolId, counselorId, cancellationToken);
+
+    public async Task<IReadOnlyList<(string Id, CounselorSettings Counselor)>> ListCounselorsAsync(string schoolId, CancellationToken cancellationToken)
+    {
+        var list = new List<(string, CounselorSettings)>();
+        await foreach (var e in storage.Table(StorageNames.CounselorsTable).QueryAsync<TableEntity>(x => x.PartitionKey == schoolId, cancellationToken: cancellationToken))
+        {
+            list.Add((e.RowKey, JsonSerializer.Deserialize<CounselorSettings>(e.GetString("Json")!, Json)!));
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// Stores a guardian keyed by phone number: the first time a number is seen it gets a new random id
+    /// (ids carry nothing about the number), later writes update the same guardian.
+    /// </summary>
+    /// <returns>The guardian as stored and whether it was new.</returns>
+    public async Task<(Guardian Guardian, bool Created)> UpsertGuardianAsync(string schoolId, string phone, string name, string language, IReadOnlyList<Student> students, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.GuardiansTable);
+        var indexKey = PhoneIndexPrefix + phone;
+        var candidateId = NewId();
+        var created = true;
+        try
+        {
+            await table.AddEntityAsync(new TableEntity(schoolId, indexKey) { ["GuardianId"] = candidateId }, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            created = false;
+        }
+
+        var id = created
+            ? candidateId
+            : (await table.GetEntityAsync<TableEntity>(schoolId, indexKey, cancellationToken: cancellationToken)).Value.GetString("GuardianId")!;
+        var guardian = new Guardian(id, schoolId, phone, name, language, students);
+        await PutDocumentAsync(StorageNames.GuardiansTable, schoolId, GuardianPrefix + id, guardian, cancellationToken);
+        return (guardian, created);
+    }
+
+    public Task<Guardian?> GetGuardianAsync(string schoolId, string guardianId, CancellationToken cancellationToken) =>
+        GetDocumentAsync<Guardian>(StorageNames.GuardiansTable, schoolId, GuardianPrefix + guardianId, cancellationToken);
+
+    public async Task<IReadOnlyList<Guardian>> ListGuardiansAsync(string schoolId, CancellationToken cancellationToken)
+    {
+        var list = new List<Guardian>();
+        var from = GuardianPrefix;
+        var to = GuardianPrefix[..^1] + (char)(GuardianPrefix[^1] + 1);
+        await foreach (var e in storage.Table(StorageNames.GuardiansTable).QueryAsync<TableEntity>(
+            x => x.PartitionKey == schoolId && x.RowKey.CompareTo(from) >= 0 && x.RowKey.CompareTo(to) < 0, cancellationToken: cancellationToken))
+        {
+            list.Add(JsonSerializer.Deserialize<Guardian>(e.GetString("Json")!, Json)!);
+        }
+
+        return list;
+    }
+
+    private async Task PutDocumentAsync<T>(string table, string partition, string row, T document, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(partition, row) { ["Json"] = JsonSerializer.Serialize(document, Json) };
+        await storage.Table(table).UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    private async Task<T?> GetDocumentAsync<T>(string table, string partition, string row, CancellationToken cancellationToken)
+        where T : class
+    {
+        var response = await storage.Table(table).GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken);
+        return response.HasValue ? JsonSerializer.Deserialize<T>(response.Value!.GetString("Json")!, Json) : null;
+    }
+
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+}

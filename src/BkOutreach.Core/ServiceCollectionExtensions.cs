@@ -1,0 +1,56 @@
+using BkOutreach.Core.Configuration;
+using BkOutreach.Core.Health;
+using BkOutreach.Core.Links;
+using BkOutreach.Core.Schools;
+using BkOutreach.Core.Sms;
+using BkOutreach.Core.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace BkOutreach.Core;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers everything the app needs. The function app's Program.cs and the local runner both call
+    /// this and nothing else, so the two hosts cannot wire the app differently. A host that wants another
+    /// clock registers its <see cref="TimeProvider"/> first.
+    /// </summary>
+    public static IServiceCollection AddBkOutreach(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<StorageOptions>().Configure(o => StorageOptions.Bind(o, configuration)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        AddSection<LinksOptions, LinksOptionsValidator>(services, configuration, LinksOptions.Section);
+        AddSection<SmsOptions, SmsOptionsValidator>(services, configuration, SmsOptions.Section);
+        AddSection<GraphOptions, GraphOptionsValidator>(services, configuration, GraphOptions.Section);
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section));
+
+        services.AddSingleton<StorageAccount>();
+        services.AddSingleton<StorageInitializer>();
+        services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
+        services.AddSingleton<HealthService>();
+        services.AddSingleton<SigningKeyProvider>();
+        services.AddSingleton<SchoolDirectory>();
+        services.AddSingleton<Demo.DemoSeeder>();
+
+        services.AddSingleton<OutboxSmsSender>();
+        services.AddSingleton<ISmsSender>(sp => sp.GetRequiredService<IOptions<SmsOptions>>().Value.Provider switch
+        {
+            SmsProvider.Outbox => sp.GetRequiredService<OutboxSmsSender>(),
+            var other => throw new InvalidOperationException($"Sms__Provider '{other}' is not available in this build."),
+        });
+        return services;
+    }
+
+    private static void AddSection<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().Bind(configuration.GetSection(section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+    }
+}

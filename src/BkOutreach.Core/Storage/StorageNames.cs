@@ -1,0 +1,17 @@
+namespace BkOutreach.Core.Storage;
+
+/// <summary>Every table and queue the app uses; all are created at start-up.</summary>
+public static class StorageNames
+{
+    public const string SchoolsTable = "schools";
+    public const string CounselorsTable = "counselors";
+    public const string GuardiansTable = "guardians";
+    public const string CampaignsTable = "campaigns";
+    public const string OutboxTable = "outbox";
+    public const string SecretsTable = "secrets";
+
+    public static IReadOnlyList<string> Tables { get; } =
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable];
+
+    public static IReadOnlyList<string> Queues { get; } = [];
+}

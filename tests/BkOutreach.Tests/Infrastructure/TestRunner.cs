@@ -1,0 +1,57 @@
+using System.Net.Http.Headers;
+using BkOutreach.LocalRunner;
+
+namespace BkOutreach.Tests.Infrastructure;
+
+/// <summary>A local runner on a free port against the test Azurite, with a known admin key.</summary>
+public sealed class TestRunner : IAsyncDisposable
+{
+    public const string AdminKey = "test-admin-key-0123456789";
+
+    private TestRunner(RunnerApp app)
+    {
+        App = app;
+        Http = new HttpClient { BaseAddress = new Uri(app.BaseUrl + "/") };
+        Admin = new HttpClient { BaseAddress = new Uri(app.BaseUrl + "/") };
+        Admin.DefaultRequestHeaders.Add("x-functions-key", AdminKey);
+    }
+
+    public RunnerApp App { get; }
+
+    /// <summary>A client without the admin key, as a parent's phone.</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>A client presenting the admin key.</summary>
+    public HttpClient Admin { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    public static async Task<TestRunner> StartAsync(Action<Dictionary<string, string?>>? configure = null, RunnerSettings? settings = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = await TestAzurite.ConnectionStringAsync(),
+            ["Admin:ApiKey"] = AdminKey,
+        };
+        configure?.Invoke(values);
+        var port = TestAzurite.FreePort();
+        values.TryAdd("Links:BaseUrl", $"http://127.0.0.1:{port}");
+        var app = await RunnerApp.StartAsync((settings ?? new RunnerSettings()) with
+        {
+            Port = port,
+            Settings = values,
+            RunTimers = settings?.RunTimers ?? false,
+            Output = TextWriter.Null,
+        });
+        return new TestRunner(app);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        Admin.Dispose();
+        await App.DisposeAsync();
+    }
+
+    public static MediaTypeHeaderValue Json => new("application/json");
+}

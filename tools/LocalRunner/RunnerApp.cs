@@ -1,0 +1,221 @@
+using System.Reflection;
+using BkOutreach.Core;
+using BkOutreach.Core.Configuration;
+using BkOutreach.Core.Demo;
+using BkOutreach.Core.Storage;
+using Microsoft.Extensions.Options;
+
+namespace BkOutreach.LocalRunner;
+
+/// <summary>How the runner is started: the command line, or a test.</summary>
+public sealed record RunnerSettings
+{
+    public int Port { get; init; } = 7071;
+
+    public bool Demo { get; init; }
+
+    public DateTimeOffset? Clock { get; init; }
+
+    /// <summary>Settings that win over environment and appsettings (tests).</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Assemblies with functions besides the function app's own (tests).</summary>
+    public IReadOnlyList<Assembly> ExtraFunctionAssemblies { get; init; } = [];
+
+    /// <summary>Whether timers fire on their schedules; tests of on-demand runs turn it off.</summary>
+    public bool RunTimers { get; init; } = true;
+
+    /// <summary>Changes to host.json's values (tests shorten the retry delay); null runs host.json as written.</summary>
+    public Func<HostJson, HostJson>? AdjustHost { get; init; }
+
+    public TextWriter Output { get; init; } = Console.Out;
+
+    public static RunnerSettings FromArgs(string[] args)
+    {
+        var settings = new RunnerSettings();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--demo":
+                    settings = settings with { Demo = true };
+                    break;
+                case "--port" when i + 1 < args.Length && int.TryParse(args[i + 1], out var port) && port is > 0 and < 65536:
+                    settings = settings with { Port = port };
+                    i++;
+                    break;
+                case "--clock" when i + 1 < args.Length && DateTimeOffset.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var clock):
+                    settings = settings with { Clock = clock.ToUniversalTime() };
+                    i++;
+                    break;
+                case "--port" or "--clock":
+                    throw new ArgumentException($"{args[i]} needs a value: --port 7071, --clock 2027-01-11T02:00:00Z.");
+                default:
+                    if (args[i].StartsWith("--", StringComparison.Ordinal) && !args[i].Contains('=', StringComparison.Ordinal))
+                    {
+                        throw new ArgumentException($"Unknown option {args[i]}. Options: --demo, --port N, --clock <ISO 8601 instant>.");
+                    }
+
+                    break;
+            }
+        }
+
+        return settings;
+    }
+}
+
+/// <summary>
+/// The local runner: the function app's own classes served by ASP.NET Core, on the routes and schedules
+/// their attributes declare, with Azurite started when nothing listens on the storage ports.
+/// </summary>
+public sealed class RunnerApp : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly Azurite? _azurite;
+
+    private RunnerApp(WebApplication app, Azurite? azurite, string baseUrl, AdminKey adminKey, IReadOnlyList<FunctionDescriptor> functions)
+    {
+        _app = app;
+        _azurite = azurite;
+        BaseUrl = baseUrl;
+        AdminKey = adminKey;
+        Functions = functions;
+    }
+
+    public string BaseUrl { get; }
+
+    public AdminKey AdminKey { get; }
+
+    public IReadOnlyList<FunctionDescriptor> Functions { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public DemoSeedResult? Demo { get; private set; }
+
+    public static async Task<RunnerApp> StartAsync(RunnerSettings settings, string[]? args = null, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
+        var baseUrl = $"http://127.0.0.1:{settings.Port}";
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Links:BaseUrl"] = baseUrl });
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddInMemoryCollection(settings.Settings);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("BkOutreach", LogLevel.Information);
+
+        var host = HostJson.Load(Path.Combine(AppContext.BaseDirectory, "host.json"));
+        host = settings.AdjustHost?.Invoke(host) ?? host;
+        var azurite = await StartAzuriteIfNeededAsync(builder.Configuration, settings.Output, cancellationToken);
+        try
+        {
+            var key = builder.Configuration["Admin:ApiKey"];
+            var adminKey = new AdminKey(string.IsNullOrEmpty(key) ? AdminKey.Generate() : key);
+            var functions = FunctionCatalog.Discover([typeof(BkOutreach.Functions.Health.GetHealth).Assembly, .. settings.ExtraFunctionAssemblies]);
+
+            if (settings.Clock is { } clock)
+            {
+                builder.Services.AddSingleton<TimeProvider>(new RunnerClock(clock));
+            }
+
+            builder.Services.AddBkOutreach(builder.Configuration);
+            builder.Services.AddMvcCore();
+            builder.Services.AddSingleton<FunctionInvoker>();
+            builder.Services.AddSingleton<TriggerRunner>();
+            builder.Services.AddHostedService(sp => new TriggerHost(functions, sp.GetRequiredService<TriggerRunner>(), sp.GetRequiredService<StorageAccount>(), host, settings.RunTimers));
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.Limits.MaxRequestBodySize = host.MaxRequestBodySize;
+                k.ListenLocalhost(settings.Port);
+            });
+
+            var app = builder.Build();
+            var routes = HttpFunctionEndpoints.Map(app, functions, host, adminKey);
+            AdminFunctionsEndpoint.Map(app, functions, adminKey);
+            DevOutboxEndpoint.Map(app);
+            await app.StartAsync(cancellationToken);
+
+            var runner = new RunnerApp(app, azurite, baseUrl, adminKey, functions);
+            if (settings.Demo)
+            {
+                await app.Services.GetRequiredService<StorageInitializer>().Ready.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+                runner.Demo = await app.Services.GetRequiredService<DemoSeeder>().SeedAsync(DemoSeeder.Load(Path.Combine(RepoPaths.Root, "data", "demo", "demo-school.json")), cancellationToken);
+            }
+
+            runner.PrintBanner(settings, routes, key is null or "");
+            return runner;
+        }
+        catch
+        {
+            if (azurite is not null)
+            {
+                await azurite.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        if (_azurite is not null)
+        {
+            await _azurite.DisposeAsync();
+        }
+    }
+
+    private static async Task<Azurite?> StartAzuriteIfNeededAsync(IConfiguration configuration, TextWriter output, CancellationToken cancellationToken)
+    {
+        var storage = new StorageOptions();
+        StorageOptions.Bind(storage, configuration);
+        if (!string.Equals(storage.ConnectionString?.Trim().TrimEnd(';'), "UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        int[] ports = [10000, 10001, 10002];
+        var listening = ports.Where(Azurite.IsListening).ToList();
+        if (listening.Count == ports.Length)
+        {
+            output.WriteLine("Storage: Azurite (or another emulator) already listens on 10000-10002; using it.");
+            return null;
+        }
+
+        if (listening.Count > 0)
+        {
+            throw new InvalidOperationException($"Ports {string.Join(", ", listening)} are taken but not all of 10000-10002: stop what listens there or set AzureWebJobsStorage.");
+        }
+
+        output.WriteLine("Storage: starting Azurite on 10000-10002 (data in .azurite/) …");
+        return await Azurite.StartAsync(10000, 10001, 10002, Path.Combine(RepoPaths.Root, ".azurite"), output, cancellationToken);
+    }
+
+    private void PrintBanner(RunnerSettings settings, IReadOnlyList<string> routes, bool generatedKey)
+    {
+        var o = settings.Output;
+        var time = Services.GetRequiredService<TimeProvider>();
+        var sms = Services.GetRequiredService<IOptions<SmsOptions>>().Value;
+        o.WriteLine($"BkOutreach local runner (development tool) on {BaseUrl}; clock {time.GetUtcNow():yyyy-MM-ddTHH:mm:ssZ}; SMS provider {sms.Provider}.");
+        o.WriteLine(generatedKey ? $"Admin key (generated; set Admin__ApiKey to fix it): {AdminKey.Value}" : "Admin key: from Admin__ApiKey.");
+        o.WriteLine("Functions:");
+        foreach (var route in routes)
+        {
+            o.WriteLine("  " + route);
+        }
+
+        foreach (var f in Functions.Where(f => f.Kind != TriggerKind.Http))
+        {
+            o.WriteLine($"  {f.Kind} {f.Name}: {(f.Kind == TriggerKind.Timer ? f.Timer!.Schedule : f.Queue!.QueueName)} (run now: POST {BaseUrl}/admin/functions/{f.Name})");
+        }
+
+        if (Demo is { } demo)
+        {
+            o.WriteLine($"Demo school {demo.SchoolId}: {demo.Counselors} counsellors, {demo.Guardians} families ({demo.NewGuardians} new).");
+        }
+
+        o.WriteLine($"Health: {BaseUrl}/api/health");
+        o.WriteLine($"SMS outbox: {BaseUrl}/dev/outbox");
+    }
+}

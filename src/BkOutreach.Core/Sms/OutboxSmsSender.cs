@@ -21,7 +21,6 @@ public sealed class OutboxSmsSender(StorageAccount storage, TimeProvider time) :
 
     public async Task<IReadOnlyList<SmsSendResult>> SendAsync(IReadOnlyList<SmsMessage> messages, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(messages.Count, MaxBatchSize);
         var table = storage.Table(StorageNames.OutboxTable);
         var results = new SmsSendResult[messages.Count];
         for (var i = 0; i < messages.Count; i++)

@@ -30,6 +30,9 @@ public sealed record RunnerSettings
 
     public TextWriter Output { get; init; } = Console.Out;
 
+    /// <summary>How long start-up waits for the tables and queues to exist before serving anyway.</summary>
+    public TimeSpan WaitForStorage { get; init; } = TimeSpan.FromSeconds(30);
+
     public static RunnerSettings FromArgs(string[] args)
     {
         var settings = new RunnerSettings();
@@ -134,9 +137,16 @@ public sealed class RunnerApp : IAsyncDisposable
             await app.StartAsync(cancellationToken);
 
             var runner = new RunnerApp(app, azurite, baseUrl, adminKey, functions);
+            var storageReady = app.Services.GetRequiredService<StorageInitializer>().Ready;
+            await storageReady.WaitAsync(settings.WaitForStorage, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!storageReady.IsCompletedSuccessfully)
+            {
+                settings.Output.WriteLine($"Storage did not answer within {settings.WaitForStorage.TotalSeconds:0} s; serving anyway (see /api/health).");
+            }
+
             if (settings.Demo)
             {
-                await app.Services.GetRequiredService<StorageInitializer>().Ready.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+                await storageReady.WaitAsync(cancellationToken);
                 runner.Demo = await app.Services.GetRequiredService<DemoSeeder>().SeedAsync(DemoSeeder.Load(Path.Combine(RepoPaths.Root, "data", "demo", "demo-school.json")), cancellationToken);
             }
 

@@ -16,7 +16,9 @@ public static class Mask
             return new string('*', phone.Length);
         }
 
-        return string.Concat(phone.AsSpan(0, Math.Min(6, phone.Length - 4)), "****", phone.AsSpan(phone.Length - 4));
+        // At least four characters stay hidden, however short the number.
+        var shown = Math.Min(6, phone.Length - 8);
+        return string.Concat(phone.AsSpan(0, shown), "****", phone.AsSpan(phone.Length - 4));
     }
 
     /// <summary>A name becomes its initials: <c>Siti Aminah</c> → <c>S. A.</c></summary>

@@ -40,7 +40,7 @@ public sealed class TestRunner : IAsyncDisposable
         {
             Port = port,
             Settings = values,
-            RunTimers = settings?.RunTimers ?? false,
+            RunTimers = false,
             Output = TextWriter.Null,
         });
         return new TestRunner(app);

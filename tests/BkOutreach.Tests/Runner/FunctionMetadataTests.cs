@@ -1,0 +1,47 @@
+using System.Text.Json;
+using BkOutreach.LocalRunner;
+
+namespace BkOutreach.Tests.Runner;
+
+/// <summary>
+/// The SDK's functions.metadata is what Azure reads to know the functions; the runner reads the same
+/// attributes by reflection. Both must list exactly the expected set, so no function disappears silently.
+/// </summary>
+public sealed class FunctionMetadataTests
+{
+    private static readonly Dictionary<string, string> Expected = new()
+    {
+        ["GetHealth"] = "httpTrigger",
+    };
+
+    [Fact]
+    public void FunctionsMetadata_ListsEveryFunctionWithItsTrigger()
+    {
+        var path = Path.Combine(RepoPaths.Root, "functions", "bin", Configuration, "net10.0", "functions.metadata");
+        Assert.True(File.Exists(path), $"{path} missing: the function app's build did not emit functions.metadata.");
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+
+        var actual = doc.RootElement.EnumerateArray().ToDictionary(
+            f => f.GetProperty("name").GetString()!,
+            f => f.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("direction").GetString() == "In" && b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal)).GetProperty("type").GetString()!);
+
+        Assert.Equal(Expected.OrderBy(x => x.Key), actual.OrderBy(x => x.Key));
+    }
+
+    [Fact]
+    public void RunnerCatalog_FindsTheSameFunctionsAsTheMetadata()
+    {
+        var catalog = FunctionCatalog.Discover([typeof(BkOutreach.Functions.Health.GetHealth).Assembly]);
+
+        Assert.Equal(Expected.Keys.Order(), catalog.Select(f => f.Name).Order());
+        Assert.All(catalog, f => Assert.Equal(Expected[f.Name], f.Kind switch
+        {
+            TriggerKind.Http => "httpTrigger",
+            TriggerKind.Timer => "timerTrigger",
+            _ => "queueTrigger",
+        }));
+    }
+
+    private static string Configuration =>
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+}

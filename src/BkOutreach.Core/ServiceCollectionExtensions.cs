@@ -36,6 +36,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SigningKeyProvider>();
         services.AddSingleton<SchoolDirectory>();
         services.AddSingleton<Demo.DemoSeeder>();
+        services.AddSingleton<Booking.BookingStore>();
 
         services.AddSingleton<OutboxSmsSender>();
         services.AddSingleton<ISmsSender>(sp => sp.GetRequiredService<IOptions<SmsOptions>>().Value.Provider switch

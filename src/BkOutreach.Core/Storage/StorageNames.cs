@@ -9,9 +9,11 @@ public static class StorageNames
     public const string CampaignsTable = "campaigns";
     public const string OutboxTable = "outbox";
     public const string SecretsTable = "secrets";
+    public const string BookingsTable = "bookings";
+    public const string BookingIndexTable = "bookingindex";
 
     public static IReadOnlyList<string> Tables { get; } =
-        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable];
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable];
 
     public static IReadOnlyList<string> Queues { get; } = [];
 }

@@ -1,0 +1,86 @@
+namespace BkOutreach.Core.Booking;
+
+public enum BookingStatus
+{
+    Confirmed,
+    Cancelled,
+}
+
+public enum Attendance
+{
+    Unknown,
+    Attended,
+    NoShow,
+}
+
+/// <summary>
+/// A guardian's meeting with a counsellor. The id never changes, so calendars see a reschedule as the same
+/// event with a higher <see cref="Sequence"/>; a cancelled booking keeps its row (feeds show it cancelled).
+/// </summary>
+public sealed record Booking
+{
+    public required string Id { get; init; }
+
+    public required string SchoolId { get; init; }
+
+    public required string CounselorId { get; init; }
+
+    public required string GuardianId { get; init; }
+
+    public required string CampaignId { get; init; }
+
+    public required string SlotId { get; init; }
+
+    public required DateTimeOffset Start { get; init; }
+
+    public required DateTimeOffset End { get; init; }
+
+    /// <summary><c>in_person</c> or <c>online</c>.</summary>
+    public required string Mode { get; init; }
+
+    public BookingStatus Status { get; init; } = BookingStatus.Confirmed;
+
+    /// <summary>Raised on every change (iCalendar SEQUENCE).</summary>
+    public int Sequence { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required DateTimeOffset UpdatedAt { get; init; }
+
+    public Attendance Attendance { get; init; }
+
+    public IReadOnlyList<string> StudentIds { get; init; } = [];
+}
+
+/// <summary>What a guardian asks for: a seat in one slot of one counsellor, for one campaign.</summary>
+public sealed record SeatRequest(
+    string SchoolId,
+    string CounselorId,
+    string GuardianId,
+    string CampaignId,
+    string SlotId,
+    DateTimeOffset Start,
+    DateTimeOffset End,
+    int Seats,
+    string Mode,
+    IReadOnlyList<string> StudentIds);
+
+public enum SeatOutcome
+{
+    /// <summary>A new booking holds a seat.</summary>
+    Booked,
+
+    /// <summary>The guardian's booking moved to the requested slot.</summary>
+    Rescheduled,
+
+    /// <summary>The guardian already holds this slot (a repeated submit): nothing changed.</summary>
+    Unchanged,
+
+    /// <summary>Every seat is taken, or another meeting of the counsellor overlaps the slot.</summary>
+    SlotTaken,
+}
+
+public sealed record SeatResult(SeatOutcome Outcome, Booking? Booking, Booking? Previous = null);
+
+/// <summary>How many seats of one slot are held (for slot computation).</summary>
+public sealed record SeatUsage(DateTimeOffset Start, DateTimeOffset End, int Taken);

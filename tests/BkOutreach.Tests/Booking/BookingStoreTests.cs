@@ -1,0 +1,148 @@
+using BkOutreach.Core.Booking;
+using BkOutreach.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BkOutreach.Tests.Booking;
+
+public sealed class BookingStoreTests
+{
+    private static readonly DateTimeOffset Saturday0800 = new(2027, 1, 16, 1, 0, 0, TimeSpan.Zero); // 08:00 WIB
+
+    private readonly string _school = "school-" + Guid.NewGuid().ToString("N")[..8];
+
+    private static async Task<BookingStore> StoreAsync() =>
+        new(await TestStorage.CreateAsync(), new FakeTimeProvider(Saturday0800.AddDays(-5)));
+
+    private SeatRequest Request(string guardian, DateTimeOffset start, int minutes = 30, int seats = 1, string campaign = "c1", string counselor = "bk-1") =>
+        new(_school, counselor, guardian, campaign, $"{counselor}.{start:yyyyMMddTHHmm}.{minutes}", start, start.AddMinutes(minutes), seats, "in_person", ["s-" + guardian]);
+
+    [Fact]
+    public async Task Booking_HundredParentsForOneSeat_ExactlyOneGetsIt()
+    {
+        var store = await StoreAsync();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => Task.Run(() => store.TakeSeatAsync(Request($"g{i}", Saturday0800), CancellationToken.None))));
+
+        Assert.Equal(1, results.Count(r => r.Outcome == SeatOutcome.Booked));
+        Assert.Equal(99, results.Count(r => r.Outcome == SeatOutcome.SlotTaken));
+        var usage = await store.GetSeatUsageAsync(_school, "bk-1", Saturday0800, Saturday0800.AddHours(1), CancellationToken.None);
+        Assert.Equal(1, Assert.Single(usage).Taken);
+    }
+
+    [Fact]
+    public async Task Booking_GroupSlotWithThreeSeats_ExactlyThreeGetIt()
+    {
+        var store = await StoreAsync();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(() => store.TakeSeatAsync(Request($"g{i}", Saturday0800, seats: 3), CancellationToken.None))));
+
+        Assert.Equal(3, results.Count(r => r.Outcome == SeatOutcome.Booked));
+        Assert.Equal(37, results.Count(r => r.Outcome == SeatOutcome.SlotTaken));
+        Assert.Equal(3, (await store.GetSeatUsageAsync(_school, "bk-1", Saturday0800, Saturday0800.AddHours(1), CancellationToken.None)).Single().Taken);
+    }
+
+    [Fact]
+    public async Task Booking_OverlappingSlotOfAnotherLength_IsTaken()
+    {
+        var store = await StoreAsync();
+        await store.TakeSeatAsync(Request("a", Saturday0800, 30), CancellationToken.None);
+
+        // The rules changed to 45-minute slots: 08:15-09:00 overlaps 08:00-08:30.
+        var overlapping = await store.TakeSeatAsync(Request("b", Saturday0800.AddMinutes(15), 45), CancellationToken.None);
+        var adjacent = await store.TakeSeatAsync(Request("c", Saturday0800.AddMinutes(30), 45), CancellationToken.None);
+
+        Assert.Equal(SeatOutcome.SlotTaken, overlapping.Outcome);
+        Assert.Equal(SeatOutcome.Booked, adjacent.Outcome);
+    }
+
+    [Fact]
+    public async Task Booking_SameSubmitTwice_BooksOnce()
+    {
+        var store = await StoreAsync();
+
+        var first = await store.TakeSeatAsync(Request("a", Saturday0800), CancellationToken.None);
+        var second = await store.TakeSeatAsync(Request("a", Saturday0800), CancellationToken.None);
+
+        Assert.Equal(SeatOutcome.Booked, first.Outcome);
+        Assert.Equal(SeatOutcome.Unchanged, second.Outcome);
+        Assert.Equal(first.Booking!.Id, second.Booking!.Id);
+        Assert.Single(await store.ListAsync(_school, "bk-1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Reschedule_MovesTheBooking_FreesTheOldSeat_AndKeepsTheId()
+    {
+        var store = await StoreAsync();
+        var booked = (await store.TakeSeatAsync(Request("a", Saturday0800), CancellationToken.None)).Booking!;
+
+        var moved = await store.TakeSeatAsync(Request("a", Saturday0800.AddMinutes(15)), CancellationToken.None);
+        var oldSlotForOther = await store.TakeSeatAsync(Request("b", Saturday0800.AddMinutes(-30)), CancellationToken.None);
+
+        Assert.Equal(SeatOutcome.Rescheduled, moved.Outcome);
+        Assert.Equal(booked.Id, moved.Booking!.Id);
+        Assert.Equal(booked.Sequence + 1, moved.Booking.Sequence);
+        Assert.Equal(SeatOutcome.Booked, oldSlotForOther.Outcome);
+        var active = await store.GetActiveAsync(_school, "bk-1", "c1", "a", CancellationToken.None);
+        Assert.Equal(Saturday0800.AddMinutes(15), active!.Start);
+        var usage = await store.GetSeatUsageAsync(_school, "bk-1", Saturday0800.AddHours(-1), Saturday0800.AddHours(2), CancellationToken.None);
+        Assert.Equal([Saturday0800.AddMinutes(-30), Saturday0800.AddMinutes(15)], usage.Select(u => u.Start));
+    }
+
+    [Fact]
+    public async Task Reschedule_ConcurrentMovesOfOneBooking_LeaveExactlyOneBooking()
+    {
+        var store = await StoreAsync();
+        await store.TakeSeatAsync(Request("a", Saturday0800), CancellationToken.None);
+        var targets = Enumerable.Range(1, 8).Select(i => Saturday0800.AddHours(i)).ToList();
+
+        var results = await Task.WhenAll(targets.Select(t => Task.Run(() => store.TakeSeatAsync(Request("a", t), CancellationToken.None))));
+
+        Assert.All(results, r => Assert.Equal(SeatOutcome.Rescheduled, r.Outcome));
+        var bookings = await store.ListAsync(_school, "bk-1", CancellationToken.None);
+        var active = Assert.Single(bookings, b => b.Status == BookingStatus.Confirmed);
+        var usage = await store.GetSeatUsageAsync(_school, "bk-1", Saturday0800.AddHours(-1), Saturday0800.AddHours(12), CancellationToken.None);
+        Assert.Equal(active.Start, Assert.Single(usage).Start);
+    }
+
+    [Fact]
+    public async Task Reschedule_ToATakenSlot_KeepsTheOldBooking()
+    {
+        var store = await StoreAsync();
+        var mine = (await store.TakeSeatAsync(Request("a", Saturday0800), CancellationToken.None)).Booking!;
+        await store.TakeSeatAsync(Request("b", Saturday0800.AddHours(1)), CancellationToken.None);
+
+        var result = await store.TakeSeatAsync(Request("a", Saturday0800.AddHours(1)), CancellationToken.None);
+
+        Assert.Equal(SeatOutcome.SlotTaken, result.Outcome);
+        Assert.Equal(mine.Start, (await store.GetActiveAsync(_school, "bk-1", "c1", "a", CancellationToken.None))!.Start);
+    }
+
+    [Fact]
+    public async Task Cancel_FreesTheSeat_AndKeepsTheBookingAsCancelled()
+    {
+        var store = await StoreAsync();
+        var booked = (await store.TakeSeatAsync(Request("a", Saturday0800), CancellationToken.None)).Booking!;
+
+        var cancelled = await store.CancelAsync(_school, "bk-1", "c1", "a", CancellationToken.None);
+        var again = await store.CancelAsync(_school, "bk-1", "c1", "a", CancellationToken.None);
+        var other = await store.TakeSeatAsync(Request("b", Saturday0800), CancellationToken.None);
+
+        Assert.Equal(BookingStatus.Cancelled, cancelled!.Status);
+        Assert.Null(again);
+        Assert.Equal(SeatOutcome.Booked, other.Outcome);
+        Assert.Equal(BookingStatus.Cancelled, (await store.GetAsync(booked.Id, CancellationToken.None))!.Status);
+        Assert.Null(await store.GetActiveAsync(_school, "bk-1", "c1", "a", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Booking_OnePerGuardianPerCampaign_ButAnotherCampaignIsSeparate()
+    {
+        var store = await StoreAsync();
+        await store.TakeSeatAsync(Request("a", Saturday0800, campaign: "c1"), CancellationToken.None);
+
+        var second = await store.TakeSeatAsync(Request("a", Saturday0800.AddHours(2), campaign: "c2"), CancellationToken.None);
+
+        Assert.Equal(SeatOutcome.Booked, second.Outcome);
+        Assert.Equal(2, (await store.ListAsync(_school, "bk-1", CancellationToken.None)).Count(b => b.Status == BookingStatus.Confirmed));
+    }
+}

@@ -11,9 +11,13 @@ public static class StorageNames
     public const string SecretsTable = "secrets";
     public const string BookingsTable = "bookings";
     public const string BookingIndexTable = "bookingindex";
+    public const string RateLimitTable = "ratelimit";
+    public const string OptOutsTable = "optouts";
+    public const string SendsTable = "sends";
+    public const string WavesTable = "waves";
 
     public static IReadOnlyList<string> Tables { get; } =
-        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable];
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable];
 
-    public static IReadOnlyList<string> Queues { get; } = [];
+    public static IReadOnlyList<string> Queues { get; } = [Outreach.OutreachQueues.SendQueue];
 }

@@ -1,0 +1,26 @@
+namespace BkOutreach.Core;
+
+/// <summary>How a use case ended, for the trigger to map to HTTP: done, not found, or refused with every problem.</summary>
+public sealed record Result<T>
+{
+    private Result(T? value, bool notFound, IReadOnlyList<string> problems)
+    {
+        Value = value;
+        NotFound = notFound;
+        Problems = problems;
+    }
+
+    public T? Value { get; }
+
+    public bool NotFound { get; }
+
+    public IReadOnlyList<string> Problems { get; }
+
+    public bool Succeeded => !NotFound && Problems.Count == 0;
+
+    public static Result<T> Ok(T value) => new(value, false, []);
+
+    public static Result<T> Missing() => new(default, true, []);
+
+    public static Result<T> Invalid(IReadOnlyList<string> problems) => new(default, false, problems);
+}

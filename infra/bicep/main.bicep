@@ -220,6 +220,9 @@ output feedUrlPattern string = '${functionApp.outputs.linksBaseUrl}/api/calendar
 @description('Object id of the app identity: grant it the Graph application permission (README, manual steps).')
 output identityPrincipalId string = identity.outputs.principalId
 
+@description('Client id of the app identity: the AppId in the Exchange application access policy.')
+output identityClientId string = identity.outputs.clientId
+
 @description('Communication Services resource to attach the sender and Messaging Connect partner to.')
 output communicationServiceName string = communication.outputs.name
 

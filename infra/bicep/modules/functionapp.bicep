@@ -1,0 +1,233 @@
+// The function app on a Flex Consumption (FC1, Linux) plan. Everything it connects to is reached with
+// the user-assigned identity: storage (host and app), the deployment container, Key Vault references,
+// Application Insights, Communication Services and, when enabled, Microsoft Graph.
+//
+// Flex Consumption refuses FUNCTIONS_WORKER_RUNTIME, WEBSITE_RUN_FROM_PACKAGE, WEBSITE_CONTENT* and
+// WEBSITE_TIME_ZONE: the runtime is declared in functionAppConfig, the package comes from the deployment
+// container and timers run in UTC (the dispatcher decides local times per school in code).
+
+@description('Function app name; also the first label of its default host name.')
+param name string
+
+@description('Flex Consumption plan name.')
+param planName string
+
+@description('Azure region.')
+param location string
+
+@description('Tags for the resources.')
+param tags object
+
+@description('Resource id of the user-assigned identity.')
+param identityId string
+
+@description('Client id of the user-assigned identity.')
+param identityClientId string
+
+@description('Storage account behind AzureWebJobsStorage.')
+param storageAccountName string
+
+@description('URL of the blob container the package is deployed to.')
+param deploymentContainerUrl string
+
+@description('Upper bound of instances the plan scales out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('Memory of each instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int
+
+@description('Application Insights connection string.')
+param appInsightsConnectionString string
+
+@description('Public base URL for SMS links and feeds; empty means the app\'s own https host name.')
+param linksBaseUrl string
+
+@description('Version-less URI of the Links--SigningKey secret.')
+param signingKeySecretUri string
+
+@description('Version-less URI of the Messaging Connect API key secret; empty when there is no partner route.')
+param messagingConnectApiKeySecretUri string
+
+@description('Communication Services endpoint (managed identity auth).')
+param acsEndpoint string
+
+@description('SMS sender: the number or sender id registered with ACS or the Messaging Connect partner.')
+param smsFrom string
+
+@description('Messaging Connect partner name; empty when there is no partner route.')
+param messagingConnectPartner string
+
+@description('Sender throughput the dispatcher keeps under (messages a minute).')
+param smsMaxPerMinute int
+
+@description('Turn Microsoft Graph calendar sync on.')
+param graphEnabled bool
+
+@description('Graph base URL including the version segment.')
+param graphBaseUrl string
+
+@description('Put App Service Authentication (Entra ID) in front of the admin routes.')
+param enableEasyAuth bool
+
+@description('Client id of the Entra ID app registration used by App Service Authentication.')
+param easyAuthClientId string
+
+var linksBase = empty(linksBaseUrl) ? 'https://${site.properties.defaultHostName}' : linksBaseUrl
+var useMessagingConnect = !empty(messagingConnectPartner)
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    // Key Vault references resolve with this identity, not a system-assigned one.
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+  }
+}
+
+// Publishing goes through Entra ID (az CLI), never through basic-auth publishing credentials.
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: site
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: site
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
+  parent: site
+  name: 'appsettings'
+  properties: {
+    AzureWebJobsStorage__accountName: storageAccountName
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identityClientId
+    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    Links__BaseUrl: linksBase
+    Links__SigningKey: '@Microsoft.KeyVault(SecretUri=${signingKeySecretUri})'
+    Sms__Provider: 'Acs'
+    Sms__Acs__Endpoint: acsEndpoint
+    Sms__Acs__From: smsFrom
+    Sms__Acs__MessagingConnect__Partner: messagingConnectPartner
+    Sms__Acs__MessagingConnect__ApiKey: useMessagingConnect ? '@Microsoft.KeyVault(SecretUri=${messagingConnectApiKeySecretUri})' : ''
+    Sms__MaxPerMinute: string(smsMaxPerMinute)
+    Graph__Enabled: string(graphEnabled)
+    Graph__TenantId: tenant().tenantId
+    Graph__ClientId: identityClientId
+    Graph__BaseUrl: graphBaseUrl
+  }
+}
+
+// Parents (links), calendar feeds, the Event Grid webhook and the health probe stay anonymous; everything
+// else, in practice the /api/admin routes and the dashboard, needs an Entra ID sign-in on top of the
+// function keys.
+resource authSettings 'Microsoft.Web/sites/config@2025-03-01' = if (enableEasyAuth) {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'RedirectToLoginPage'
+      redirectToProvider: 'azureactivedirectory'
+      excludedPaths: [
+        '/api/b/*'
+        '/api/links/*'
+        '/api/bookings/*'
+        '/api/calendar/*'
+        '/api/events/*'
+        '/api/health'
+      ]
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: easyAuthClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${easyAuthClientId}'
+            easyAuthClientId
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
+  }
+}
+
+output name string = site.name
+output hostName string = site.properties.defaultHostName
+output url string = 'https://${site.properties.defaultHostName}'
+output linksBaseUrl string = linksBase

@@ -1,0 +1,268 @@
+using System.Text.Json.Nodes;
+
+namespace BkOutreach.Infra.Tests;
+
+/// <summary>What the compiled main.bicep promises: no keys, identity everywhere, only the roles the app needs.</summary>
+public sealed class TemplateSecurityTests(CompiledMainTemplate compiled) : IClassFixture<CompiledMainTemplate>
+{
+    private const string IdentityPrincipal =
+        "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('identityName')), '2024-11-30').principalId]";
+
+    private static readonly string[] RefusedOnFlexConsumption =
+        ["FUNCTIONS_WORKER_RUNTIME", "WEBSITE_RUN_FROM_PACKAGE", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "WEBSITE_CONTENTSHARE", "WEBSITE_CONTENT", "WEBSITE_TIME_ZONE"];
+
+    private ArmTemplate Main => compiled.Template;
+
+    [Fact]
+    public void CompiledTemplate_ContainsNoAccountKeyOrKeyListing()
+    {
+        Assert.DoesNotContain("AccountKey=", compiled.Text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("listKeys(", compiled.Text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("DefaultEndpointsProtocol", compiled.Text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("accesskey=", compiled.Text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void StorageAccount_RefusesSharedKeysPublicBlobsAndOldTls()
+    {
+        var storage = Main.Module("storage").Template;
+        var account = storage.Single("Microsoft.Storage/storageAccounts")["properties"]!;
+
+        Assert.False(account["allowSharedKeyAccess"]!.GetValue<bool>());
+        Assert.False(account["allowBlobPublicAccess"]!.GetValue<bool>());
+        Assert.Equal("TLS1_2", ArmTemplate.Str(account["minimumTlsVersion"]));
+        Assert.True(account["supportsHttpsTrafficOnly"]!.GetValue<bool>());
+        Assert.Equal("None", ArmTemplate.Str(storage.Single("Microsoft.Storage/storageAccounts/blobServices/containers")["properties"]!["publicAccess"]));
+        Assert.Single(storage.OfType("Microsoft.Storage/storageAccounts/queueServices"));
+        Assert.Single(storage.OfType("Microsoft.Storage/storageAccounts/tableServices"));
+    }
+
+    [Theory]
+    [InlineData("Storage Blob Data Owner", "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "storage", "Microsoft.Storage/storageAccounts")]
+    [InlineData("Storage Queue Data Contributor", "974c5e8b-45b9-4653-ba55-5f855dd0fb88", "storage", "Microsoft.Storage/storageAccounts")]
+    [InlineData("Storage Table Data Contributor", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "storage", "Microsoft.Storage/storageAccounts")]
+    [InlineData("Communication and Email Service Owner", "09976791-48a7-449e-bb21-39d1a415f350", "communication", "Microsoft.Communication/communicationServices")]
+    [InlineData("Key Vault Secrets User", "4633458b-17de-408a-b874-0445c86b69e6", "keyvault", "Microsoft.KeyVault/vaults")]
+    [InlineData("Monitoring Metrics Publisher", "3913510d-42f4-4e42-8a64-420c390055eb", "monitoring", "Microsoft.Insights/components")]
+    public void AppIdentity_HoldsRole_OnTheResourceThatNeedsIt(string role, string roleId, string module, string scopeType)
+    {
+        var owner = Main.Module(module);
+        var assignment = owner.Template.OfType("Microsoft.Authorization/roleAssignments")
+            .SingleOrDefault(a => owner.Template.Literals(ArmTemplate.Str(a["properties"]!["roleDefinitionId"])).Contains(roleId));
+
+        Assert.True(assignment is not null, $"{role} is not assigned in module '{module}'.");
+        Assert.Contains($"resourceId('{scopeType}'", ArmTemplate.Str(assignment!["scope"]), StringComparison.Ordinal);
+        Assert.Equal(IdentityPrincipal, ArmTemplate.Str(assignment["properties"]!["principalId"]));
+        Assert.Equal("ServicePrincipal", ArmTemplate.Str(assignment["properties"]!["principalType"]));
+        AssertIsAppIdentityName(owner.Parameter("identityName"));
+    }
+
+    [Fact]
+    public void AppIdentity_HoldsNoRoleBeyondTheSixItNeeds()
+    {
+        var expected = new[]
+        {
+            "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "974c5e8b-45b9-4653-ba55-5f855dd0fb88", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+            "09976791-48a7-449e-bb21-39d1a415f350", "4633458b-17de-408a-b874-0445c86b69e6", "3913510d-42f4-4e42-8a64-420c390055eb",
+        };
+        var assigned = Main.Modules
+            .SelectMany(m => m.Template.OfType("Microsoft.Authorization/roleAssignments")
+                .SelectMany(a => m.Template.Literals(ArmTemplate.Str(a["properties"]!["roleDefinitionId"]))))
+            .Select(id => id.ToLowerInvariant())
+            .ToHashSet();
+
+        Assert.Equal(expected.Order(), assigned.Order());
+        Assert.Empty(Main.OfType("Microsoft.Authorization/roleAssignments"));
+    }
+
+    [Fact]
+    public void FunctionApp_RunsDotnetIsolated10_OnFlexConsumption()
+    {
+        var app = Main.Module("functionapp");
+        var plan = app.Template.Single("Microsoft.Web/serverfarms");
+        var site = app.Template.Single("Microsoft.Web/sites");
+        var config = site["properties"]!["functionAppConfig"]!;
+
+        Assert.Equal("FC1", ArmTemplate.Str(plan["sku"]!["name"]));
+        Assert.Equal("FlexConsumption", ArmTemplate.Str(plan["sku"]!["tier"]));
+        Assert.True(plan["properties"]!["reserved"]!.GetValue<bool>());
+        Assert.Equal("functionapp,linux", ArmTemplate.Str(site["kind"]));
+        Assert.Equal("dotnet-isolated", ArmTemplate.Str(config["runtime"]!["name"]));
+        Assert.Equal("10.0", ArmTemplate.Str(config["runtime"]!["version"]));
+        Assert.Equal("[parameters('maximumInstanceCount')]", ArmTemplate.Str(config["scaleAndConcurrency"]!["maximumInstanceCount"]));
+        Assert.Equal("[parameters('instanceMemoryMB')]", ArmTemplate.Str(config["scaleAndConcurrency"]!["instanceMemoryMB"]));
+        Assert.Equal("[parameters('maximumInstanceCount')]", ArmTemplate.Str(app.Parameter("maximumInstanceCount")));
+        Assert.Equal("[parameters('instanceMemoryMB')]", ArmTemplate.Str(app.Parameter("instanceMemoryMB")));
+        Assert.True(site["properties"]!["httpsOnly"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void FunctionApp_DeploysFromBlobContainer_WithTheAppIdentity()
+    {
+        var app = Main.Module("functionapp");
+        var site = app.Template.Single("Microsoft.Web/sites");
+        var storage = site["properties"]!["functionAppConfig"]!["deployment"]!["storage"]!;
+
+        Assert.Equal("blobContainer", ArmTemplate.Str(storage["type"]));
+        Assert.Equal("UserAssignedIdentity", ArmTemplate.Str(storage["authentication"]!["type"]));
+        Assert.Equal("[parameters('identityId')]", ArmTemplate.Str(storage["authentication"]!["userAssignedIdentityResourceId"]));
+        Assert.Null(storage["authentication"]!["storageAccountConnectionStringName"]);
+        Assert.Contains("outputs.deploymentContainerUrl.value", ArmTemplate.Str(app.Parameter("deploymentContainerUrl")), StringComparison.Ordinal);
+        Assert.Equal("UserAssigned", ArmTemplate.Str(site["identity"]!["type"]));
+        Assert.Equal(["[format('{0}', parameters('identityId'))]"], site["identity"]!["userAssignedIdentities"]!.AsObject().Select(p => p.Key));
+        Assert.Equal("[parameters('identityId')]", ArmTemplate.Str(site["properties"]!["keyVaultReferenceIdentity"]));
+        Assert.Equal("[reference(resourceId('Microsoft.Resources/deployments', 'identity'), '2025-04-01').outputs.id.value]", ArmTemplate.Str(app.Parameter("identityId")));
+    }
+
+    [Fact]
+    public void FunctionApp_HasNoSettingFlexConsumptionRefuses()
+    {
+        var settings = AppSettings();
+
+        foreach (var refused in RefusedOnFlexConsumption)
+        {
+            Assert.DoesNotContain(refused, compiled.Text, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(settings, s => s.Key.StartsWith(refused, StringComparison.OrdinalIgnoreCase));
+        }
+
+        Assert.Null(Main.Module("functionapp").Template.Single("Microsoft.Web/sites")["properties"]!["siteConfig"]!["appSettings"]);
+    }
+
+    [Fact]
+    public void FunctionApp_ConnectsToStorageWithItsIdentity()
+    {
+        var settings = AppSettings();
+
+        Assert.Equal("[parameters('storageAccountName')]", ArmTemplate.Str(settings["AzureWebJobsStorage__accountName"]));
+        Assert.Equal("managedidentity", ArmTemplate.Str(settings["AzureWebJobsStorage__credential"]));
+        Assert.Equal("[parameters('identityClientId')]", ArmTemplate.Str(settings["AzureWebJobsStorage__clientId"]));
+        Assert.False(settings.ContainsKey("AzureWebJobsStorage"));
+        Assert.Equal("[reference(resourceId('Microsoft.Resources/deployments', 'identity'), '2025-04-01').outputs.clientId.value]", ArmTemplate.Str(Main.Module("functionapp").Parameter("identityClientId")));
+    }
+
+    [Theory]
+    [InlineData("Links__SigningKey", "signingKeySecretUri", "Links--SigningKey")]
+    [InlineData("Sms__Acs__MessagingConnect__ApiKey", "messagingConnectApiKeySecretUri", "Sms--Acs--MessagingConnect--ApiKey")]
+    public void Secret_ReachesTheApp_AsKeyVaultReference(string setting, string uriParameter, string secretName)
+    {
+        var value = ArmTemplate.Str(AppSettings()[setting]);
+        var keyVault = Main.Module("keyvault").Template;
+
+        Assert.Contains($"'@Microsoft.KeyVault(SecretUri={{0}})', parameters('{uriParameter}')", value, StringComparison.Ordinal);
+        Assert.Equal($"[reference(resourceId('Microsoft.Resources/deployments', 'keyvault'), '2025-04-01').outputs.{uriParameter}.value]", ArmTemplate.Str(Main.Module("functionapp").Parameter(uriParameter)));
+        Assert.Contains(keyVault.OfType("Microsoft.KeyVault/vaults/secrets"), s => ArmTemplate.Str(s["name"])!.Contains($"'{secretName}'", StringComparison.Ordinal));
+        Assert.Contains(".secretUri", ArmTemplate.Str(keyVault.Outputs![uriParameter]!["value"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Secrets_ArePassedAsSecureParameters_AndKeyVaultUsesRbac()
+    {
+        var main = Main.Root["parameters"]!;
+        var keyVault = Main.Module("keyvault").Template;
+        var vault = keyVault.Single("Microsoft.KeyVault/vaults")["properties"]!;
+
+        Assert.Equal("securestring", ArmTemplate.Str(main["linksSigningKey"]!["type"]));
+        Assert.Equal("securestring", ArmTemplate.Str(main["messagingConnectApiKey"]!["type"]));
+        Assert.Equal("securestring", ArmTemplate.Str(keyVault.Root["parameters"]!["linksSigningKey"]!["type"]));
+        Assert.Equal("securestring", ArmTemplate.Str(keyVault.Root["parameters"]!["messagingConnectApiKey"]!["type"]));
+        Assert.True(vault["enableRbacAuthorization"]!.GetValue<bool>());
+        Assert.Null(vault["accessPolicies"]);
+        Assert.DoesNotContain(Main.Outputs!, o => o.Key.Contains("key", StringComparison.OrdinalIgnoreCase) && !o.Key.Contains("keyVault", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void AppSettings_FollowTheContract()
+    {
+        var settings = AppSettings();
+
+        Assert.Equal("Acs", ArmTemplate.Str(settings["Sms__Provider"]));
+        Assert.Equal("[parameters('acsEndpoint')]", ArmTemplate.Str(settings["Sms__Acs__Endpoint"]));
+        Assert.Equal("[parameters('smsFrom')]", ArmTemplate.Str(settings["Sms__Acs__From"]));
+        Assert.Equal("[parameters('messagingConnectPartner')]", ArmTemplate.Str(settings["Sms__Acs__MessagingConnect__Partner"]));
+        Assert.False(settings.ContainsKey("Sms__Acs__ConnectionString"));
+        Assert.Contains("Links__BaseUrl", settings.Select(s => s.Key));
+        Assert.Contains("Sms__MaxPerMinute", settings.Select(s => s.Key));
+        Assert.Equal("[parameters('identityClientId')]", ArmTemplate.Str(settings["Graph__ClientId"]));
+        Assert.Equal("[tenant().tenantId]", ArmTemplate.Str(settings["Graph__TenantId"]));
+        Assert.Equal("[string(parameters('graphEnabled'))]", ArmTemplate.Str(settings["Graph__Enabled"]));
+        Assert.Equal("[parameters('graphBaseUrl')]", ArmTemplate.Str(settings["Graph__BaseUrl"]));
+        Assert.Contains("Authorization=AAD", ArmTemplate.Str(settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]), StringComparison.Ordinal);
+        Assert.Equal("[parameters('appInsightsConnectionString')]", ArmTemplate.Str(settings["APPLICATIONINSIGHTS_CONNECTION_STRING"]));
+    }
+
+    [Fact]
+    public void Telemetry_AndSms_RefuseLocalKeys()
+    {
+        var insights = Main.Module("monitoring").Template.Single("Microsoft.Insights/components")["properties"]!;
+        var acs = Main.Module("communication").Template.Single("Microsoft.Communication/communicationServices");
+
+        Assert.True(insights["DisableLocalAuth"]!.GetValue<bool>());
+        Assert.Contains("Microsoft.OperationalInsights/workspaces", ArmTemplate.Str(insights["WorkspaceResourceId"]), StringComparison.Ordinal);
+        Assert.True(acs["properties"]!["disableLocalAuth"]!.GetValue<bool>());
+        Assert.Equal("[parameters('dataLocation')]", ArmTemplate.Str(acs["properties"]!["dataLocation"]));
+        Assert.Equal("[parameters('acsDataLocation')]", ArmTemplate.Str(Main.Module("communication").Parameter("dataLocation")));
+    }
+
+    [Fact]
+    public void EventGrid_SendsDeliveryReportsAndInboundSms_ToTheWebhook()
+    {
+        var events = Main.Module("events").Template;
+        var topic = events.Single("Microsoft.EventGrid/systemTopics")["properties"]!;
+        var subscription = events.Single("Microsoft.EventGrid/systemTopics/eventSubscriptions")["properties"]!;
+        var destination = subscription["destination"]!;
+        var types = subscription["filter"]!["includedEventTypes"]!.AsArray().Select(ArmTemplate.Str);
+
+        Assert.Equal("Microsoft.Communication.CommunicationServices", ArmTemplate.Str(topic["topicType"]));
+        Assert.Contains("Microsoft.Communication/communicationServices", ArmTemplate.Str(topic["source"]), StringComparison.Ordinal);
+        Assert.Equal(["Microsoft.Communication.SMSDeliveryReportReceived", "Microsoft.Communication.SMSReceived"], types.Order());
+        Assert.Equal("WebHook", ArmTemplate.Str(destination["endpointType"]));
+        Assert.Equal("[format('https://{0}/api/events/acs', parameters('appHostName'))]", ArmTemplate.Str(destination["properties"]!["endpointUrl"]));
+        Assert.Contains("outputs.hostName.value", ArmTemplate.Str(Main.Module("events").Parameter("appHostName")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EasyAuth_IsOffByDefault_AndNeverGuardsParentsFeedsOrEvents()
+    {
+        var app = Main.Module("functionapp");
+        var auth = app.Template.OfType("Microsoft.Web/sites/config")
+            .Single(c => ArmTemplate.Str(c["name"])!.Contains("authsettingsV2", StringComparison.Ordinal));
+        var validation = auth["properties"]!["globalValidation"]!;
+        var excluded = validation["excludedPaths"]!.AsArray().Select(p => ArmTemplate.Str(p)!).ToList();
+
+        Assert.Equal("[parameters('enableEasyAuth')]", ArmTemplate.Str(auth["condition"]));
+        Assert.False(Main.Root["parameters"]!["enableEasyAuth"]!["defaultValue"]!.GetValue<bool>());
+        Assert.True(validation["requireAuthentication"]!.GetValue<bool>());
+        foreach (var open in new[] { "/api/b/*", "/api/links/*", "/api/bookings/*", "/api/calendar/*", "/api/events/*" })
+        {
+            Assert.Contains(open, excluded);
+        }
+
+        Assert.DoesNotContain(excluded, p => p.StartsWith("/api/admin", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Outputs_GiveTheAppUrlAndTheFeedUrlPattern()
+    {
+        var outputs = Main.Outputs!;
+
+        Assert.Contains("outputs.url.value", ArmTemplate.Str(outputs["appUrl"]!["value"]), StringComparison.Ordinal);
+        // ARM's format() escapes literal braces by doubling them; the deployed output reads {schoolId}.
+        Assert.Equal(
+            "[format('{0}/api/calendar/{{schoolId}}/slots.ics', reference(resourceId('Microsoft.Resources/deployments', 'functionapp'), '2025-04-01').outputs.linksBaseUrl.value)]",
+            ArmTemplate.Str(outputs["feedUrlPattern"]!["value"]));
+    }
+
+    private JsonObject AppSettings()
+    {
+        var config = Main.Module("functionapp").Template.OfType("Microsoft.Web/sites/config")
+            .Single(c => ArmTemplate.Str(c["name"])!.Contains("'appsettings'", StringComparison.Ordinal));
+        return config["properties"]!.AsObject();
+    }
+
+    private void AssertIsAppIdentityName(JsonNode? passed)
+    {
+        var identityName = ArmTemplate.Str(Main.Module("identity").Parameter("name"));
+        Assert.Equal(identityName, ArmTemplate.Str(passed));
+        Assert.Equal("[variables('identityName')]", identityName);
+    }
+}

@@ -37,6 +37,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SchoolDirectory>();
         services.AddSingleton<Demo.DemoSeeder>();
         services.AddSingleton<Booking.BookingStore>();
+        services.AddSingleton<Outreach.CampaignStore>();
+        services.AddSingleton<Outreach.DefineCampaign>();
+        services.AddSingleton<Outreach.CampaignDispatcher>();
+        services.AddSingleton<Outreach.SendLog>();
+        services.AddSingleton<Outreach.SmsRateLimiter>();
+        services.AddSingleton<Outreach.OptOutStore>();
 
         services.AddSingleton<OutboxSmsSender>();
         services.AddSingleton<ISmsSender>(sp => sp.GetRequiredService<IOptions<SmsOptions>>().Value.Provider switch

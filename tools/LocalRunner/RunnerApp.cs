@@ -99,7 +99,13 @@ public sealed class RunnerApp : IAsyncDisposable
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
         var baseUrl = $"http://127.0.0.1:{settings.Port}";
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Links:BaseUrl"] = baseUrl });
+        var defaults = new Dictionary<string, string?> { ["Links:BaseUrl"] = baseUrl };
+        foreach (var (name, schedule) in BkOutreach.Functions.Schedules.Defaults)
+        {
+            defaults[name] = schedule;
+        }
+
+        builder.Configuration.AddInMemoryCollection(defaults);
         builder.Configuration.AddEnvironmentVariables();
         builder.Configuration.AddInMemoryCollection(settings.Settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -1,0 +1,25 @@
+using BkOutreach.Core.Outreach;
+using BkOutreach.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace BkOutreach.Functions.Outreach;
+
+/// <summary>
+/// <c>POST /api/admin/campaigns/{campaignId}/dispatch</c>: fans out the campaign's due waves (or its first
+/// wave) now; messages still wait for the school's sending hours and go at the sender's rate. 202 with
+/// what was queued; an empty list means nothing was due (a second dispatch adds nothing).
+/// </summary>
+public sealed class DispatchCampaignNow(CampaignDispatcher dispatcher)
+{
+    [Function(nameof(DispatchCampaignNow))]
+    public async Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "admin/campaigns/{campaignId}/dispatch")] HttpRequest request,
+        string campaignId,
+        CancellationToken cancellationToken)
+    {
+        var result = await dispatcher.DispatchNowAsync(campaignId, cancellationToken);
+        return HttpJson.From(result, waves => new ObjectResult(new { waves }) { StatusCode = StatusCodes.Status202Accepted }, "unknown_campaign");
+    }
+}

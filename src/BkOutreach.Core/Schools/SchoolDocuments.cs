@@ -23,6 +23,9 @@ public sealed record SchoolSettings
     public IReadOnlyList<Term> Terms { get; init; } = [];
 
     public IReadOnlyList<Blackout> Blackouts { get; init; } = [];
+
+    /// <summary>Margins kept free around prayer times; omitted means the defaults of <see cref="PrayerBlackoutSettings"/>.</summary>
+    public PrayerBlackoutSettings? PrayerBlackouts { get; init; }
 }
 
 public sealed record TimeWindow(string From, string To);

@@ -1,0 +1,263 @@
+using System.Globalization;
+using BkOutreach.Core.Schools;
+using NodaTime;
+
+namespace BkOutreach.Core.Scheduling;
+
+/// <summary>
+/// Checks school and counsellor documents before they are stored (the admin routes answer 400 with all of
+/// them). Every problem is reported, each starting with the JSON path of the field it is about, so an admin
+/// can fix everything in one go.
+/// </summary>
+public static class SchedulingValidation
+{
+    public const int MinSlotMinutes = 5;
+    public const int MaxSlotMinutes = 240;
+    public const int MaxBufferMinutes = 120;
+    public const int MaxSeats = 50;
+    public const int MaxNoticeHours = 720;
+    public const int MaxHorizonDays = 180;
+    public const int MaxPrayerMarginMinutes = 120;
+
+    public static IReadOnlyList<string> Validate(SchoolSettings school)
+    {
+        ArgumentNullException.ThrowIfNull(school);
+        var problems = new List<string>();
+
+        if (string.IsNullOrWhiteSpace(school.Name))
+        {
+            problems.Add("name: required.");
+        }
+
+        if (!ScheduleText.TryGetZone(school.TimeZone, out _))
+        {
+            problems.Add($"timeZone: '{school.TimeZone}' is not an IANA time zone (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura).");
+        }
+
+        if (!(school.Latitude is >= -90.0 and <= 90.0))
+        {
+            problems.Add($"latitude: {Number(school.Latitude)} is outside -90..90.");
+        }
+
+        if (!(school.Longitude is >= -180.0 and <= 180.0))
+        {
+            problems.Add($"longitude: {Number(school.Longitude)} is outside -180..180.");
+        }
+
+        if (school.Language is not ("id" or "en"))
+        {
+            problems.Add($"language: '{school.Language}' is not 'id' or 'en'.");
+        }
+
+        CheckWindow("sendingWindow", school.SendingWindow, problems);
+
+        var terms = school.Terms ?? [];
+        for (var i = 0; i < terms.Count; i++)
+        {
+            var path = $"terms[{i}]";
+            var term = terms[i];
+            if (term is null)
+            {
+                problems.Add($"{path}: must be an object.");
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(term.Name))
+            {
+                problems.Add($"{path}.name: required.");
+            }
+
+            CheckDateRange(path, "firstDay", term.FirstDay, "lastDay", term.LastDay, required: true, problems);
+        }
+
+        var blackouts = school.Blackouts ?? [];
+        for (var i = 0; i < blackouts.Count; i++)
+        {
+            var blackout = blackouts[i];
+            if (blackout is null)
+            {
+                problems.Add($"blackouts[{i}]: must be an object.");
+                continue;
+            }
+
+            CheckDateRange($"blackouts[{i}]", "from", blackout.From, "to", blackout.To, required: false, problems);
+        }
+
+        if (school.PrayerBlackouts is { } prayers)
+        {
+            CheckMargin("prayerBlackouts.dhuhr", prayers.Dhuhr, problems);
+            CheckMargin("prayerBlackouts.asr", prayers.Asr, problems);
+            CheckMargin("prayerBlackouts.maghrib", prayers.Maghrib, problems);
+            CheckMargin("prayerBlackouts.isha", prayers.Isha, problems);
+            CheckWindow("prayerBlackouts.jumatan", prayers.Jumatan, problems);
+        }
+
+        return problems;
+    }
+
+    public static IReadOnlyList<string> Validate(CounselorSettings counselor)
+    {
+        ArgumentNullException.ThrowIfNull(counselor);
+        var problems = new List<string>();
+
+        if (string.IsNullOrWhiteSpace(counselor.Name))
+        {
+            problems.Add("name: required.");
+        }
+
+        if (counselor.Email is { } email && (email.Length > 254 || email.IndexOf('@', StringComparison.Ordinal) is <= 0 || email.EndsWith('@') || email.Any(char.IsWhiteSpace)))
+        {
+            problems.Add($"email: '{email}' is not an email address or UPN.");
+        }
+
+        Range(problems, "slotMinutes", counselor.SlotMinutes, MinSlotMinutes, MaxSlotMinutes);
+        Range(problems, "bufferMinutes", counselor.BufferMinutes, 0, MaxBufferMinutes);
+        Range(problems, "seats", counselor.Seats, 1, MaxSeats);
+        Range(problems, "minimumNoticeHours", counselor.MinimumNoticeHours, 0, MaxNoticeHours);
+        Range(problems, "horizonDays", counselor.HorizonDays, 1, MaxHorizonDays);
+
+        var windows = counselor.Windows ?? [];
+        var parsed = new List<(int Index, IsoDayOfWeek Day, LocalTime From, LocalTime To)>();
+        for (var i = 0; i < windows.Count; i++)
+        {
+            var path = $"windows[{i}]";
+            var window = windows[i];
+            if (window is null)
+            {
+                problems.Add($"{path}: must be an object.");
+                continue;
+            }
+
+            var days = new List<IsoDayOfWeek>();
+            if (window.Days is not { Count: > 0 })
+            {
+                problems.Add($"{path}.days: at least one of Mon, Tue, Wed, Thu, Fri, Sat, Sun.");
+            }
+            else
+            {
+                for (var d = 0; d < window.Days.Count; d++)
+                {
+                    if (ScheduleText.TryParseDay(window.Days[d], out var day))
+                    {
+                        days.Add(day);
+                    }
+                    else
+                    {
+                        problems.Add($"{path}.days[{d}]: '{window.Days[d]}' is not one of Mon, Tue, Wed, Thu, Fri, Sat, Sun.");
+                    }
+                }
+            }
+
+            if (!MeetingModes.TryParse(window.Mode, out _))
+            {
+                problems.Add($"{path}.mode: '{window.Mode}' is not in_person, online or either.");
+            }
+
+            if (CheckWindow(path, new TimeWindow(window.From, window.To), problems) is var (from, to))
+            {
+                if (counselor.SlotMinutes is >= MinSlotMinutes and <= MaxSlotMinutes && Period.Between(from, to, PeriodUnits.Minutes).Minutes < counselor.SlotMinutes)
+                {
+                    problems.Add($"{path}: {window.From}–{window.To} is shorter than slotMinutes ({counselor.SlotMinutes}).");
+                }
+
+                parsed.AddRange(days.Distinct().Select(day => (i, day, from, to)));
+            }
+        }
+
+        // Overlapping windows would offer overlapping slots of one counsellor; make the admin pick one.
+        foreach (var group in parsed.GroupBy(w => w.Day))
+        {
+            var sorted = group.OrderBy(w => w.From).ToList();
+            for (var k = 1; k < sorted.Count; k++)
+            {
+                if (sorted[k].From < sorted[k - 1].To && sorted[k].Index != sorted[k - 1].Index)
+                {
+                    problems.Add($"windows[{sorted[k].Index}]: overlaps windows[{sorted[k - 1].Index}] on {group.Key}.");
+                }
+            }
+        }
+
+        return problems;
+    }
+
+    private static (LocalTime From, LocalTime To)? CheckWindow(string path, TimeWindow? window, List<string> problems)
+    {
+        if (window is null)
+        {
+            problems.Add($"{path}: required.");
+            return null;
+        }
+
+        var fromOk = ScheduleText.TryParseTime(window.From, out var from);
+        var toOk = ScheduleText.TryParseTime(window.To, out var to);
+        if (!fromOk)
+        {
+            problems.Add($"{path}.from: '{window.From}' is not an HH:mm time.");
+        }
+
+        if (!toOk)
+        {
+            problems.Add($"{path}.to: '{window.To}' is not an HH:mm time.");
+        }
+
+        if (!fromOk || !toOk)
+        {
+            return null;
+        }
+
+        if (from >= to)
+        {
+            problems.Add($"{path}: from ({window.From}) must be before to ({window.To}).");
+            return null;
+        }
+
+        return (from, to);
+    }
+
+    private static void CheckDateRange(string path, string fromName, string? fromText, string toName, string? toText, bool required, List<string> problems)
+    {
+        var fromOk = ScheduleText.TryParseDate(fromText, out var from);
+        if (!fromOk)
+        {
+            problems.Add($"{path}.{fromName}: '{fromText}' is not a yyyy-MM-dd date.");
+        }
+
+        if (toText is null && !required)
+        {
+            return;
+        }
+
+        var toOk = ScheduleText.TryParseDate(toText, out var to);
+        if (!toOk)
+        {
+            problems.Add($"{path}.{toName}: '{toText}' is not a yyyy-MM-dd date.");
+        }
+
+        if (fromOk && toOk && from > to)
+        {
+            problems.Add($"{path}: {fromName} ({fromText}) is after {toName} ({toText}).");
+        }
+    }
+
+    private static void CheckMargin(string path, PrayerMargin? margin, List<string> problems)
+    {
+        if (margin is null)
+        {
+            problems.Add($"{path}: required when prayerBlackouts is given.");
+            return;
+        }
+
+        Range(problems, path + ".before", margin.Before, 0, MaxPrayerMarginMinutes);
+        Range(problems, path + ".after", margin.After, 0, MaxPrayerMarginMinutes);
+    }
+
+    private static void Range(List<string> problems, string path, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            problems.Add($"{path}: {value} is outside {min}..{max}.");
+        }
+    }
+
+    private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -37,6 +37,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SchoolDirectory>();
         services.AddSingleton<Demo.DemoSeeder>();
         services.AddSingleton<Booking.BookingStore>();
+        services.AddSingleton<Scheduling.SchoolAdmin>();
+        services.TryAddSingleton<Scheduling.IPrayerBlackoutCalculator, Scheduling.PrayerBlackouts>();
+        services.AddSingleton<Scheduling.SlotCalculator>();
+        services.AddSingleton<Scheduling.SlotService>();
+        services.TryAddSingleton<Scheduling.IBusyTimeSource, Scheduling.NoBusyTime>();
         services.AddSingleton<Outreach.CampaignStore>();
         services.AddSingleton<Outreach.DefineCampaign>();
         services.AddSingleton<Outreach.CampaignDispatcher>();

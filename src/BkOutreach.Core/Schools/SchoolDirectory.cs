@@ -32,8 +32,40 @@ public sealed class SchoolDirectory(StorageAccount storage)
         return ids;
     }
 
-    public Task PutCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, CancellationToken cancellationToken) =>
-        PutDocumentAsync(StorageNames.CounselorsTable, schoolId, counselorId, counselor, cancellationToken);
+    /// <summary>Stores a counsellor's settings; the private feed key is created the first time and kept across updates.</summary>
+    public async Task PutCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.CounselorsTable);
+        var entity = new TableEntity(schoolId, counselorId) { ["Json"] = JsonSerializer.Serialize(counselor, Json) };
+        await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken);
+        var stored = await table.GetEntityAsync<TableEntity>(schoolId, counselorId, cancellationToken: cancellationToken);
+        if (string.IsNullOrEmpty(stored.Value.GetString("FeedKey")))
+        {
+            await table.UpdateEntityAsync(new TableEntity(schoolId, counselorId) { ["FeedKey"] = NewFeedKey() }, stored.Value.ETag, TableUpdateMode.Merge, cancellationToken);
+        }
+    }
+
+    /// <summary>The counsellor's private feed key (null when the counsellor does not exist).</summary>
+    public async Task<string?> GetFeedKeyAsync(string schoolId, string counselorId, CancellationToken cancellationToken)
+    {
+        var row = await storage.Table(StorageNames.CounselorsTable).GetEntityIfExistsAsync<TableEntity>(schoolId, counselorId, cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value!.GetString("FeedKey") : null;
+    }
+
+    /// <summary>Replaces the feed key: the old feed URL stops working at once.</summary>
+    public async Task<string?> RotateFeedKeyAsync(string schoolId, string counselorId, CancellationToken cancellationToken)
+    {
+        var key = NewFeedKey();
+        try
+        {
+            await storage.Table(StorageNames.CounselorsTable).UpdateEntityAsync(new TableEntity(schoolId, counselorId) { ["FeedKey"] = key }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            return key;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
 
     public Task<CounselorSettings?> GetCounselorAsync(string schoolId, string counselorId, CancellationToken cancellationToken) =>
         GetDocumentAsync<CounselorSettings>(StorageNames.CounselorsTable, schoolId, counselorId, cancellationToken);
@@ -106,6 +138,9 @@ public sealed class SchoolDirectory(StorageAccount storage)
         var response = await storage.Table(table).GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken);
         return response.HasValue ? JsonSerializer.Deserialize<T>(response.Value!.GetString("Json")!, Json) : null;
     }
+
+    /// <summary>192 random bits, URL-safe: unguessable, and per counsellor.</summary>
+    private static string NewFeedKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 }

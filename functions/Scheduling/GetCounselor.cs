@@ -1,0 +1,19 @@
+using BkOutreach.Core.Scheduling;
+using BkOutreach.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace BkOutreach.Functions.Scheduling;
+
+/// <summary><c>GET /api/admin/schools/{schoolId}/counselors/{counselorId}</c>: the counsellor with its private <c>feedUrl</c>.</summary>
+public sealed class GetCounselor(SchoolAdmin admin)
+{
+    [Function(nameof(GetCounselor))]
+    public async Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "admin/schools/{schoolId}/counselors/{counselorId}")] HttpRequest request,
+        string schoolId,
+        string counselorId,
+        CancellationToken cancellationToken) =>
+        HttpJson.From(await admin.GetCounselorAsync(schoolId, counselorId, cancellationToken), v => new OkObjectResult(v), "unknown_counselor");
+}

@@ -1,0 +1,79 @@
+using BkOutreach.Core.Booking;
+using BkOutreach.Core.Schools;
+using NodaTime;
+
+namespace BkOutreach.Core.Scheduling;
+
+/// <summary>Busy time from the counsellor's own calendar; none when no calendar is connected.</summary>
+public interface IBusyTimeSource
+{
+    Task<IReadOnlyList<Interval>> GetBusyAsync(string schoolId, string counselorId, Instant from, Instant to, CancellationToken cancellationToken);
+}
+
+/// <summary>Without Microsoft Graph there is no other calendar to respect.</summary>
+public sealed class NoBusyTime : IBusyTimeSource
+{
+    public Task<IReadOnlyList<Interval>> GetBusyAsync(string schoolId, string counselorId, Instant from, Instant to, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Interval>>([]);
+}
+
+/// <summary>Gathers what the pure <see cref="SlotCalculator"/> needs from storage: settings, held seats, busy time, now.</summary>
+public sealed class SlotService(SchoolDirectory directory, BookingStore bookings, SlotCalculator calculator, IBusyTimeSource busy, TimeProvider time)
+{
+    /// <summary>The query for one counsellor, or null when school or counsellor does not exist.</summary>
+    /// <param name="leaveOut">A booking not to count (the parent's own, when rescheduling).</param>
+    public async Task<SlotQuery?> QueryAsync(string schoolId, string counselorId, Booking.Booking? leaveOut, CancellationToken cancellationToken)
+    {
+        var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
+        var counselor = school is null ? null : await directory.GetCounselorAsync(schoolId, counselorId, cancellationToken);
+        return school is null || counselor is null ? null : await QueryAsync(schoolId, school, counselorId, counselor, leaveOut, cancellationToken);
+    }
+
+    public async Task<SlotQuery> QueryAsync(string schoolId, SchoolSettings school, string counselorId, CounselorSettings counselor, Booking.Booking? leaveOut, CancellationToken cancellationToken)
+    {
+        var now = Instant.FromDateTimeOffset(time.GetUtcNow());
+        var until = now + Duration.FromDays(counselor.HorizonDays + 1);
+        var usage = await bookings.GetSeatUsageAsync(schoolId, counselorId, now.ToDateTimeOffset(), until.ToDateTimeOffset(), cancellationToken);
+        var held = new List<ExistingBooking>();
+        foreach (var u in usage)
+        {
+            var seats = u.Taken;
+            if (leaveOut is { Status: BookingStatus.Confirmed } own && own.Start == u.Start && own.End == u.End)
+            {
+                seats--;
+            }
+
+            if (seats > 0)
+            {
+                held.Add(new ExistingBooking(counselorId, Instant.FromDateTimeOffset(u.Start), Instant.FromDateTimeOffset(u.End), seats));
+            }
+        }
+
+        var busyTimes = await busy.GetBusyAsync(schoolId, counselorId, now, until, cancellationToken);
+        return new SlotQuery(school, counselorId, counselor, held, busyTimes, now);
+    }
+
+    /// <summary>Open slots of every counsellor of a school (the public feed), or null for an unknown school.</summary>
+    public async Task<IReadOnlyList<(string CounselorId, CounselorSettings Counselor, OpenSlot Slot)>?> SchoolSlotsAsync(string schoolId, CancellationToken cancellationToken)
+    {
+        var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
+        if (school is null)
+        {
+            return null;
+        }
+
+        var all = new List<(string, CounselorSettings, OpenSlot)>();
+        foreach (var (id, counselor) in await directory.ListCounselorsAsync(schoolId, cancellationToken))
+        {
+            var query = await QueryAsync(schoolId, school, id, counselor, null, cancellationToken);
+            all.AddRange(calculator.OpenSlots(query).Select(s => (id, counselor, s)));
+        }
+
+        return all;
+    }
+
+    public IReadOnlyList<OpenSlot> OpenSlots(SlotQuery query) => calculator.OpenSlots(query);
+
+    public bool TryGetBookable(string slotId, SlotQuery query, out OpenSlot? slot, out SlotRejection rejection) =>
+        calculator.TryGetBookable(slotId, query, out slot, out rejection);
+}

@@ -41,6 +41,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<Scheduling.IPrayerBlackoutCalculator, Scheduling.PrayerBlackouts>();
         services.AddSingleton<Scheduling.SlotCalculator>();
         services.AddSingleton<Scheduling.SlotService>();
+        services.AddSingleton<Calendar.CalendarFeeds>();
         services.TryAddSingleton<Scheduling.IBusyTimeSource, Scheduling.NoBusyTime>();
         services.AddSingleton<Outreach.CampaignStore>();
         services.AddSingleton<Outreach.DefineCampaign>();

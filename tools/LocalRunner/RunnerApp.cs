@@ -229,6 +229,7 @@ public sealed class RunnerApp : IAsyncDisposable
         if (Demo is { } demo)
         {
             o.WriteLine($"Demo school {demo.SchoolId}: {demo.Counselors} counsellors, {demo.Guardians} families ({demo.NewGuardians} new).");
+            o.WriteLine($"Open-slot feed: {BaseUrl}/api/calendar/{demo.SchoolId}/slots.ics");
         }
 
         o.WriteLine($"Health: {BaseUrl}/api/health");

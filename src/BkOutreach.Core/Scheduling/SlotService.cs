@@ -17,6 +17,9 @@ public sealed class NoBusyTime : IBusyTimeSource
         Task.FromResult<IReadOnlyList<Interval>>([]);
 }
 
+/// <summary>A school's open slots with the counsellor each belongs to.</summary>
+public sealed record SchoolSlots(SchoolSettings School, IReadOnlyList<(CounselorEntry Counselor, OpenSlot Slot)> Slots);
+
 /// <summary>Gathers what the pure <see cref="SlotCalculator"/> needs from storage: settings, held seats, busy time, now.</summary>
 public sealed class SlotService(SchoolDirectory directory, BookingStore bookings, SlotCalculator calculator, IBusyTimeSource busy, TimeProvider time)
 {
@@ -54,7 +57,7 @@ public sealed class SlotService(SchoolDirectory directory, BookingStore bookings
     }
 
     /// <summary>Open slots of every counsellor of a school (the public feed), or null for an unknown school.</summary>
-    public async Task<IReadOnlyList<(string CounselorId, CounselorSettings Counselor, OpenSlot Slot)>?> SchoolSlotsAsync(string schoolId, CancellationToken cancellationToken)
+    public async Task<SchoolSlots?> SchoolSlotsAsync(string schoolId, CancellationToken cancellationToken)
     {
         var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
         if (school is null)
@@ -62,14 +65,14 @@ public sealed class SlotService(SchoolDirectory directory, BookingStore bookings
             return null;
         }
 
-        var all = new List<(string, CounselorSettings, OpenSlot)>();
-        foreach (var (id, counselor) in await directory.ListCounselorsAsync(schoolId, cancellationToken))
+        var all = new List<(CounselorEntry, OpenSlot)>();
+        foreach (var entry in await directory.ListCounselorsAsync(schoolId, cancellationToken))
         {
-            var query = await QueryAsync(schoolId, school, id, counselor, null, cancellationToken);
-            all.AddRange(calculator.OpenSlots(query).Select(s => (id, counselor, s)));
+            var query = await QueryAsync(schoolId, school, entry.Id, entry.Counselor, null, cancellationToken);
+            all.AddRange(calculator.OpenSlots(query).Select(s => (entry, s)));
         }
 
-        return all;
+        return new SchoolSlots(school, all);
     }
 
     public IReadOnlyList<OpenSlot> OpenSlots(SlotQuery query) => calculator.OpenSlots(query);

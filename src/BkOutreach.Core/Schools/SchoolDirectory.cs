@@ -6,8 +6,11 @@ using BkOutreach.Core.Storage;
 
 namespace BkOutreach.Core.Schools;
 
+/// <summary>A counsellor of a school and when their settings last changed.</summary>
+public sealed record CounselorEntry(string Id, CounselorSettings Counselor, DateTimeOffset UpdatedAt);
+
 /// <summary>Schools, counsellors and guardians in Table Storage, each stored as its JSON document.</summary>
-public sealed class SchoolDirectory(StorageAccount storage)
+public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -36,12 +39,32 @@ public sealed class SchoolDirectory(StorageAccount storage)
     public async Task PutCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, CancellationToken cancellationToken)
     {
         var table = storage.Table(StorageNames.CounselorsTable);
-        var entity = new TableEntity(schoolId, counselorId) { ["Json"] = JsonSerializer.Serialize(counselor, Json) };
-        await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken);
-        var stored = await table.GetEntityAsync<TableEntity>(schoolId, counselorId, cancellationToken: cancellationToken);
-        if (string.IsNullOrEmpty(stored.Value.GetString("FeedKey")))
+        var json = JsonSerializer.Serialize(counselor, Json);
+        var existing = await table.GetEntityIfExistsAsync<TableEntity>(schoolId, counselorId, cancellationToken: cancellationToken);
+        if (!existing.HasValue || existing.Value!.GetString("Json") != json)
         {
-            await table.UpdateEntityAsync(new TableEntity(schoolId, counselorId) { ["FeedKey"] = NewFeedKey() }, stored.Value.ETag, TableUpdateMode.Merge, cancellationToken);
+            // UpdatedAt moves only when the settings change: it is the DTSTAMP of the counsellor's open slots.
+            var entity = new TableEntity(schoolId, counselorId) { ["Json"] = json, ["UpdatedAt"] = time.GetUtcNow() };
+            await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken);
+        }
+
+        while (true)
+        {
+            var stored = await table.GetEntityAsync<TableEntity>(schoolId, counselorId, cancellationToken: cancellationToken);
+            if (!string.IsNullOrEmpty(stored.Value.GetString("FeedKey")))
+            {
+                return;
+            }
+
+            try
+            {
+                await table.UpdateEntityAsync(new TableEntity(schoolId, counselorId) { ["FeedKey"] = NewFeedKey() }, stored.Value.ETag, TableUpdateMode.Merge, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // A concurrent write came first; read again (it may have set the key).
+            }
         }
     }
 
@@ -70,15 +93,15 @@ public sealed class SchoolDirectory(StorageAccount storage)
     public Task<CounselorSettings?> GetCounselorAsync(string schoolId, string counselorId, CancellationToken cancellationToken) =>
         GetDocumentAsync<CounselorSettings>(StorageNames.CounselorsTable, schoolId, counselorId, cancellationToken);
 
-    public async Task<IReadOnlyList<(string Id, CounselorSettings Counselor)>> ListCounselorsAsync(string schoolId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CounselorEntry>> ListCounselorsAsync(string schoolId, CancellationToken cancellationToken)
     {
-        var list = new List<(string, CounselorSettings)>();
+        var list = new List<CounselorEntry>();
         await foreach (var e in storage.Table(StorageNames.CounselorsTable).QueryAsync<TableEntity>(x => x.PartitionKey == schoolId, cancellationToken: cancellationToken))
         {
-            list.Add((e.RowKey, JsonSerializer.Deserialize<CounselorSettings>(e.GetString("Json")!, Json)!));
+            list.Add(new CounselorEntry(e.RowKey, JsonSerializer.Deserialize<CounselorSettings>(e.GetString("Json")!, Json)!, e.GetDateTimeOffset("UpdatedAt") ?? DateTimeOffset.UnixEpoch));
         }
 
-        return list;
+        return [.. list.OrderBy(c => c.Id, StringComparer.Ordinal)];
     }
 
     /// <summary>
@@ -126,9 +149,17 @@ public sealed class SchoolDirectory(StorageAccount storage)
         return list;
     }
 
+    /// <summary>Writes a document unless the stored one is identical, stamping when it changed.</summary>
     private async Task PutDocumentAsync<T>(string table, string partition, string row, T document, CancellationToken cancellationToken)
     {
-        var entity = new TableEntity(partition, row) { ["Json"] = JsonSerializer.Serialize(document, Json) };
+        var json = JsonSerializer.Serialize(document, Json);
+        var existing = await storage.Table(table).GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken);
+        if (existing.HasValue && existing.Value!.GetString("Json") == json)
+        {
+            return;
+        }
+
+        var entity = new TableEntity(partition, row) { ["Json"] = json, ["UpdatedAt"] = time.GetUtcNow() };
         await storage.Table(table).UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
     }
 

@@ -12,6 +12,15 @@ public sealed class FunctionMetadataTests
     private static readonly Dictionary<string, string> Expected = new()
     {
         ["GetHealth"] = "httpTrigger",
+        ["PutSchool"] = "httpTrigger",
+        ["PutCounselor"] = "httpTrigger",
+        ["GetCounselor"] = "httpTrigger",
+        ["RotateFeedKey"] = "httpTrigger",
+        ["GetSchoolSlotsFeed"] = "httpTrigger",
+        ["GetCounselorBookingsFeed"] = "httpTrigger",
+        ["CreateCampaign"] = "httpTrigger",
+        ["DispatchCampaignNow"] = "httpTrigger",
+        ["DispatchCampaigns"] = "timerTrigger",
     };
 
     [Fact]

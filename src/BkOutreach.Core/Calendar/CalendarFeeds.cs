@@ -1,0 +1,109 @@
+using System.Security.Cryptography;
+using System.Text;
+using BkOutreach.Core.Booking;
+using BkOutreach.Core.Scheduling;
+using BkOutreach.Core.Schools;
+using NodaTime;
+
+namespace BkOutreach.Core.Calendar;
+
+/// <summary>A rendered feed: the exact bytes, their ETag and the data's Last-Modified.</summary>
+public sealed record RenderedFeed(byte[] Body, string ETag, Instant? LastModified);
+
+/// <summary>The public open-slot feed of a school and the private booked-meetings feed of each counsellor.</summary>
+public sealed class CalendarFeeds(SlotService slots, SchoolDirectory directory, BookingStore bookings)
+{
+    public const string UidDomain = "bkoutreach";
+
+    /// <summary>Open slots of every counsellor; null for an unknown school.</summary>
+    public async Task<RenderedFeed?> SchoolSlotsAsync(string schoolId, CancellationToken cancellationToken)
+    {
+        var found = await slots.SchoolSlotsAsync(schoolId, cancellationToken);
+        if (found is null)
+        {
+            return null;
+        }
+
+        var zone = DateTimeZoneProviders.Tzdb[found.School.TimeZone];
+        var events = found.Slots.Select(s => SlotEvent(found.School, s.Counselor, s.Slot)).ToList();
+        return Render($"Jadwal temu BK · {found.School.Name}", zone, events);
+    }
+
+    /// <summary>Booked meetings of one counsellor, cancelled ones kept as CANCELLED; null for an unknown counsellor or a wrong key.</summary>
+    public async Task<RenderedFeed?> CounselorBookingsAsync(string schoolId, string counselorId, string? key, CancellationToken cancellationToken)
+    {
+        var expected = await directory.GetFeedKeyAsync(schoolId, counselorId, cancellationToken);
+        if (expected is null || key is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(key)))
+        {
+            return null;
+        }
+
+        var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
+        var counselor = await directory.GetCounselorAsync(schoolId, counselorId, cancellationToken);
+        if (school is null || counselor is null)
+        {
+            return null;
+        }
+
+        var guardians = new Dictionary<string, Guardian?>(StringComparer.Ordinal);
+        var events = new List<FeedEvent>();
+        foreach (var booking in await bookings.ListAsync(schoolId, counselorId, cancellationToken))
+        {
+            if (!guardians.TryGetValue(booking.GuardianId, out var guardian))
+            {
+                guardian = guardians[booking.GuardianId] = await directory.GetGuardianAsync(schoolId, booking.GuardianId, cancellationToken);
+            }
+
+            events.Add(BookingEvent(school, booking, guardian));
+        }
+
+        return Render($"Pertemuan BK · {counselor.Name}", DateTimeZoneProviders.Tzdb[school.TimeZone], events);
+    }
+
+    /// <summary>One booking as the VEVENT every calendar sees: feed, invite and cancellation share UID and SEQUENCE.</summary>
+    public static FeedEvent BookingEvent(SchoolSettings school, Booking.Booking booking, Guardian? guardian)
+    {
+        var students = guardian?.Students.Where(s => booking.StudentIds.Count == 0 || booking.StudentIds.Contains(s.Id)).ToList() ?? [];
+        var who = students.Count == 0 ? "" : " · " + string.Join(", ", students.Select(s => $"{s.Name} ({s.Class})"));
+        var description = $"Wali: {guardian?.Name ?? "-"}{who}\nMode: {ModeText(booking.Mode)}";
+        return new FeedEvent(
+            $"booking-{booking.Id}@{UidDomain}",
+            Instant.FromDateTimeOffset(booking.Start),
+            Instant.FromDateTimeOffset(booking.End),
+            $"Pertemuan BK dengan orang tua/wali{who}",
+            description,
+            booking.Mode == "online" ? "Daring" : school.Name,
+            null,
+            booking.Status == BookingStatus.Cancelled ? FeedEventStatus.Cancelled : FeedEventStatus.Confirmed,
+            booking.Sequence,
+            Instant.FromDateTimeOffset(booking.UpdatedAt));
+    }
+
+    public static string ModeText(string mode) => mode switch
+    {
+        "online" => "daring (online)",
+        "in_person" => "tatap muka",
+        _ => "tatap muka atau daring",
+    };
+
+    private static FeedEvent SlotEvent(SchoolSettings school, CounselorEntry counselor, OpenSlot slot) =>
+        new($"slot-{slot.Id}@{UidDomain}",
+            slot.Start.ToInstant(),
+            slot.End.ToInstant(),
+            $"Jadwal temu BK: {counselor.Counselor.Name} ({ModeText(slot.Mode.ToWire())})",
+            slot.Capacity > 1 ? $"Sesi kelompok, {slot.Capacity} kursi. Pesan lewat tautan pada SMS dari sekolah." : "Pesan lewat tautan pada SMS dari sekolah.",
+            slot.Mode.ToWire() == "online" ? "Daring" : school.Name,
+            null,
+            FeedEventStatus.Confirmed,
+            0,
+            Instant.FromDateTimeOffset(counselor.UpdatedAt))
+        {
+            Transparent = true,
+        };
+
+    private static RenderedFeed Render(string name, DateTimeZone zone, IReadOnlyList<FeedEvent> events)
+    {
+        var body = CalendarHttp.Encode(CalendarRenderer.RenderFeed(name, zone, events));
+        return new RenderedFeed(body, CalendarHttp.ETag(body), CalendarHttp.LastModified(events));
+    }
+}

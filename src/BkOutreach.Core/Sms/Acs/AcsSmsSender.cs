@@ -122,9 +122,10 @@ public sealed partial class AcsSmsSender : ISmsSender
         {
             await _pipeline.SendAsync(message, cancellationToken);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException)
         {
-            // The transport gave up after its retries (connection refused, timeouts): nothing was decided.
+            // The transport gave up after its retries (connection refused, timeouts; the retry policy
+            // wraps the attempts' failures in an AggregateException): ACS decided nothing we know of.
             LogTransportFailure(_logger, batch.Length, ex.Message);
             return [.. batch.Select(m => new SmsSendResult(m.IdempotencyKey, SmsSendStatus.Transient, null, $"ACS unreachable: {ex.Message}"))];
         }

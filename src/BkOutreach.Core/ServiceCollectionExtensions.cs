@@ -48,6 +48,7 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<ILogger<AcsSmsSender>>(),
             sp.GetService<AcsSmsClientOptions>(),
             sp.GetService<Azure.Core.TokenCredential>()));
+        services.AddSingleton(_ => new SmsTemplates(SmsTemplates.DefaultFolder));
         services.AddSingleton<ISmsSender>(sp => sp.GetRequiredService<IOptions<SmsOptions>>().Value.Provider switch
         {
             SmsProvider.Outbox => sp.GetRequiredService<OutboxSmsSender>(),

@@ -36,6 +36,7 @@ public static class ServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
         services.AddSingleton<HealthService>();
         services.AddSingleton<SigningKeyProvider>();
+        services.AddSingleton<LinkTokens>();
         services.AddSingleton<SchoolDirectory>();
         services.AddSingleton<Demo.DemoSeeder>();
 

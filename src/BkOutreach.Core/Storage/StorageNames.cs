@@ -9,9 +9,10 @@ public static class StorageNames
     public const string CampaignsTable = "campaigns";
     public const string OutboxTable = "outbox";
     public const string SecretsTable = "secrets";
+    public const string LinksTable = "links";
 
     public static IReadOnlyList<string> Tables { get; } =
-        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable];
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable, LinksTable];
 
     public static IReadOnlyList<string> Queues { get; } = [];
 }

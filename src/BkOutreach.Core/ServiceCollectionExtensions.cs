@@ -3,10 +3,12 @@ using BkOutreach.Core.Health;
 using BkOutreach.Core.Links;
 using BkOutreach.Core.Schools;
 using BkOutreach.Core.Sms;
+using BkOutreach.Core.Sms.Acs;
 using BkOutreach.Core.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BkOutreach.Core;
@@ -34,6 +36,7 @@ public static class ServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
         services.AddSingleton<HealthService>();
         services.AddSingleton<SigningKeyProvider>();
+        services.AddSingleton<LinkTokens>();
         services.AddSingleton<SchoolDirectory>();
         services.AddSingleton<Demo.DemoSeeder>();
         services.AddSingleton<Booking.BookingStore>();
@@ -51,9 +54,19 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Outreach.OptOutStore>();
 
         services.AddSingleton<OutboxSmsSender>();
+
+        // A host (or a test) may register AcsSmsClientOptions (retries, transport) and a TokenCredential first.
+        services.AddSingleton(sp => new AcsSmsSender(
+            sp.GetRequiredService<IOptions<SmsOptions>>().Value.Acs,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<AcsSmsSender>>(),
+            sp.GetService<AcsSmsClientOptions>(),
+            sp.GetService<Azure.Core.TokenCredential>()));
+        services.AddSingleton(_ => new SmsTemplates(SmsTemplates.DefaultFolder));
         services.AddSingleton<ISmsSender>(sp => sp.GetRequiredService<IOptions<SmsOptions>>().Value.Provider switch
         {
             SmsProvider.Outbox => sp.GetRequiredService<OutboxSmsSender>(),
+            SmsProvider.Acs => sp.GetRequiredService<AcsSmsSender>(),
             var other => throw new InvalidOperationException($"Sms__Provider '{other}' is not available in this build."),
         });
         return services;

@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace BkOutreach.Core.Sms;
+
+/// <summary>One event of an Event Grid delivery to <c>POST /api/events/acs</c>.</summary>
+public abstract record AcsEvent(string Id);
+
+/// <summary>Event Grid asks the endpoint to prove it wants the subscription: answer <see cref="AcsEvents.ValidationResponse"/>.</summary>
+public sealed record SubscriptionValidation(string Id, string ValidationCode) : AcsEvent(Id);
+
+/// <summary>One attempt of the carrier to deliver a message.</summary>
+public sealed record DeliveryAttempt(DateTimeOffset? Timestamp, int SegmentsSucceeded, int SegmentsFailed);
+
+/// <summary>
+/// <c>Microsoft.Communication.SMSDeliveryReportReceived</c>. <see cref="DeliveryStatus"/> is ACS's word
+/// ("Delivered", "Failed", …); <see cref="IsDelivered"/> says whether it reached the phone.
+/// </summary>
+public sealed record SmsDeliveryReport(
+    string Id,
+    string MessageId,
+    string From,
+    string To,
+    string DeliveryStatus,
+    string? DeliveryStatusDetails,
+    string? Tag,
+    DateTimeOffset? ReceivedAt,
+    IReadOnlyList<DeliveryAttempt> Attempts) : AcsEvent(Id)
+{
+    public bool IsDelivered => DeliveryStatus.Equals("Delivered", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary><c>Microsoft.Communication.SMSReceived</c>: a reply from a phone.</summary>
+public sealed record SmsReceived(string Id, string MessageId, string From, string To, string Message, DateTimeOffset? ReceivedAt) : AcsEvent(Id)
+{
+    public SmsKeyword Keyword => SmsKeywords.Classify(Message);
+}
+
+/// <summary>Any other event type; kept so the caller can acknowledge it without failing the delivery.</summary>
+public sealed record OtherAcsEvent(string Id, string EventType) : AcsEvent(Id);
+
+/// <summary>
+/// Parses Event Grid deliveries (Event Grid schema: an array of events with <c>eventType</c>; CloudEvents:
+/// one event or an array with <c>type</c>). Property names are matched case-insensitively, since casing
+/// differs between sources, and phone numbers are returned in E.164 with '+' even when sent without it.
+/// </summary>
+public static class AcsEvents
+{
+    public const string ValidationHeader = "aeg-event-type";
+    public const string ValidationHeaderValue = "SubscriptionValidation";
+    public const string ValidationEventType = "Microsoft.EventGrid.SubscriptionValidationEvent";
+    public const string DeliveryReportEventType = "Microsoft.Communication.SMSDeliveryReportReceived";
+    public const string ReceivedEventType = "Microsoft.Communication.SMSReceived";
+
+    /// <summary>The body that completes the validation handshake (status 200).</summary>
+    public static string ValidationResponse(string validationCode) =>
+        JsonSerializer.Serialize(new Dictionary<string, string> { ["validationResponse"] = validationCode });
+
+    /// <exception cref="FormatException">The body is not JSON of events.</exception>
+    public static IReadOnlyList<AcsEvent> Parse(string json)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException("The Event Grid body is not JSON: " + ex.Message, ex);
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            return root.ValueKind switch
+            {
+                JsonValueKind.Array => [.. root.EnumerateArray().Select(ParseEvent)],
+                JsonValueKind.Object => [ParseEvent(root)],
+                _ => throw new FormatException("The Event Grid body must be an event or an array of events."),
+            };
+        }
+    }
+
+    /// <summary>E.164 with '+': ACS sends numbers with or without it.</summary>
+    public static string NormalizeNumber(string? number)
+    {
+        var trimmed = (number ?? "").Trim();
+        return trimmed.Length == 0 || trimmed[0] == '+' ? trimmed : "+" + trimmed;
+    }
+
+    private static AcsEvent ParseEvent(JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException("An Event Grid event must be a JSON object.");
+        }
+
+        var id = String(e, "id") ?? "";
+        var type = String(e, "eventType") ?? String(e, "type") ?? "";
+        var data = Property(e, "data") is { ValueKind: JsonValueKind.Object } d ? d : default;
+        if (type.Equals(ValidationEventType, StringComparison.OrdinalIgnoreCase))
+        {
+            return new SubscriptionValidation(id, String(data, "validationCode") ?? throw new FormatException("The validation event has no validationCode."));
+        }
+
+        if (type.Equals(DeliveryReportEventType, StringComparison.OrdinalIgnoreCase))
+        {
+            var attempts = Property(data, "deliveryAttempts") is { ValueKind: JsonValueKind.Array } list
+                ? list.EnumerateArray().Select(a => new DeliveryAttempt(Time(a, "timestamp"), Int(a, "segmentsSucceeded"), Int(a, "segmentsFailed"))).ToList()
+                : [];
+            return new SmsDeliveryReport(
+                id,
+                String(data, "messageId") ?? "",
+                NormalizeNumber(String(data, "from")),
+                NormalizeNumber(String(data, "to")),
+                String(data, "deliveryStatus") ?? "",
+                String(data, "deliveryStatusDetails"),
+                String(data, "tag"),
+                Time(data, "receivedTimestamp"),
+                attempts);
+        }
+
+        if (type.Equals(ReceivedEventType, StringComparison.OrdinalIgnoreCase))
+        {
+            return new SmsReceived(
+                id,
+                String(data, "messageId") ?? "",
+                NormalizeNumber(String(data, "from")),
+                NormalizeNumber(String(data, "to")),
+                String(data, "message") ?? "",
+                Time(data, "receivedTimestamp"));
+        }
+
+        return new OtherAcsEvent(id, type);
+    }
+
+    private static JsonElement? Property(JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var property in element.EnumerateObject())
+        {
+            if (property.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Value;
+            }
+        }
+
+        return null;
+    }
+
+    private static string? String(JsonElement element, string name) => Property(element, name) switch
+    {
+        { ValueKind: JsonValueKind.String } v => v.GetString(),
+        { ValueKind: JsonValueKind.Number } v => v.GetRawText(),
+        _ => null,
+    };
+
+    private static int Int(JsonElement element, string name) =>
+        Property(element, name) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt32(out var n) ? n : 0;
+
+    private static DateTimeOffset? Time(JsonElement element, string name) =>
+        DateTimeOffset.TryParse(String(element, name), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+}

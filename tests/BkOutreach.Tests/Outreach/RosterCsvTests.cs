@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Text;
+using BkOutreach.Core.Outreach;
+using Xunit.Abstractions;
+
+namespace BkOutreach.Tests.Outreach;
+
+public sealed class RosterCsvTests(ITestOutputHelper output)
+{
+    private const string Header = "student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id";
+
+    [Fact]
+    public void Parse_MessyButValidRows_AreNormalised()
+    {
+        var result = Parse(
+            Header,
+            "S001,Muhammad Rizky Pratama,XI IPA 1,Siti Aminah,0812-3456-7890,id,bk-1",
+            "S002,  Anisa   Rahmawati ,XI IPA 1,Budi Santoso,+62 813 1111 2222,EN,bk-2",
+            "S003,Dewi Lestari,X IPS 2,Ahmad Fauzi,85712345678,,bk-1");
+
+        Assert.Empty(result.Rejected);
+        Assert.Equal(["+6281234567890", "+6281311112222", "+6285712345678"], result.Rows.Select(r => r.GuardianPhone));
+        Assert.Equal(["id", "en", "id"], result.Rows.Select(r => r.Language));
+        Assert.Equal("Anisa Rahmawati", result.Rows[1].StudentName);
+        Assert.Equal([2, 3, 4], result.Rows.Select(r => r.Row));
+        Assert.Equal(new RosterRow(2, "S001", "Muhammad Rizky Pratama", "XI IPA 1", "Siti Aminah", "+6281234567890", "id", "bk-1"), result.Rows[0]);
+    }
+
+    [Fact]
+    public void Parse_BadRows_AreReportedWithRowNumberAndReason_OthersKept()
+    {
+        var result = Parse(
+            Header,
+            "S001,Rizky,XI IPA 1,Siti,0812-3456-7890,id,bk-1",
+            "S002,Anisa,XI IPA 1,Budi,021-5551234,id,bk-1",
+            "S003,Dewi,XI IPA 1,Ahmad,12345,id,bk-1",
+            ",Tanpa Nomor Induk,XI IPA 1,Ahmad,081299998888,id,bk-1",
+            "S005,Eko,XI IPA 1,Sri,081299997777,fr,bk-1",
+            "S006,Fajar,XI IPA 1,Joko,081299996666,id,");
+
+        Assert.Equal(["S001"], result.Rows.Select(r => r.StudentId));
+        Assert.Equal([3, 4, 5, 6, 7], result.Rejected.Select(r => r.Row));
+        Assert.Equal("guardian_phone: landline cannot receive SMS", result.Rejected[0].Reason);
+        Assert.Equal("guardian_phone: not a valid number", result.Rejected[1].Reason);
+        Assert.Equal("student_id is empty", result.Rejected[2].Reason);
+        Assert.Equal("language must be id or en, got 'fr'", result.Rejected[3].Reason);
+        Assert.Equal("counselor_id is empty", result.Rejected[4].Reason);
+    }
+
+    [Fact]
+    public void Parse_Utf8BomSemicolonsQuotesBlankLinesAndOtherColumnOrder_AreRead()
+    {
+        var text = string.Join("\r\n",
+            "Guardian_Phone;Student_ID;Class;Student_Name;Guardian_Name;Counselor_ID;Language;Catatan",
+            "0812 3456 7890;S001;XI IPA 1;\"Nur'aini; \"\"Ani\"\"\";\"Hj. Siti Aminah, S.Pd.\";bk-1;id;pindahan",
+            "",
+            "   ",
+            ";;;;;;;",
+            "0813-1111-2222;S002;XII IPS 3;Ketut Ayu Wulandari;I Made Sudarma;bk-2;en;") + "\r\n";
+        var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(text)).ToArray();
+
+        var result = RosterCsv.Parse(new MemoryStream(bytes));
+
+        Assert.Empty(result.Rejected);
+        Assert.Equal(2, result.Rows.Count);
+        Assert.Equal("Nur'aini; \"Ani\"", result.Rows[0].StudentName);
+        Assert.Equal("Hj. Siti Aminah, S.Pd.", result.Rows[0].GuardianName);
+        Assert.Equal("S002", result.Rows[1].StudentId);
+        Assert.Equal(6, result.Rows[1].Row);
+        Assert.Equal("en", result.Rows[1].Language);
+    }
+
+    [Fact]
+    public void Parse_WithoutBomAndWithoutLanguageColumn_DefaultsToIndonesian()
+    {
+        var result = Parse(
+            "student_id,student_name,class,guardian_name,guardian_phone,counselor_id",
+            "S001,Rizky,XI IPA 1,Siti,081234567890,bk-1");
+
+        Assert.Equal("id", Assert.Single(result.Rows).Language);
+    }
+
+    [Fact]
+    public void Parse_MissingRequiredColumn_FailsTheFileNamingTheColumn()
+    {
+        var ex = Assert.Throws<RosterFormatException>(() => Parse(
+            "student_id,student_name,class,guardian_name,language,counselor_id",
+            "S001,Rizky,XI IPA 1,Siti,id,bk-1"));
+
+        Assert.Contains("guardian_phone", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Expected: " + Header, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_EmptyFile_FailsClearly() =>
+        Assert.Throws<RosterFormatException>(() => RosterCsv.Parse(new MemoryStream([])));
+
+    [Fact]
+    public void Parse_SameStudentTwice_LaterRowWins_EarlierReported()
+    {
+        var result = Parse(
+            Header,
+            "S001,Rizky,X IPA 1,Siti,081234567890,id,bk-1",
+            "S002,Anisa,X IPA 1,Budi,081311112222,id,bk-1",
+            "S001,Rizky,XI IPA 1,Siti,081234567890,id,bk-2");
+
+        Assert.Equal(["S001", "S002"], result.Rows.Select(r => r.StudentId));
+        Assert.Equal("XI IPA 1", result.Rows[0].Class);
+        Assert.Equal("bk-2", result.Rows[0].CounselorId);
+        var rejection = Assert.Single(result.Rejected);
+        Assert.Equal(2, rejection.Row);
+        Assert.Contains("appears again in row 4", rejection.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GroupByGuardian_SiblingsShareOneGuardianPerPhone()
+    {
+        var result = Parse(
+            Header,
+            "S001,Rizky,XI IPA 1,Siti Aminah,0812-3456-7890,id,bk-1",
+            "S002,Anisa,XI IPA 1,Budi,081311112222,en,bk-1",
+            "S003,Rina,X IPS 2,Ibu Siti,+62 812 3456 7890,en,bk-2");
+
+        var guardians = RosterCsv.GroupByGuardian(result.Rows);
+
+        Assert.Equal(2, guardians.Count);
+        var siti = guardians[0];
+        Assert.Equal("+6281234567890", siti.Phone);
+        Assert.Equal("Siti Aminah", siti.Name);
+        Assert.Equal("id", siti.Language);
+        Assert.Equal(["S001", "S003"], siti.Students.Select(s => s.Id));
+        Assert.Equal(["bk-1", "bk-2"], siti.Students.Select(s => s.CounselorId));
+        Assert.Equal(["S002"], guardians[1].Students.Select(s => s.Id));
+    }
+
+    [Fact]
+    public void Parse_TenThousandRows_IsFast()
+    {
+        var builder = new StringBuilder(Header).Append('\n');
+        for (var i = 0; i < 10_000; i++)
+        {
+            var phone = i % 50 == 0 ? "021-5551234" : $"0812-{i / 3 % 10000:D4}-{i / 3 / 10000 + 1000:D4}";
+            builder.Append($"S{i:D5},\"Siswa Nomor {i}, Putra\",XI IPA {i % 8},Wali {i / 3},{phone},{(i % 5 == 0 ? "en" : "id")},bk-{i % 4}\n");
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(builder.ToString());
+        RosterCsv.Parse(new MemoryStream(Encoding.UTF8.GetBytes(Header + "\nS1,A,B,C,081234567890,id,bk-1\n")));
+        var stopwatch = Stopwatch.StartNew();
+
+        var result = RosterCsv.Parse(new MemoryStream(bytes));
+        var guardians = RosterCsv.GroupByGuardian(result.Rows);
+
+        stopwatch.Stop();
+        output.WriteLine($"10,000 rows ({bytes.Length / 1024} KiB): parsed and grouped in {stopwatch.ElapsedMilliseconds} ms; {result.Rows.Count} valid, {result.Rejected.Count} rejected, {guardians.Count} guardians");
+        Assert.Equal(9_800, result.Rows.Count);
+        Assert.Equal(200, result.Rejected.Count);
+        Assert.True(guardians.Count < result.Rows.Count);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.ElapsedMilliseconds} ms");
+    }
+
+    private static RosterParseResult Parse(params string[] lines) =>
+        RosterCsv.Parse(new MemoryStream(Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")));
+}

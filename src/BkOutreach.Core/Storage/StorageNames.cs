@@ -9,9 +9,12 @@ public static class StorageNames
     public const string CampaignsTable = "campaigns";
     public const string OutboxTable = "outbox";
     public const string SecretsTable = "secrets";
+    public const string BusyTimesTable = "busytimes";
+    public const string CalendarSyncTable = "calendarsync";
 
     public static IReadOnlyList<string> Tables { get; } =
-        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable];
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable, BusyTimesTable,
+            CalendarSyncTable];
 
     public static IReadOnlyList<string> Queues { get; } = [];
 }

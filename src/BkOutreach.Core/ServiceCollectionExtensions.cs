@@ -1,4 +1,5 @@
 using BkOutreach.Core.Configuration;
+using BkOutreach.Core.Graph;
 using BkOutreach.Core.Health;
 using BkOutreach.Core.Links;
 using BkOutreach.Core.Schools;
@@ -36,6 +37,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SigningKeyProvider>();
         services.AddSingleton<SchoolDirectory>();
         services.AddSingleton<Demo.DemoSeeder>();
+        services.AddCounselorCalendar();
 
         services.AddSingleton<OutboxSmsSender>();
         services.AddSingleton<ISmsSender>(sp => sp.GetRequiredService<IOptions<SmsOptions>>().Value.Provider switch

@@ -54,6 +54,9 @@ public sealed record FakeGraphEvent(
 /// </summary>
 public sealed partial class FakeGraphServer : IAsyncDisposable
 {
+    /// <summary>The SDK writes action parameters in PascalCase (<c>Comment</c>, <c>Schedules</c>); Graph reads names case-insensitively.</summary>
+    public static readonly JsonNodeOptions ActionBody = new() { PropertyNameCaseInsensitive = true };
+
     private readonly WebApplication _app;
     private readonly Lock _gate = new();
     private readonly List<FakeGraphRequest> _requests = [];
@@ -271,7 +274,7 @@ public sealed partial class FakeGraphServer : IAsyncDisposable
 
     private (int, JsonNode?) GetSchedule(string upn, string body, string? prefer)
     {
-        var request = JsonNode.Parse(body)!;
+        var request = JsonNode.Parse(body, ActionBody)!;
         var start = ReadDateTimeTimeZone(request["startTime"]!);
         var end = ReadDateTimeTimeZone(request["endTime"]!);
         var interval = request["availabilityViewInterval"]?.GetValue<int>() ?? 30;
@@ -343,7 +346,7 @@ public sealed partial class FakeGraphServer : IAsyncDisposable
 
     private (int, JsonNode?) CreateEvent(string upn, string body)
     {
-        var json = JsonNode.Parse(body)!.AsObject();
+        var json = JsonNode.Parse(body, ActionBody)!.AsObject();
         var transactionId = json["transactionId"]?.GetValue<string>();
         lock (_gate)
         {
@@ -369,7 +372,7 @@ public sealed partial class FakeGraphServer : IAsyncDisposable
                 return NotFound();
             }
 
-            var updated = Apply(current, JsonNode.Parse(body)!.AsObject());
+            var updated = Apply(current, JsonNode.Parse(body, ActionBody)!.AsObject());
             _events[_events.IndexOf(current)] = updated;
             return (200, EventJson(updated));
         }
@@ -389,7 +392,7 @@ public sealed partial class FakeGraphServer : IAsyncDisposable
                 return (400, Error("ErrorAccessDenied", "Your request can't be completed. You need to be an organizer to cancel a meeting."));
             }
 
-            var comment = string.IsNullOrEmpty(body) ? null : JsonNode.Parse(body)?["comment"]?.GetValue<string>();
+            var comment = string.IsNullOrEmpty(body) ? null : JsonNode.Parse(body, ActionBody)?["comment"]?.GetValue<string>();
             _events[_events.IndexOf(current)] = current with { IsCancelled = true, CancelComment = comment };
             return (202, null);
         }

@@ -78,7 +78,7 @@ public sealed class BusyTimeStore(StorageAccount storage)
         }
     }
 
-    /// <summary>Stored busy intervals that overlap [from, to), joined across day boundaries, in order.</summary>
+    /// <summary>Stored busy intervals within [from, to), clipped to it and joined across day boundaries, in order.</summary>
     public async Task<IReadOnlyList<BusyInterval>> GetAsync(
         string schoolId,
         string counselorId,
@@ -101,7 +101,13 @@ public sealed class BusyTimeStore(StorageAccount storage)
             pieces.AddRange(Deserialize(row.GetString("Intervals")));
         }
 
-        return [.. Join(pieces).Where(i => i.Overlaps(from, to))];
+        var clipped = new List<BusyInterval>();
+        foreach (var interval in Join(pieces))
+        {
+            AddClipped(clipped, interval, from, to);
+        }
+
+        return clipped;
     }
 
     private async Task<IReadOnlyList<BusyInterval>> ReadDayAsync(string partition, LocalDate day, CancellationToken cancellationToken)

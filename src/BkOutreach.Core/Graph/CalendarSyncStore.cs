@@ -48,11 +48,28 @@ public sealed record CalendarSyncState(
 /// latest meeting (a reschedule of a booking whose event does not exist yet is still a create). Every write
 /// is guarded by the row's ETag, so a booking change racing the processor is never lost.
 /// </summary>
-public sealed class CalendarSyncStore(StorageAccount storage, TimeProvider time)
+public sealed class CalendarSyncStore
 {
     internal const string RowKey = "sync";
 
-    private TableClient Table => storage.Table(StorageNames.CalendarSyncTable);
+    private readonly StorageAccount _storage;
+    private readonly TimeProvider _time;
+    private readonly string _tableName;
+
+    public CalendarSyncStore(StorageAccount storage, TimeProvider time)
+        : this(storage, time, StorageNames.CalendarSyncTable)
+    {
+    }
+
+    /// <summary>Tests give each test its own table, because the processor works through the whole table.</summary>
+    internal CalendarSyncStore(StorageAccount storage, TimeProvider time, string tableName)
+    {
+        _storage = storage;
+        _time = time;
+        _tableName = tableName;
+    }
+
+    private TableClient Table => _storage.Table(_tableName);
 
     /// <summary>Schedules the booking's event to be created, or updated to <paramref name="meeting"/>. The same meeting twice changes nothing.</summary>
     public async Task ScheduleUpsertAsync(string upn, MeetingEvent meeting, CancellationToken cancellationToken = default)
@@ -204,7 +221,7 @@ public sealed class CalendarSyncStore(StorageAccount storage, TimeProvider time)
         }
     }
 
-    private Instant Now() => Instant.FromDateTimeOffset(time.GetUtcNow());
+    private Instant Now() => Instant.FromDateTimeOffset(_time.GetUtcNow());
 }
 
 /// <summary>One row of <c>calendarsync</c>. <see cref="Version"/> counts booking changes; <see cref="SyncedVersion"/> is the last one Graph has.</summary>

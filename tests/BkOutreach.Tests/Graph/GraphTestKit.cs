@@ -26,6 +26,15 @@ internal static class GraphTestKit
         return storage;
     }
 
+    /// <summary>A calendar-sync store on a table of its own, so no other test's rows fall due in this test.</summary>
+    public static async Task<CalendarSyncStore> CalendarSyncStoreAsync(TimeProvider time)
+    {
+        var storage = await StorageAsync();
+        var table = "calendarsync" + Guid.NewGuid().ToString("N")[..12];
+        await storage.Tables.CreateTableIfNotExistsAsync(table);
+        return new CalendarSyncStore(storage, time, table);
+    }
+
     public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
     public static Instant At(string iso) => Instant.FromDateTimeOffset(DateTimeOffset.Parse(iso, System.Globalization.CultureInfo.InvariantCulture));

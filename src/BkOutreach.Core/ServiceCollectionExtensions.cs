@@ -1,4 +1,5 @@
 using BkOutreach.Core.Configuration;
+using BkOutreach.Core.Graph;
 using BkOutreach.Core.Health;
 using BkOutreach.Core.Links;
 using BkOutreach.Core.Schools;
@@ -52,6 +53,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Outreach.SendLog>();
         services.AddSingleton<Outreach.SmsRateLimiter>();
         services.AddSingleton<Outreach.OptOutStore>();
+        services.AddCounselorCalendar();
 
         services.AddSingleton<OutboxSmsSender>();
 

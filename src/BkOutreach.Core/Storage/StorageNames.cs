@@ -16,9 +16,11 @@ public static class StorageNames
     public const string SendsTable = "sends";
     public const string WavesTable = "waves";
     public const string LinksTable = "links";
+    public const string BusyTimesTable = "busytimes";
+    public const string CalendarSyncTable = "calendarsync";
 
     public static IReadOnlyList<string> Tables { get; } =
-        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable];
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable];
 
     public static IReadOnlyList<string> Queues { get; } = [Outreach.OutreachQueues.SendQueue];
 }

@@ -4,7 +4,7 @@ using System.Text;
 using BkOutreach.Core.Calendar;
 using NodaTime;
 
-namespace BkOutreach.Tests.Calendar;
+namespace BkOutreach.Tests.Feeds;
 
 public sealed class CalendarHttpTests
 {

@@ -4,7 +4,7 @@ using NodaTime;
 using Xunit.Abstractions;
 using IcalCalendar = Ical.Net.Calendar;
 
-namespace BkOutreach.Tests.Calendar;
+namespace BkOutreach.Tests.Feeds;
 
 public sealed class CalendarRendererTests(ITestOutputHelper output)
 {

@@ -6,6 +6,7 @@ using System.Text.Json;
 using BkOutreach.Core.Scheduling;
 using BkOutreach.LocalRunner;
 using BkOutreach.Tests.Infrastructure;
+using Calendar = Ical.Net.Calendar;
 using NodaTime;
 
 namespace BkOutreach.Tests.Integration;
@@ -84,7 +85,7 @@ public sealed class SchedulingRoutesTests : IAsyncLifetime
     public async Task DemoSlots_AreOnWeekendsOrWeekdayEvenings_AndClearOfJumatanMaghribAndIsya()
     {
         var text = await _runner.Http.GetStringAsync($"api/calendar/{DemoSchool}/slots.ics");
-        var calendar = Ical.Net.Calendar.Load(text)!;
+        var calendar = Calendar.Load(text)!;
         var zone = DateTimeZoneProviders.Tzdb["Asia/Jakarta"];
         var prayers = new PrayerBlackouts();
         var school = (await _runner.Services.GetRequiredService<BkOutreach.Core.Schools.SchoolDirectory>().GetSchoolAsync(DemoSchool, CancellationToken.None))!;
@@ -150,7 +151,7 @@ public sealed class SchedulingRoutesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         Assert.NotEqual(before.Headers.ETag!.Tag, (await _runner.Http.GetAsync($"api/calendar/{DemoSchool}/slots.ics")).Headers.ETag!.Tag);
         Assert.DoesNotContain("\r\nX-INJECTED", after, StringComparison.Ordinal);
-        var events = Ical.Net.Calendar.Load(after)!.Events.Where(e => e.Summary!.Contains("Tiga", StringComparison.Ordinal)).ToList();
+        var events = Calendar.Load(after)!.Events.Where(e => e.Summary!.Contains("Tiga", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(events);
         Assert.All(events, e => Assert.Equal(DayOfWeek.Sunday, Instant.FromDateTimeUtc(e.Start!.AsUtc).InZone(DateTimeZoneProviders.Tzdb["Asia/Jakarta"]).ToDateTimeUnspecified().DayOfWeek));
     }

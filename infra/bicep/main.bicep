@@ -204,6 +204,7 @@ module events 'modules/events.bicep' = {
     topicName: '${namePrefix}-evgt-${suffix}'
     tags: resourceTags
     appHostName: functionApp.outputs.hostName
+    functionAppName: appName
     subscribe: subscribeToAcsEvents
   }
 }

@@ -46,13 +46,18 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Scheduling.SlotCalculator>();
         services.AddSingleton<Scheduling.SlotService>();
         services.AddSingleton<Calendar.CalendarFeeds>();
-        services.TryAddSingleton<Scheduling.IBusyTimeSource, Scheduling.NoBusyTime>();
+        services.TryAddSingleton<Scheduling.IBusyTimeSource, Graph.StoredBusyTime>();
+        services.AddSingleton<Graph.CalendarTimers>();
         services.AddSingleton<Outreach.CampaignStore>();
         services.AddSingleton<Outreach.DefineCampaign>();
         services.AddSingleton<Outreach.CampaignDispatcher>();
         services.AddSingleton<Outreach.SendLog>();
         services.AddSingleton<Outreach.SmsRateLimiter>();
         services.AddSingleton<Outreach.OptOutStore>();
+        services.AddSingleton<Outreach.ImportRoster>();
+        services.AddSingleton<Outreach.SendCampaignBatch>();
+        services.AddSingleton<Outreach.HandleAcsEvents>();
+        services.AddSingleton<Outreach.ICampaignTemplates, Outreach.SmsCampaignTemplates>();
         services.AddCounselorCalendar();
 
         services.AddSingleton<OutboxSmsSender>();

@@ -216,7 +216,9 @@ public sealed class TemplateSecurityTests(CompiledMainTemplate compiled) : IClas
         Assert.Contains("Microsoft.Communication/communicationServices", ArmTemplate.Str(topic["source"]), StringComparison.Ordinal);
         Assert.Equal(["Microsoft.Communication.SMSDeliveryReportReceived", "Microsoft.Communication.SMSReceived"], types.Order());
         Assert.Equal("WebHook", ArmTemplate.Str(destination["endpointType"]));
-        Assert.Equal("[format('https://{0}/api/events/acs', parameters('appHostName'))]", ArmTemplate.Str(destination["properties"]!["endpointUrl"]));
+        var endpoint = ArmTemplate.Str(destination["properties"]!["endpointUrl"]);
+        Assert.StartsWith("[format('https://{0}/api/events/acs?code={1}', parameters('appHostName'), listKeys(", endpoint, StringComparison.Ordinal);
+        Assert.Contains("/host/default", endpoint, StringComparison.Ordinal);
         Assert.Contains("outputs.hostName.value", ArmTemplate.Str(Main.Module("events").Parameter("appHostName")), StringComparison.Ordinal);
     }
 

@@ -229,7 +229,13 @@ public sealed class RunnerApp : IAsyncDisposable
         if (Demo is { } demo)
         {
             o.WriteLine($"Demo school {demo.SchoolId}: {demo.Counselors} counsellors, {demo.Guardians} families ({demo.NewGuardians} new).");
+            if (demo.BookingLink is not null)
+            {
+                o.WriteLine($"Demo parent's booking link: {demo.BookingLink}");
+            }
+
             o.WriteLine($"Open-slot feed: {BaseUrl}/api/calendar/{demo.SchoolId}/slots.ics");
+            o.WriteLine($"Dashboard: {BaseUrl}/api/admin/schools/{demo.SchoolId}/dashboard?code={Uri.EscapeDataString(AdminKey.Value)}");
         }
 
         o.WriteLine($"Health: {BaseUrl}/api/health");

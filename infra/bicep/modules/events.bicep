@@ -20,8 +20,15 @@ param appHostName string
 @description('Create the webhook subscription (the app must already answer the validation handshake).')
 param subscribe bool
 
+@description('Name of the function app: the webhook presents its default function key, as the route requires.')
+param functionAppName string
+
 resource acs 'Microsoft.Communication/communicationServices@2025-09-01' existing = {
   name: communicationServiceName
+}
+
+resource site 'Microsoft.Web/sites@2025-03-01' existing = {
+  name: functionAppName
 }
 
 resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
@@ -42,9 +49,9 @@ resource smsEvents 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-
     destination: {
       endpointType: 'WebHook'
       properties: {
-        // The URL carries no key (the route answers the Event Grid handshake), so it needs no secure value.
-        #disable-next-line use-secure-value-for-secure-inputs
-        endpointUrl: 'https://${appHostName}/api/events/acs'
+        // The route is function-level: the URL carries the host's default function key, read at deploy
+        // time, so forged opt-ins or delivery reports are refused.
+        endpointUrl: 'https://${appHostName}/api/events/acs?code=${listKeys('${site.id}/host/default', '2025-03-01').functionKeys.default}'
         maxEventsPerBatch: 1
         preferredBatchSizeInKilobytes: 64
       }

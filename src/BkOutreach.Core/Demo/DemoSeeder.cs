@@ -1,5 +1,10 @@
 using System.Text.Json;
+using BkOutreach.Core.Configuration;
+using BkOutreach.Core.Links;
+using BkOutreach.Core.Outreach;
 using BkOutreach.Core.Schools;
+using Microsoft.Extensions.Options;
+using NodaTime;
 
 namespace BkOutreach.Core.Demo;
 
@@ -10,10 +15,13 @@ public sealed record DemoCounselor(string Id, string Name, string? Email, IReadO
 
 public sealed record DemoFamily(string GuardianName, string Phone, string Language, IReadOnlyList<Student> Students);
 
-public sealed record DemoSeedResult(string SchoolId, int Counselors, int Guardians, int NewGuardians, Guardian FirstGuardian);
+public sealed record DemoSeedResult(string SchoolId, int Counselors, int Guardians, int NewGuardians, Guardian FirstGuardian, string? CampaignId, string? BookingLink);
 
-/// <summary>Writes the demo school through the same directory the admin routes use; running it twice changes nothing.</summary>
-public sealed class DemoSeeder(SchoolDirectory directory)
+/// <summary>
+/// Writes the demo school through the same directory the admin routes use, plus one outreach campaign for
+/// the term that is current (or next) on the app's clock; running it twice changes nothing.
+/// </summary>
+public sealed class DemoSeeder(SchoolDirectory directory, CampaignStore campaigns, LinkTokens links, IOptions<LinksOptions> linkOptions, TimeProvider time)
 {
     public static DemoData Load(string path) =>
         JsonSerializer.Deserialize<DemoData>(File.ReadAllText(path), SchoolDirectory.Json)
@@ -46,6 +54,48 @@ public sealed class DemoSeeder(SchoolDirectory directory)
             created += isNew ? 1 : 0;
         }
 
-        return new DemoSeedResult(data.SchoolId, data.Counselors.Count, data.Families.Count, created, first ?? throw new InvalidOperationException("The demo data has no families."));
+        if (first is null)
+        {
+            throw new InvalidOperationException("The demo data has no families.");
+        }
+
+        var campaign = await SeedCampaignAsync(data, cancellationToken);
+        string? link = null;
+        if (campaign is not null)
+        {
+            var zone = DateTimeZoneProviders.Tzdb[data.School.TimeZone];
+            var token = await links.IssueAsync(data.SchoolId, first.Id, campaign.Id, CampaignValidation.LinksExpireAt(campaign.Definition, zone), cancellationToken);
+            link = LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, token);
+        }
+
+        return new DemoSeedResult(data.SchoolId, data.Counselors.Count, data.Families.Count, created, first, campaign?.Id, link);
+    }
+
+    /// <summary>The current term's campaign ("Kenali guru BK"): first wave today (or on the term's first day), a follow-up a week later.</summary>
+    private async Task<Campaign?> SeedCampaignAsync(DemoData data, CancellationToken cancellationToken)
+    {
+        var zone = DateTimeZoneProviders.Tzdb[data.School.TimeZone];
+        var today = Instant.FromDateTimeOffset(time.GetUtcNow()).InZone(zone).Date;
+        var term = data.School.Terms
+            .Select(t => (t.Name, First: CampaignValidation.ParseDate(t.FirstDay)!.Value, Last: CampaignValidation.ParseDate(t.LastDay)!.Value))
+            .Where(t => t.Last >= today)
+            .OrderBy(t => t.First)
+            .FirstOrDefault();
+        if (term.Name is null)
+        {
+            return null;
+        }
+
+        var start = term.First > today ? term.First : today;
+        var definition = new CampaignDefinition
+        {
+            Name = $"Kenali guru BK · {term.Name}",
+            Term = term.Name,
+            Template = "outreach",
+            Waves = [new CampaignWave("outreach", CampaignValidation.Format(start)), new CampaignWave("follow_up", AfterDays: 7)],
+            BookingWindow = new DateWindow(CampaignValidation.Format(start), CampaignValidation.Format(term.Last)),
+        };
+        var id = "demo-" + new string([.. term.Name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]);
+        return await campaigns.PutAsync(data.SchoolId, id, definition, cancellationToken);
     }
 }

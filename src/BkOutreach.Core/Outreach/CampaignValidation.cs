@@ -95,5 +95,5 @@ public static class CampaignValidation
     public static LocalDate? ParseDate(string? value) =>
         value is not null && LocalDatePattern.Iso.Parse(value) is { Success: true } result ? result.Value : null;
 
-    internal static string Format(LocalDate date) => LocalDatePattern.Iso.Format(date).ToString(CultureInfo.InvariantCulture);
+    public static string Format(LocalDate date) => LocalDatePattern.Iso.Format(date).ToString(CultureInfo.InvariantCulture);
 }

@@ -10,13 +10,6 @@ public interface IBusyTimeSource
     Task<IReadOnlyList<Interval>> GetBusyAsync(string schoolId, string counselorId, Instant from, Instant to, CancellationToken cancellationToken);
 }
 
-/// <summary>Without Microsoft Graph there is no other calendar to respect.</summary>
-public sealed class NoBusyTime : IBusyTimeSource
-{
-    public Task<IReadOnlyList<Interval>> GetBusyAsync(string schoolId, string counselorId, Instant from, Instant to, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<Interval>>([]);
-}
-
 /// <summary>A school's open slots with the counsellor each belongs to.</summary>
 public sealed record SchoolSlots(SchoolSettings School, IReadOnlyList<(CounselorEntry Counselor, OpenSlot Slot)> Slots);
 

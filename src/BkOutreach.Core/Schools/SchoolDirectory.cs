@@ -132,6 +132,60 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         return (guardian, created);
     }
 
+    /// <summary>
+    /// Writes a whole roster's guardians at once: one query reads the school's phone index and guardians,
+    /// then only new or changed guardians are written, in entity-group transactions of up to 100 rows (the
+    /// school is one partition). Importing the same roster again writes nothing.
+    /// </summary>
+    public async Task<(int Created, int Updated)> ImportGuardiansAsync(string schoolId, IReadOnlyList<(string Phone, string Name, string Language, IReadOnlyList<Student> Students)> guardians, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.GuardiansTable);
+        var idsByPhone = new Dictionary<string, string>(StringComparer.Ordinal);
+        var jsonById = new Dictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var e in table.QueryAsync<TableEntity>(x => x.PartitionKey == schoolId, cancellationToken: cancellationToken))
+        {
+            if (e.RowKey.StartsWith(PhoneIndexPrefix, StringComparison.Ordinal))
+            {
+                idsByPhone[e.RowKey[PhoneIndexPrefix.Length..]] = e.GetString("GuardianId")!;
+            }
+            else if (e.RowKey.StartsWith(GuardianPrefix, StringComparison.Ordinal))
+            {
+                jsonById[e.RowKey[GuardianPrefix.Length..]] = e.GetString("Json") ?? "";
+            }
+        }
+
+        var actions = new List<TableTransactionAction>();
+        int created = 0, updated = 0;
+        var now = time.GetUtcNow();
+        foreach (var (phone, name, language, students) in guardians)
+        {
+            var isNew = !idsByPhone.TryGetValue(phone, out var id);
+            if (isNew)
+            {
+                id = NewId();
+                idsByPhone[phone] = id;
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(schoolId, PhoneIndexPrefix + phone) { ["GuardianId"] = id }));
+            }
+
+            var json = JsonSerializer.Serialize(new Guardian(id!, schoolId, phone, name, language, students), Json);
+            if (!isNew && jsonById.TryGetValue(id!, out var existing) && existing == json)
+            {
+                continue;
+            }
+
+            actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(schoolId, GuardianPrefix + id) { ["Json"] = json, ["UpdatedAt"] = now }));
+            created += isNew ? 1 : 0;
+            updated += isNew ? 0 : 1;
+        }
+
+        foreach (var chunk in actions.Chunk(100))
+        {
+            await table.SubmitTransactionAsync(chunk, cancellationToken);
+        }
+
+        return (created, updated);
+    }
+
     public Task<Guardian?> GetGuardianAsync(string schoolId, string guardianId, CancellationToken cancellationToken) =>
         GetDocumentAsync<Guardian>(StorageNames.GuardiansTable, schoolId, GuardianPrefix + guardianId, cancellationToken);
 

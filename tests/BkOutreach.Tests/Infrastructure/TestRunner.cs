@@ -8,6 +8,8 @@ public sealed class TestRunner : IAsyncDisposable
 {
     public const string AdminKey = "test-admin-key-0123456789";
 
+    private Azurite? _ownStorage;
+
     private TestRunner(RunnerApp app)
     {
         App = app;
@@ -26,11 +28,18 @@ public sealed class TestRunner : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    public static async Task<TestRunner> StartAsync(Action<Dictionary<string, string?>>? configure = null, RunnerSettings? settings = null)
+    /// <param name="dedicatedStorage">
+    /// Its own Azurite instead of the shared one: runners on the shared one all poll the same queues, so a
+    /// test that must see its own queue messages handled by its own settings (another SMS provider) needs it.
+    /// </param>
+    public static async Task<TestRunner> StartAsync(Action<Dictionary<string, string?>>? configure = null, RunnerSettings? settings = null, bool dedicatedStorage = false)
     {
+        var own = dedicatedStorage
+            ? await Azurite.StartAsync(TestAzurite.FreePort(), TestAzurite.FreePort(), TestAzurite.FreePort(), null, TextWriter.Null, CancellationToken.None)
+            : null;
         var values = new Dictionary<string, string?>
         {
-            ["AzureWebJobsStorage"] = await TestAzurite.ConnectionStringAsync(),
+            ["AzureWebJobsStorage"] = own?.ConnectionString ?? await TestAzurite.ConnectionStringAsync(),
             ["Admin:ApiKey"] = AdminKey,
         };
         configure?.Invoke(values);
@@ -43,7 +52,7 @@ public sealed class TestRunner : IAsyncDisposable
             RunTimers = false,
             Output = TextWriter.Null,
         });
-        return new TestRunner(app);
+        return new TestRunner(app) { _ownStorage = own };
     }
 
     public async ValueTask DisposeAsync()
@@ -51,6 +60,10 @@ public sealed class TestRunner : IAsyncDisposable
         Http.Dispose();
         Admin.Dispose();
         await App.DisposeAsync();
+        if (_ownStorage is not null)
+        {
+            await _ownStorage.DisposeAsync();
+        }
     }
 
     public static MediaTypeHeaderValue Json => new("application/json");

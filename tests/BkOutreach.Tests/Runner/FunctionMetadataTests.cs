@@ -21,6 +21,11 @@ public sealed class FunctionMetadataTests
         ["CreateCampaign"] = "httpTrigger",
         ["DispatchCampaignNow"] = "httpTrigger",
         ["DispatchCampaigns"] = "timerTrigger",
+        ["ImportRosterCsv"] = "httpTrigger",
+        ["SendSmsBatch"] = "queueTrigger",
+        ["AcsEventsWebhook"] = "httpTrigger",
+        ["SyncBusyTimes"] = "timerTrigger",
+        ["SyncCalendarEvents"] = "timerTrigger",
     };
 
     [Fact]

@@ -1,0 +1,132 @@
+using Azure;
+using Azure.Data.Tables;
+using BkOutreach.Core.Sms;
+using BkOutreach.Core.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace BkOutreach.Core.Outreach;
+
+/// <summary>What a webhook call did, for the response and the tests.</summary>
+public sealed record AcsEventsOutcome(string? ValidationResponse, int Processed, int Repeated, int Ignored);
+
+/// <summary>
+/// Delivery reports and inbound SMS from Event Grid. Event Grid delivers at least once, so every event is
+/// handled idempotently and then remembered by id (the <c>acsevents</c> table); a redelivered event is
+/// answered 200 and changes nothing. The id is remembered only after the work succeeded, so a failure is
+/// retried by Event Grid rather than lost, and the opt-out confirmation SMS carries the event id as its
+/// idempotency key so a retry after a half-done attempt still sends it once.
+/// </summary>
+public sealed partial class HandleAcsEvents(
+    SendLog sendLog,
+    OptOutStore optOuts,
+    SmsTemplates templates,
+    ISmsSender sender,
+    StorageAccount storage,
+    TimeProvider time,
+    ILogger<HandleAcsEvents> logger)
+{
+    private const string EventPartition = "acs";
+
+    /// <summary>Extra handling for replies that are not keywords (booking by SMS reply); returns true when it took the reply.</summary>
+    public Func<SmsReceived, CancellationToken, Task<bool>>? ReplyHandler { get; set; }
+
+    public async Task<AcsEventsOutcome> ExecuteAsync(IReadOnlyList<AcsEvent> events, CancellationToken cancellationToken)
+    {
+        int processed = 0, repeated = 0, ignored = 0;
+        var seen = storage.Table(StorageNames.AcsEventsTable);
+        foreach (var e in events)
+        {
+            if (e is SubscriptionValidation validation)
+            {
+                return new AcsEventsOutcome(AcsEvents.ValidationResponse(validation.ValidationCode), 0, 0, 0);
+            }
+
+            if (string.IsNullOrEmpty(e.Id) || (await seen.GetEntityIfExistsAsync<TableEntity>(EventPartition, SafeKey(e.Id), cancellationToken: cancellationToken)).HasValue)
+            {
+                repeated++;
+                continue;
+            }
+
+            var handled = e switch
+            {
+                SmsDeliveryReport report => await OnDeliveryReportAsync(report, cancellationToken),
+                SmsReceived received => await OnReceivedAsync(received, cancellationToken),
+                _ => false,
+            };
+            if (handled)
+            {
+                processed++;
+            }
+            else
+            {
+                ignored++;
+            }
+
+            try
+            {
+                await seen.AddEntityAsync(new TableEntity(EventPartition, SafeKey(e.Id)) { ["At"] = time.GetUtcNow(), ["Kind"] = e.GetType().Name }, cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                // A concurrent delivery of the same event finished first; both did idempotent work.
+            }
+        }
+
+        return new AcsEventsOutcome(null, processed, repeated, ignored);
+    }
+
+    private async Task<bool> OnDeliveryReportAsync(SmsDeliveryReport report, CancellationToken cancellationToken)
+    {
+        if (report.Tag is null)
+        {
+            return false;
+        }
+
+        var known = await sendLog.RecordDeliveryAsync(report.Tag, report.IsDelivered, report.DeliveryStatusDetails ?? report.DeliveryStatus, cancellationToken);
+        LogDeliveryReport(logger, report.MessageId, report.DeliveryStatus, known);
+        return known;
+    }
+
+    private async Task<bool> OnReceivedAsync(SmsReceived received, CancellationToken cancellationToken)
+    {
+        var from = AcsEvents.NormalizeNumber(received.From);
+        switch (received.Keyword)
+        {
+            case SmsKeyword.OptOut:
+                await optOuts.OptOutAsync(from, cancellationToken);
+                var text = templates.Render(SmsTemplates.OptOutConfirmation, SmsTemplates.DefaultLanguage, new SmsTemplateModel()).Text;
+                await sender.SendAsync([new SmsMessage(from, text, $"opt-out-confirmation:{received.Id}")], cancellationToken);
+                LogKeyword(logger, received.MessageId, "opt_out");
+                return true;
+            case SmsKeyword.OptIn:
+                await optOuts.OptInAsync(from, cancellationToken);
+                LogKeyword(logger, received.MessageId, "opt_in");
+                return true;
+            default:
+                if (ReplyHandler is { } handler && await handler(received, cancellationToken))
+                {
+                    return true;
+                }
+
+                await storage.Table(StorageNames.RepliesTable).UpsertEntityAsync(
+                    new TableEntity("reply", SafeKey(received.Id))
+                    {
+                        ["From"] = from,
+                        ["Message"] = received.Message,
+                        ["ReceivedAt"] = received.ReceivedAt ?? time.GetUtcNow(),
+                    },
+                    TableUpdateMode.Replace,
+                    cancellationToken);
+                LogKeyword(logger, received.MessageId, "reply_kept");
+                return true;
+        }
+    }
+
+    private static string SafeKey(string id) => OutboxSmsSender.RowKeyFor(id);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery report for message {MessageId}: {Status} (known: {Known})")]
+    private static partial void LogDeliveryReport(ILogger logger, string messageId, string status, bool known);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inbound SMS {MessageId}: {Action}")]
+    private static partial void LogKeyword(ILogger logger, string messageId, string action);
+}

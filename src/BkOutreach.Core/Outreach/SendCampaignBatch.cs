@@ -1,0 +1,190 @@
+using System.Text.Json;
+using BkOutreach.Core.Booking;
+using BkOutreach.Core.Configuration;
+using BkOutreach.Core.Links;
+using BkOutreach.Core.Schools;
+using BkOutreach.Core.Sms;
+using BkOutreach.Core.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NodaTime;
+
+namespace BkOutreach.Core.Outreach;
+
+/// <summary>The provider could not take some messages now; the queue retries the batch and only those go again.</summary>
+public sealed class TransientSendException(int count) : Exception($"{count} message(s) could not be sent now; the batch will be retried.");
+
+public sealed record BatchOutcome(int Sent, int AlreadySent, int OptedOut, int Booked, int Rejected, bool Deferred);
+
+/// <summary>
+/// Sends one queued batch of a campaign wave. Exactly once per guardian and wave, whatever is retried:
+/// <list type="number">
+/// <item>each recipient's row in <see cref="SendLog"/> (key campaign + wave + guardian) is read first, and
+/// a finished row is never sent again;</item>
+/// <item>before the provider is called, a Pending row records the first attempt's time; a crash after the
+/// provider accepted leaves it Pending, and the retry sends again under the same key and first-attempt time,
+/// which the provider answers as a repeat without delivering (ACS repeatability; the outbox keys rows);</item>
+/// <item>opt-outs are read at send time, not at dispatch;</item>
+/// <item>the deployment-wide rate is claimed from <see cref="SmsRateLimiter"/> before sending.</item>
+/// </list>
+/// Outside the school's sending hours the batch goes back to the queue until they open.
+/// </summary>
+public sealed partial class SendCampaignBatch(
+    SchoolDirectory directory,
+    CampaignStore campaigns,
+    SendLog sendLog,
+    OptOutStore optOuts,
+    BookingStore bookings,
+    LinkTokens links,
+    SmsTemplates templates,
+    SmsRateLimiter rateLimiter,
+    ISmsSender sender,
+    StorageAccount storage,
+    IOptions<LinksOptions> linkOptions,
+    TimeProvider time,
+    ILogger<SendCampaignBatch> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<BatchOutcome> ExecuteAsync(SendBatch batch, CancellationToken cancellationToken)
+    {
+        var school = await directory.GetSchoolAsync(batch.SchoolId, cancellationToken);
+        var campaign = await campaigns.GetAsync(batch.SchoolId, batch.CampaignId, cancellationToken);
+        if (school is null || campaign is null || batch.Recipients.Count == 0)
+        {
+            LogDropped(logger, batch.CampaignId, batch.Wave);
+            return new BatchOutcome(0, 0, 0, 0, 0, false);
+        }
+
+        var now = Instant.FromDateTimeOffset(time.GetUtcNow());
+        var zone = SendingWindow.ZoneOf(school);
+        var expires = CampaignValidation.LinksExpireAt(campaign.Definition, zone);
+        if (now >= expires)
+        {
+            LogWindowClosed(logger, batch.CampaignId, batch.Wave);
+            return new BatchOutcome(0, 0, 0, 0, 0, false);
+        }
+
+        if (!SendingWindow.IsOpen(school, now))
+        {
+            var opening = SendingWindow.NextOpening(school, now);
+            await storage.Queue(OutreachQueues.SendQueue).SendMessageAsync(JsonSerializer.Serialize(batch, Json), visibilityTimeout: (opening - now).ToTimeSpan(), cancellationToken: cancellationToken);
+            var openingTime = opening.ToDateTimeOffset();
+            LogDeferred(logger, batch.CampaignId, batch.Wave, openingTime);
+            return new BatchOutcome(0, 0, 0, 0, 0, true);
+        }
+
+        var recipients = batch.Recipients.OrderBy(r => r.GuardianId, StringComparer.Ordinal).ToList();
+        var existing = await sendLog.ReadRangeAsync(batch.CampaignId, batch.Wave, recipients[0].GuardianId, recipients[^1].GuardianId, cancellationToken);
+        var optedOut = await optOuts.OptedOutAmongAsync(recipients.Select(r => r.Phone).ToList(), cancellationToken);
+        var counselorNames = (await directory.ListCounselorsAsync(batch.SchoolId, cancellationToken)).ToDictionary(c => c.Id, c => c.Counselor.Name, StringComparer.Ordinal);
+        var isFollowUp = campaign.Definition.Waves[batch.Wave].Kind == "follow_up";
+        var template = isFollowUp ? SmsTemplates.FollowUp : campaign.Definition.Template;
+
+        var records = new List<SendRecord>();
+        var messages = new List<SmsMessage>();
+        int alreadySent = 0, skippedOut = 0, skippedBooked = 0;
+        foreach (var r in recipients)
+        {
+            var key = SendLog.KeyOf(batch.CampaignId, batch.Wave, r.GuardianId);
+            existing.TryGetValue(r.GuardianId, out var row);
+            if (row is not null && row.State != SendState.Pending)
+            {
+                alreadySent++;
+                continue;
+            }
+
+            var firstAttempt = row?.FirstAttemptAt ?? now.ToDateTimeOffset();
+            if (optedOut.Contains(r.Phone))
+            {
+                records.Add(new SendRecord(r.GuardianId, key, SendState.SkippedOptedOut, firstAttempt, null, null, default));
+                skippedOut++;
+                continue;
+            }
+
+            if (isFollowUp && await HasBookingAsync(batch, r, cancellationToken))
+            {
+                records.Add(new SendRecord(r.GuardianId, key, SendState.SkippedBooked, firstAttempt, null, null, default));
+                skippedBooked++;
+                continue;
+            }
+
+            var token = await links.IssueAsync(batch.SchoolId, r.GuardianId, batch.CampaignId, expires, cancellationToken);
+            var rendered = templates.Render(template, r.Language, new SmsTemplateModel
+            {
+                GuardianName = r.GuardianName,
+                StudentNames = r.Students.Select(s => s.Name).Distinct(StringComparer.Ordinal).ToList(),
+                SchoolName = school.Name,
+                CounselorName = counselorNames.GetValueOrDefault(r.Students[0].CounselorId, ""),
+                Link = LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, token),
+            });
+            records.Add(new SendRecord(r.GuardianId, key, SendState.Pending, firstAttempt, null, null, default));
+            messages.Add(new SmsMessage(r.Phone, rendered.Text, key, key, firstAttempt));
+        }
+
+        await sendLog.WriteAsync(batch.CampaignId, batch.Wave, records, cancellationToken);
+        if (messages.Count == 0)
+        {
+            return new BatchOutcome(0, alreadySent, skippedOut, skippedBooked, 0, false);
+        }
+
+        await rateLimiter.AcquireAsync(messages.Count, cancellationToken);
+        var results = await sender.SendAsync(messages, cancellationToken);
+        var byKey = records.Where(r => r.State == SendState.Pending).ToDictionary(r => r.Key, StringComparer.Ordinal);
+        var finished = new List<SendRecord>();
+        int sent = 0, rejected = 0, transient = 0;
+        foreach (var result in results)
+        {
+            var record = byKey[result.IdempotencyKey];
+            switch (result.Status)
+            {
+                case SmsSendStatus.Accepted:
+                    finished.Add(record with { State = SendState.Accepted, MessageId = result.MessageId });
+                    sent++;
+                    break;
+                case SmsSendStatus.Rejected:
+                    finished.Add(record with { State = SendState.Rejected, Detail = result.Error });
+                    rejected++;
+                    break;
+                default:
+                    transient++;
+                    break;
+            }
+        }
+
+        await sendLog.WriteAsync(batch.CampaignId, batch.Wave, finished, cancellationToken);
+        LogSent(logger, batch.CampaignId, batch.Wave, sent, alreadySent, skippedOut, skippedBooked, rejected, transient);
+        if (transient > 0)
+        {
+            throw new TransientSendException(transient);
+        }
+
+        return new BatchOutcome(sent, alreadySent, skippedOut, skippedBooked, rejected, false);
+    }
+
+    private async Task<bool> HasBookingAsync(SendBatch batch, Recipient recipient, CancellationToken cancellationToken)
+    {
+        foreach (var counselor in recipient.Students.Select(s => s.CounselorId).Distinct(StringComparer.Ordinal))
+        {
+            if (await bookings.GetActiveAsync(batch.SchoolId, counselor, batch.CampaignId, recipient.GuardianId, cancellationToken) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} wave {Wave}: sent {Sent}, already sent {AlreadySent}, opted out {OptedOut}, booked {Booked}, rejected {Rejected}, to retry {Transient}")]
+    private static partial void LogSent(ILogger logger, string campaignId, int wave, int sent, int alreadySent, int optedOut, int booked, int rejected, int transient);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} wave {Wave}: quiet hours, batch deferred to {Opening}")]
+    private static partial void LogDeferred(ILogger logger, string campaignId, int wave, DateTimeOffset opening);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} wave {Wave}: school or campaign no longer exists; batch dropped")]
+    private static partial void LogDropped(ILogger logger, string campaignId, int wave);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} wave {Wave}: booking window closed; batch not sent")]
+    private static partial void LogWindowClosed(ILogger logger, string campaignId, int wave);
+
+}

@@ -1,0 +1,227 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using BkOutreach.Core.Outreach;
+using BkOutreach.LocalRunner;
+using BkOutreach.Tests.Fakes;
+using BkOutreach.Tests.Infrastructure;
+
+namespace BkOutreach.Tests.Integration;
+
+/// <summary>Issue 4 through the local runner: roster, campaign, dispatch, sender, Event Grid.</summary>
+public sealed partial class OutreachRoutesTests : IAsyncLifetime
+{
+    // Monday 2027-01-11 09:00 WIB: a school morning in the Genap term.
+    private static readonly DateTimeOffset SchoolMorning = new(2027, 1, 11, 2, 0, 0, TimeSpan.Zero);
+
+    private TestRunner _runner = null!;
+
+    public async Task InitializeAsync() => _runner = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = SchoolMorning });
+
+    public async Task DisposeAsync() => await _runner.DisposeAsync();
+
+    [Fact]
+    public async Task Roster_ImportsValidRows_RejectsBadOnesWithRowNumbers_AndReimportChangesNothing()
+    {
+        var journey = new OutreachJourney(_runner);
+        await journey.CreateSchoolAsync();
+
+        var first = await journey.ImportAsync(OutreachJourney.Roster);
+        var again = await journey.ImportAsync(OutreachJourney.Roster);
+
+        Assert.Equal(4, first.GetProperty("imported").GetInt32()); // Yuliana's two children share one guardian
+        var rejected = first.GetProperty("rejected").EnumerateArray().Select(r => r.GetProperty("row").GetInt32()).ToList();
+        Assert.Equal([7, 8, 9], rejected); // landline, invalid number, unknown counsellor
+        Assert.Equal(0, again.GetProperty("imported").GetInt32());
+        Assert.Equal(0, again.GetProperty("updated").GetInt32());
+        var guardians = await _runner.Services.GetRequiredService<BkOutreach.Core.Schools.SchoolDirectory>().ListGuardiansAsync(journey.SchoolId, CancellationToken.None);
+        Assert.Equal(2, guardians.Single(g => g.Phone == "+6285267780034").Students.Count);
+        Assert.All(guardians, g => Assert.Matches(@"^\+628\d{8,11}$", g.Phone));
+    }
+
+    [Fact]
+    public async Task Campaign_WithProblems_Is400ListingThem()
+    {
+        var journey = new OutreachJourney(_runner);
+        await journey.CreateSchoolAsync();
+
+        var response = await _runner.Admin.PostAsync($"api/admin/schools/{journey.SchoolId}/campaigns", OutreachJourney.Json(new
+        {
+            name = "",
+            term = "2030 Ganjil",
+            template = "nope",
+            audience = new { counselorId = "bk-9" },
+            waves = new object[] { new { kind = "follow_up", afterDays = 7 } },
+            bookingWindow = new { from = "2027-02-14", to = "2027-01-11" },
+        }));
+        var problems = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(6, problems.Count);
+    }
+
+    [Fact]
+    public async Task Dispatch_SendsOneSmsPerGuardianWithAWorkingLink_AndASecondDispatchAddsNone()
+    {
+        var journey = new OutreachJourney(_runner);
+        await journey.CreateSchoolAsync();
+        await journey.ImportAsync(OutreachJourney.Roster);
+        var campaign = await journey.CreateCampaignAsync();
+
+        var dispatched = await journey.DispatchAsync(campaign);
+        var messages = await Eventually(() => journey.OutboxAsync(campaign), m => m.Count >= 4);
+        var second = await journey.DispatchAsync(campaign);
+        await Task.Delay(1500);
+        var after = await journey.OutboxAsync(campaign);
+
+        Assert.Equal(4, dispatched.GetProperty("waves")[0].GetProperty("recipients").GetInt32());
+        Assert.Equal(0, second.GetProperty("waves").GetArrayLength());
+        Assert.Equal(4, after.Count);
+        Assert.Equal(4, after.Select(m => m.GetProperty("to").GetString()).Distinct().Count());
+        foreach (var m in messages)
+        {
+            var body = m.GetProperty("body").GetString()!;
+            Assert.True(m.GetProperty("segments").GetInt32() <= 2, body);
+            var link = LinkPattern().Match(body);
+            Assert.True(link.Success, body);
+            Assert.Equal(24, link.Groups["token"].Value.Length);
+            var grant = await _runner.Services.GetRequiredService<BkOutreach.Core.Links.LinkTokens>().LookupAsync(link.Groups["token"].Value, CancellationToken.None);
+            Assert.Equal(campaign, grant!.CampaignId);
+        }
+
+        var english = messages.Single(m => m.GetProperty("to").GetString() == "+6282177905512").GetProperty("body").GetString()!;
+        Assert.DoesNotContain("BERHENTI", english, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dispatch_InQuietHours_WaitsForTheSendingWindow()
+    {
+        await using var evening = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = new DateTimeOffset(2027, 1, 11, 14, 30, 0, TimeSpan.Zero) }); // 21:30 WIB
+        var journey = new OutreachJourney(evening);
+        await journey.CreateSchoolAsync();
+        await journey.ImportAsync(OutreachJourney.Roster);
+        var campaign = await journey.CreateCampaignAsync();
+
+        var dispatched = await journey.DispatchAsync(campaign);
+        await Task.Delay(2000);
+
+        var sendsFrom = DateTimeOffset.Parse(dispatched.GetProperty("waves")[0].GetProperty("sendsFrom").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(new DateTimeOffset(2027, 1, 12, 1, 0, 0, TimeSpan.Zero), sendsFrom.ToUniversalTime()); // 08:00 WIB next day
+        Assert.Empty(await journey.OutboxAsync(campaign));
+    }
+
+    [Fact]
+    public async Task OptedOutGuardian_GetsNothing_AndTheOthersStillDo()
+    {
+        var journey = new OutreachJourney(_runner);
+        await journey.CreateSchoolAsync();
+        await journey.ImportAsync(OutreachJourney.Roster);
+        var campaign = await journey.CreateCampaignAsync();
+        await _runner.Services.GetRequiredService<OptOutStore>().OptOutAsync("+6281373450217", CancellationToken.None);
+
+        await journey.DispatchAsync(campaign);
+        var messages = await Eventually(() => journey.OutboxAsync(campaign), m => m.Count >= 3);
+        await Task.Delay(1000);
+
+        Assert.Equal(3, (await journey.OutboxAsync(campaign)).Count);
+        Assert.DoesNotContain(messages, m => m.GetProperty("to").GetString() == "+6281373450217");
+        await _runner.Services.GetRequiredService<OptOutStore>().OptInAsync("+6281373450217", CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task EventGrid_HandshakeDeliveryReportAndStop_EachHandledOnce()
+    {
+        var journey = new OutreachJourney(_runner);
+        await journey.CreateSchoolAsync();
+        await journey.ImportAsync(OutreachJourney.Roster);
+        var campaign = await journey.CreateCampaignAsync();
+        await journey.DispatchAsync(campaign);
+        var sent = await Eventually(() => journey.OutboxAsync(campaign), m => m.Count >= 4);
+        var key = sent[0].GetProperty("idempotencyKey").GetString()!;
+
+        using var handshake = new HttpRequestMessage(HttpMethod.Post, "api/events/acs") { Content = OutreachJourney.Json(new[] { new { id = "v1", eventType = "Microsoft.EventGrid.SubscriptionValidationEvent", data = new { validationCode = "CODE-123" } } }) };
+        handshake.Headers.Add("aeg-event-type", "SubscriptionValidation");
+        handshake.Headers.Add("x-functions-key", TestRunner.AdminKey);
+        var handshakeBody = await (await _runner.Http.SendAsync(handshake)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("CODE-123", handshakeBody.GetProperty("validationResponse").GetString());
+
+        var reportId = Guid.NewGuid().ToString();
+        var report = new[] { new { id = reportId, eventType = "Microsoft.Communication.SMSDeliveryReportReceived", data = new { messageId = "m1", from = "+18005550100", to = "6281271234501", deliveryStatus = "Delivered", tag = key } } };
+        var first = await (await _runner.Admin.PostAsync("api/events/acs", OutreachJourney.Json(report))).Content.ReadFromJsonAsync<JsonElement>();
+        var repeat = await (await _runner.Admin.PostAsync("api/events/acs", OutreachJourney.Json(report))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(1, first.GetProperty("processed").GetInt32());
+        Assert.Equal(1, repeat.GetProperty("repeated").GetInt32());
+        Assert.True(SendLog.TryParseKey(key, out var c, out var w, out var g));
+        Assert.Equal(SendState.Delivered, (await _runner.Services.GetRequiredService<SendLog>().GetAsync(c, w, g, CancellationToken.None))!.State);
+
+        var phone = "+6285" + Random.Shared.Next(10000000, 99999999);
+        var stop = new[] { new { id = Guid.NewGuid().ToString(), eventType = "Microsoft.Communication.SMSReceived", data = new { messageId = "in1", from = phone.TrimStart('+'), to = "+18005550100", message = "  berhenti. " } } };
+        await _runner.Admin.PostAsync("api/events/acs", OutreachJourney.Json(stop));
+        await _runner.Admin.PostAsync("api/events/acs", OutreachJourney.Json(stop));
+        var optOuts = _runner.Services.GetRequiredService<OptOutStore>();
+        Assert.True(await optOuts.IsOptedOutAsync(phone, CancellationToken.None));
+        var confirmations = (await _runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray().Count(m => m.GetProperty("to").GetString() == phone);
+        Assert.Equal(1, confirmations);
+
+        var start = new[] { new { id = Guid.NewGuid().ToString(), eventType = "Microsoft.Communication.SMSReceived", data = new { messageId = "in2", from = phone, to = "+18005550100", message = "MULAI" } } };
+        await _runner.Admin.PostAsync("api/events/acs", OutreachJourney.Json(start));
+        Assert.False(await optOuts.IsOptedOutAsync(phone, CancellationToken.None));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _runner.Http.PostAsync("api/events/acs", OutreachJourney.Json(start))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _runner.Admin.PostAsync("api/events/acs", new StringContent("{not json", Encoding.UTF8, "application/json"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Dispatch_ThroughTheAcsProvider_DeliversOncePerGuardianToTheFake()
+    {
+        await using var acs = await FakeAcsServer.StartAsync(clock: new RunnerClock(SchoolMorning));
+        await using var runner = await TestRunner.StartAsync(
+            s =>
+            {
+                s["Sms:Provider"] = "Acs";
+                s["Sms:Acs:ConnectionString"] = acs.ConnectionString;
+                s["Sms:Acs:From"] = "+18005550100";
+                s["Sms:Acs:MessagingConnect:Partner"] = "partner-x";
+                s["Sms:Acs:MessagingConnect:ApiKey"] = "partner-key";
+            },
+            new RunnerSettings { Clock = SchoolMorning },
+            dedicatedStorage: true);
+        var journey = new OutreachJourney(runner);
+        await journey.CreateSchoolAsync();
+        await journey.ImportAsync(OutreachJourney.Roster);
+        var campaign = await journey.CreateCampaignAsync();
+
+        await journey.DispatchAsync(campaign);
+        await Eventually(() => Task.FromResult(acs.Deliveries.ToList()), d => d.Count >= 4);
+        await journey.DispatchAsync(campaign);
+        await runner.Admin.PostAsync("admin/functions/SendSmsBatch", OutreachJourney.Json(new { input = JsonSerializer.Serialize(new SendBatch(journey.SchoolId, campaign, 0, [])) }));
+        await Task.Delay(1000);
+
+        Assert.Equal(4, acs.Deliveries.Count);
+        Assert.Equal(4, acs.Deliveries.Select(d => d.To).Distinct().Count());
+        Assert.All(acs.Deliveries, d => Assert.Equal("partner-x", d.MessagingConnectPartner));
+        Assert.All(acs.Requests, r => Assert.True(r.Authorized));
+    }
+
+    private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        T value;
+        do
+        {
+            value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+
+            await Task.Delay(200);
+        }
+        while (DateTime.UtcNow < deadline);
+        return value;
+    }
+
+    [GeneratedRegex(@"/api/b/(?<token>[A-Za-z0-9_-]+)")]
+    private static partial Regex LinkPattern();
+}

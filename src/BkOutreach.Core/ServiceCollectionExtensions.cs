@@ -41,6 +41,10 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SchoolDirectory>();
         services.AddSingleton<Demo.DemoSeeder>();
         services.AddSingleton<Booking.BookingStore>();
+        services.AddSingleton<Booking.BookingService>();
+        services.AddSingleton(_ => new Booking.PostThrottle(
+            configuration.GetValue("Booking:PostsPerTokenPerMinute", 20),
+            configuration.GetValue("Booking:PostsPerAddressPerMinute", 600)));
         services.AddSingleton<Scheduling.SchoolAdmin>();
         services.TryAddSingleton<Scheduling.IPrayerBlackoutCalculator, Scheduling.PrayerBlackouts>();
         services.AddSingleton<Scheduling.SlotCalculator>();

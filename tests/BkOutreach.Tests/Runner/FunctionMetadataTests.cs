@@ -26,6 +26,10 @@ public sealed class FunctionMetadataTests
         ["AcsEventsWebhook"] = "httpTrigger",
         ["SyncBusyTimes"] = "timerTrigger",
         ["SyncCalendarEvents"] = "timerTrigger",
+        ["GetLinkSlots"] = "httpTrigger",
+        ["CreateLinkBooking"] = "httpTrigger",
+        ["DeleteLinkBooking"] = "httpTrigger",
+        ["GetBookingInvite"] = "httpTrigger",
     };
 
     [Fact]

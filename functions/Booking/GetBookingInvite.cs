@@ -1,0 +1,37 @@
+using BkOutreach.Core.Booking;
+using BkOutreach.Core.Calendar;
+using BkOutreach.Functions.Calendar;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using NodaTime;
+
+namespace BkOutreach.Functions.Booking;
+
+/// <summary>
+/// <c>GET /api/bookings/{bookingId}/invite.ics?token=…</c>: the booking as an iCalendar invite
+/// (METHOD:REQUEST, stable UID, the school's VTIMEZONE; METHOD:CANCEL once cancelled). Only the link that
+/// made the booking opens it.
+/// </summary>
+public sealed class GetBookingInvite(BookingService booking)
+{
+    [Function(nameof(GetBookingInvite))]
+    public async Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "bookings/{bookingId}/invite.ics")] HttpRequest request,
+        string bookingId,
+        CancellationToken cancellationToken)
+    {
+        var link = await booking.OpenAsync(request.Query["token"].FirstOrDefault(), cancellationToken);
+        var own = link is null ? null : await booking.GetOwnAsync(link, bookingId, cancellationToken);
+        if (own is null)
+        {
+            return new NotFoundResult();
+        }
+
+        var zone = DateTimeZoneProviders.Tzdb[link!.School.TimeZone];
+        var meeting = CalendarFeeds.BookingEvent(link.School, own, link.Guardian) with { Url = new Uri(booking.ManageUrl(link.Grant.Token)) };
+        var text = own.Status == BookingStatus.Cancelled ? CalendarRenderer.RenderCancellation(meeting, zone) : CalendarRenderer.RenderInvite(meeting, zone);
+        var body = CalendarHttp.Encode(text);
+        return new CalendarResult(new RenderedFeed(body, CalendarHttp.ETag(body), meeting.LastModified), $"bk-{own.Id}.ics");
+    }
+}

@@ -1,0 +1,258 @@
+using BkOutreach.Core.Configuration;
+using BkOutreach.Core.Graph;
+using BkOutreach.Core.Links;
+using BkOutreach.Core.Outreach;
+using BkOutreach.Core.Scheduling;
+using BkOutreach.Core.Schools;
+using BkOutreach.Core.Sms;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NodaTime;
+
+namespace BkOutreach.Core.Booking;
+
+/// <summary>Everything a parent's link opens: whose link it is and which counsellors they can book.</summary>
+public sealed record LinkContext(
+    LinkGrant Grant,
+    SchoolSettings School,
+    Campaign Campaign,
+    Guardian Guardian,
+    IReadOnlyList<CounselorEntry> Counselors)
+{
+    public DateTimeZone Zone => DateTimeZoneProviders.Tzdb[School.TimeZone];
+
+    public IReadOnlyList<Student> StudentsOf(string counselorId) =>
+        [.. Guardian.Students.Where(s => string.Equals(s.CounselorId, counselorId, StringComparison.Ordinal))];
+}
+
+/// <summary>One counsellor's part of a booking page: their open slots and the guardian's current booking.</summary>
+public sealed record CounselorSlots(CounselorEntry Counselor, IReadOnlyList<Student> Students, IReadOnlyList<OpenSlot> Slots, Booking? Current);
+
+public enum BookOutcome
+{
+    Booked,
+    Rescheduled,
+    Unchanged,
+    SlotTaken,
+
+    /// <summary>Past, inside notice, beyond the horizon or the booking window, not offered, or another counsellor's slot.</summary>
+    NotBookable,
+}
+
+public sealed record BookResult(BookOutcome Outcome, Booking? Booking, string? Reason = null);
+
+/// <summary>
+/// The parent's side of booking: what a link may book, taking a seat (atomically, in <see cref="BookingStore"/>),
+/// rescheduling and cancelling, and what follows a change — confirmation SMS and the counsellor's calendar.
+/// A calendar failure never fails a booking: the change is queued in storage and retried by a timer.
+/// </summary>
+public sealed partial class BookingService(
+    LinkTokens links,
+    SchoolDirectory directory,
+    CampaignStore campaigns,
+    SlotService slots,
+    BookingStore bookings,
+    SmsTemplates templates,
+    ISmsSender sender,
+    CalendarSyncStore calendarSync,
+    ICounselorCalendar calendar,
+    IOptions<LinksOptions> linkOptions,
+    ILogger<BookingService> logger)
+{
+    /// <summary>The link's context, or null when the token is unknown, forged or expired (the caller answers 404).</summary>
+    public async Task<LinkContext?> OpenAsync(string? token, CancellationToken cancellationToken)
+    {
+        var grant = await links.LookupAsync(token, cancellationToken);
+        if (grant is null)
+        {
+            return null;
+        }
+
+        var school = await directory.GetSchoolAsync(grant.SchoolId, cancellationToken);
+        var campaign = await campaigns.GetAsync(grant.SchoolId, grant.CampaignId, cancellationToken);
+        var guardian = await directory.GetGuardianAsync(grant.SchoolId, grant.GuardianId, cancellationToken);
+        if (school is null || campaign is null || guardian is null)
+        {
+            return null;
+        }
+
+        var wanted = guardian.Students.Select(s => s.CounselorId).ToHashSet(StringComparer.Ordinal);
+        var counselors = (await directory.ListCounselorsAsync(grant.SchoolId, cancellationToken)).Where(c => wanted.Contains(c.Id)).ToList();
+        return new LinkContext(grant, school, campaign, guardian, counselors);
+    }
+
+    /// <summary>Per counsellor of the guardian's children: open slots inside the booking window, and the current booking.</summary>
+    public async Task<IReadOnlyList<CounselorSlots>> SlotsAsync(LinkContext link, CancellationToken cancellationToken)
+    {
+        var result = new List<CounselorSlots>();
+        foreach (var counselor in link.Counselors)
+        {
+            var current = await bookings.GetActiveAsync(link.Grant.SchoolId, counselor.Id, link.Grant.CampaignId, link.Guardian.Id, cancellationToken);
+            var query = await slots.QueryAsync(link.Grant.SchoolId, link.School, counselor.Id, counselor.Counselor, current, cancellationToken);
+            var open = slots.OpenSlots(query).Where(s => InBookingWindow(link, s)).ToList();
+            result.Add(new CounselorSlots(counselor, link.StudentsOf(counselor.Id), open, current));
+        }
+
+        return result;
+    }
+
+    /// <summary>Books the slot, or moves the guardian's booking with that counsellor to it.</summary>
+    /// <param name="mode">For a slot offered both ways, the parent's choice (<c>online</c> or <c>in_person</c>).</param>
+    public async Task<BookResult> BookAsync(LinkContext link, string? slotId, string? mode, CancellationToken cancellationToken)
+    {
+        if (!SlotId.TryParse(slotId, out var id))
+        {
+            return new BookResult(BookOutcome.NotBookable, null, SlotRejection.Malformed.ToWire());
+        }
+
+        var counselor = link.Counselors.FirstOrDefault(c => string.Equals(c.Id, id.CounselorId, StringComparison.Ordinal));
+        if (counselor is null)
+        {
+            return new BookResult(BookOutcome.NotBookable, null, SlotRejection.WrongCounselor.ToWire());
+        }
+
+        var current = await bookings.GetActiveAsync(link.Grant.SchoolId, counselor.Id, link.Grant.CampaignId, link.Guardian.Id, cancellationToken);
+        var query = await slots.QueryAsync(link.Grant.SchoolId, link.School, counselor.Id, counselor.Counselor, current, cancellationToken);
+        if (!slots.TryGetBookable(slotId!, query, out var slot, out var rejection))
+        {
+            // Booked by us already (a repeated submit) counts as success, not as "taken".
+            if (current is not null && SlotId.TryParse(current.SlotId, out var own) && own == id)
+            {
+                return new BookResult(BookOutcome.Unchanged, current);
+            }
+
+            return rejection == SlotRejection.Taken
+                ? new BookResult(BookOutcome.SlotTaken, null, rejection.ToWire())
+                : new BookResult(BookOutcome.NotBookable, null, rejection.ToWire());
+        }
+
+        if (!InBookingWindow(link, slot!))
+        {
+            return new BookResult(BookOutcome.NotBookable, null, "outside_booking_window");
+        }
+
+        var chosenMode = slot!.Mode switch
+        {
+            Scheduling.MeetingMode.Online => "online",
+            Scheduling.MeetingMode.InPerson => "in_person",
+            _ => mode == "online" ? "online" : "in_person",
+        };
+        var students = link.StudentsOf(counselor.Id);
+        var seat = await bookings.TakeSeatAsync(
+            new SeatRequest(link.Grant.SchoolId, counselor.Id, link.Guardian.Id, link.Grant.CampaignId, slot.Id.ToString(), slot.Start.ToDateTimeOffset(), slot.End.ToDateTimeOffset(), slot.Capacity, chosenMode, [.. students.Select(s => s.Id)]),
+            cancellationToken);
+        switch (seat.Outcome)
+        {
+            case SeatOutcome.SlotTaken:
+                return new BookResult(BookOutcome.SlotTaken, null, SlotRejection.Taken.ToWire());
+            case SeatOutcome.Unchanged:
+                return new BookResult(BookOutcome.Unchanged, seat.Booking);
+        }
+
+        var booking = seat.Booking!;
+        var outcome = seat.Outcome == SeatOutcome.Rescheduled ? "Rescheduled" : "Booked";
+        LogBooked(logger, booking.Id, outcome, counselor.Id);
+        await AfterChangeAsync(link, counselor, booking, SmsTemplates.BookingConfirmation, cancellationToken);
+        return new BookResult(seat.Outcome == SeatOutcome.Rescheduled ? BookOutcome.Rescheduled : BookOutcome.Booked, booking);
+    }
+
+    /// <summary>Cancels the guardian's bookings of this campaign (with one counsellor, or all); returns what was cancelled.</summary>
+    public async Task<IReadOnlyList<Booking>> CancelAsync(LinkContext link, string? counselorId, CancellationToken cancellationToken)
+    {
+        var cancelled = new List<Booking>();
+        foreach (var counselor in link.Counselors.Where(c => counselorId is null || string.Equals(c.Id, counselorId, StringComparison.Ordinal)))
+        {
+            var booking = await bookings.CancelAsync(link.Grant.SchoolId, counselor.Id, link.Grant.CampaignId, link.Guardian.Id, cancellationToken);
+            if (booking is not null)
+            {
+                cancelled.Add(booking);
+                LogBooked(logger, booking.Id, "Cancelled", counselor.Id);
+                await AfterChangeAsync(link, counselor, booking, SmsTemplates.Cancellation, cancellationToken);
+            }
+        }
+
+        return cancelled;
+    }
+
+    /// <summary>A booking of this link's guardian and campaign, by id; null for anyone else's.</summary>
+    public async Task<Booking?> GetOwnAsync(LinkContext link, string bookingId, CancellationToken cancellationToken)
+    {
+        var booking = await bookings.GetAsync(bookingId, cancellationToken);
+        return booking is not null && booking.GuardianId == link.Guardian.Id && booking.CampaignId == link.Grant.CampaignId && booking.SchoolId == link.Grant.SchoolId
+            ? booking
+            : null;
+    }
+
+    /// <summary>The Teams link of an online booking once the counsellor's calendar has it.</summary>
+    public async Task<string?> JoinUrlAsync(Booking booking, CancellationToken cancellationToken) =>
+        calendar.IsEnabled && booking.Mode == "online" ? (await calendarSync.GetStateAsync(booking.Id, cancellationToken))?.JoinUrl : null;
+
+    public string ManageUrl(string token) => LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, token);
+
+    public string InviteUrl(string token, string bookingId) =>
+        $"{linkOptions.Value.BaseUrl.TrimEnd('/')}/api/bookings/{Uri.EscapeDataString(bookingId)}/invite.ics?token={Uri.EscapeDataString(token)}";
+
+    public string FeedUrl(string schoolId) => $"{linkOptions.Value.BaseUrl.TrimEnd('/')}/api/calendar/{Uri.EscapeDataString(schoolId)}/slots.ics";
+
+    /// <summary>Confirmation or cancellation SMS (once per booking version) and the counsellor's calendar.</summary>
+    private async Task AfterChangeAsync(LinkContext link, CounselorEntry counselor, Booking booking, string template, CancellationToken cancellationToken)
+    {
+        var local = Instant.FromDateTimeOffset(booking.Start).InZone(link.Zone);
+        var text = templates.Render(template, link.Guardian.Language, new SmsTemplateModel
+        {
+            GuardianName = link.Guardian.Name,
+            StudentNames = [.. link.StudentsOf(counselor.Id).Select(s => s.Name)],
+            SchoolName = link.School.Name,
+            CounselorName = counselor.Counselor.Name,
+            Link = ManageUrl(link.Grant.Token),
+            MeetingTime = MeetingText.Format(local, link.Guardian.Language),
+            Mode = MeetingText.Mode(booking.Mode, link.Guardian.Language),
+        }).Text;
+        try
+        {
+            await sender.SendAsync([new SmsMessage(link.Guardian.Phone, text, $"booking:{booking.Id}:v{booking.Sequence}:{template}")], cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The booking stands; the parent still sees the confirmation page.
+            LogSmsFailed(logger, booking.Id, ex.GetType().Name);
+        }
+
+        if (!calendar.IsEnabled || string.IsNullOrWhiteSpace(counselor.Counselor.Email))
+        {
+            return;
+        }
+
+        if (booking.Status == BookingStatus.Cancelled)
+        {
+            await calendarSync.ScheduleCancelAsync(booking.Id, "Dibatalkan oleh orang tua/wali.", cancellationToken);
+        }
+        else
+        {
+            var meeting = MeetingEvent.For(
+                booking.Id,
+                Instant.FromDateTimeOffset(booking.Start),
+                Instant.FromDateTimeOffset(booking.End),
+                link.School.TimeZone,
+                booking.Mode == "online" ? Graph.MeetingMode.Online : Graph.MeetingMode.InPerson,
+                link.Guardian.Name,
+                string.Join(", ", link.StudentsOf(counselor.Id).Select(s => s.Class).Distinct(StringComparer.Ordinal)),
+                booking.Mode == "online" ? null : link.School.Name);
+            await calendarSync.ScheduleUpsertAsync(counselor.Counselor.Email!, meeting, cancellationToken);
+        }
+    }
+
+    private static bool InBookingWindow(LinkContext link, OpenSlot slot)
+    {
+        var from = CampaignValidation.ParseDate(link.Campaign.Definition.BookingWindow?.From);
+        var to = CampaignValidation.ParseDate(link.Campaign.Definition.BookingWindow?.To);
+        var date = slot.Start.Date;
+        return (from is null || date >= from) && (to is null || date <= to);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Booking {BookingId}: {Outcome} with counsellor {CounselorId}")]
+    private static partial void LogBooked(ILogger logger, string bookingId, string outcome, string counselorId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Booking {BookingId}: confirmation SMS not sent ({ErrorType}); the booking stands")]
+    private static partial void LogSmsFailed(ILogger logger, string bookingId, string errorType);
+}

@@ -42,6 +42,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Demo.DemoSeeder>();
         services.AddSingleton<Booking.BookingStore>();
         services.AddSingleton<Booking.BookingService>();
+        services.AddSingleton<Booking.FollowUps>();
         services.AddSingleton(_ => new Booking.PostThrottle(
             configuration.GetValue("Booking:PostsPerTokenPerMinute", 20),
             configuration.GetValue("Booking:PostsPerAddressPerMinute", 600)));

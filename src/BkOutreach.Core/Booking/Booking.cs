@@ -49,6 +49,9 @@ public sealed record Booking
 
     public Attendance Attendance { get; init; }
 
+    /// <summary>The parent's 1–5 answer to the feedback SMS after an attended meeting.</summary>
+    public int? FeedbackScore { get; init; }
+
     public IReadOnlyList<string> StudentIds { get; init; } = [];
 }
 

@@ -41,6 +41,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SchoolDirectory>();
         services.AddSingleton<Demo.DemoSeeder>();
         services.AddSingleton<Booking.BookingStore>();
+        services.AddSingleton(_ => new Booking.Pages.PageTemplates(Booking.Pages.PageTemplates.DefaultFolder));
+        services.AddSingleton<Booking.Pages.BookingPages>();
         services.AddSingleton<Scheduling.SchoolAdmin>();
         services.TryAddSingleton<Scheduling.IPrayerBlackoutCalculator, Scheduling.PrayerBlackouts>();
         services.AddSingleton<Scheduling.SlotCalculator>();

@@ -42,7 +42,8 @@ public sealed class BookingPages
             Id: c.CounselorId,
             Name: c.CounselorName,
             Students: several ? Names(c.StudentNames, lang) : "",
-            Booking: c.Booking is null ? null : Meeting(c.Booking, lang),
+            Booked: c.Booking is not null,
+            Booking: c.Booking is null ? MeetingView.None : Meeting(c.Booking, lang),
             Days: Days(c.Slots, lang))).ToList();
 
         return Render(BookingPage, lang, new()
@@ -168,9 +169,13 @@ public sealed class BookingPages
         return string.Join(", ", cleaned[..^1]) + and + cleaned[^1];
     }
 
-    internal sealed record CounselorView(int Index, string Id, string Name, string Students, MeetingView? Booking, IReadOnlyList<DayView> Days);
+    // Liquid with strict variables reads a null member as undefined, so "no booking" is a flag and an empty meeting.
+    internal sealed record CounselorView(int Index, string Id, string Name, string Students, bool Booked, MeetingView Booking, IReadOnlyList<DayView> Days);
 
-    internal sealed record MeetingView(string Date, string Time, string Mode, bool Online, string JoinUrl);
+    internal sealed record MeetingView(string Date, string Time, string Mode, bool Online, string JoinUrl)
+    {
+        public static MeetingView None { get; } = new("", "", "", false, "");
+    }
 
     internal sealed record DayView(string Label, string Mode, IReadOnlyList<SlotView> Slots);
 

@@ -1,4 +1,6 @@
+using System.Globalization;
 using BkOutreach.Core.Scheduling;
+using NodaTime;
 
 namespace BkOutreach.Core.Booking.Pages;
 
@@ -19,6 +21,15 @@ public sealed class BookingPages
     /// <summary>The "what BK does" page (CONTRACTS: no token, the language in the query).</summary>
     public const string AboutBkPath = "/api/about-bk";
 
+    /// <summary>
+    /// What the slot list of one page may weigh (estimated, see <see cref="SlotCost"/>): with the rest of the
+    /// page (≈ 5 KB with two bookings and a notice) it stays under 30 KB before compression, the budget for a
+    /// prepaid phone with nothing cached.
+    /// </summary>
+    public const int SlotListBudgetBytes = 20 * 1024;
+
+    private const int DayCost = 72;
+
     private readonly PageTemplates _templates;
 
     public BookingPages(PageTemplates templates)
@@ -32,11 +43,15 @@ public sealed class BookingPages
 
     public static string AboutBkUrl(string language) => AboutBkPath + "?lang=" + PageText.Language(language);
 
+    /// <summary>Reads the booking page's <c>from</c> query parameter (<c>yyyy-MM-dd</c>); anything else means "from the start".</summary>
+    public static bool TryParseFrom(string? text, out LocalDate from) => ScheduleText.TryParseDate(text, out from);
+
     /// <summary><c>GET /api/b/{token}</c>: the guardian's counsellor(s), their booking(s) and the open slots.</summary>
     public string Booking(BookingPageModel model)
     {
         var lang = PageText.Language(model.Language);
         var several = model.Counselors.Count > 1;
+        var (from, until) = Window(model);
         var counselors = model.Counselors.Select((c, i) => new CounselorView(
             Index: i + 1,
             Id: c.CounselorId,
@@ -44,10 +59,14 @@ public sealed class BookingPages
             Students: several ? Names(c.StudentNames, lang) : "",
             Booked: c.Booking is not null,
             Booking: c.Booking is null ? MeetingView.None : Meeting(c.Booking, lang),
-            Days: Days(c.Slots, lang))).ToList();
+            Days: Days(c.Slots.Where(s => s.Start.Date >= from && (until is null || s.Start.Date < until)), lang),
+            Later: until is not null && c.Slots.Any(s => s.Start.Date >= until))).ToList();
 
         return Render(BookingPage, lang, new()
         {
+            ["next_url"] = until is null ? "" : model.PageUrl + "?from=" + until.Value.ToString("uuuu-MM-dd", CultureInfo.InvariantCulture),
+            ["next_date"] = until is null ? "" : PageText.Date(until.Value, lang),
+            ["first_url"] = model.From is null ? "" : model.PageUrl,
             ["school_name"] = model.SchoolName,
             ["students"] = Names(model.StudentNames, lang),
             ["page_url"] = model.PageUrl,
@@ -133,7 +152,39 @@ public sealed class BookingPages
     /// Slots by local date, in start order. A day whose slots share one mode names it once in its legend
     /// instead of on every slot: with 28 days of slots the page stays small.
     /// </summary>
-    private static List<DayView> Days(IReadOnlyList<OpenSlot> slots, string lang)
+    /// <summary>
+    /// The days this page lists: whole days from <see cref="BookingPageModel.From"/> (or the first open slot),
+    /// every counsellor's slots of a day together, until the next day would pass
+    /// <see cref="SlotListBudgetBytes"/>; at least one day. <c>until</c> is the first day left for the next
+    /// page, or null when everything fits.
+    /// </summary>
+    private static (LocalDate From, LocalDate? Until) Window(BookingPageModel model)
+    {
+        var from = model.From ?? LocalDate.MinIsoValue;
+        var costByDay = model.Counselors
+            .SelectMany(c => c.Slots)
+            .Where(s => s.Start.Date >= from)
+            .GroupBy(s => s.Start.Date)
+            .OrderBy(g => g.Key)
+            .Select(g => (Date: g.Key, Cost: g.Sum(SlotCost) + (DayCost * g.Select(s => s.CounselorId).Distinct().Count())))
+            .ToList();
+        var total = 0;
+        for (var i = 0; i < costByDay.Count; i++)
+        {
+            total += costByDay[i].Cost;
+            if (total > SlotListBudgetBytes && i > 0)
+            {
+                return (from, costByDay[i].Date);
+            }
+        }
+
+        return (from, null);
+    }
+
+    /// <summary>The bytes one slot adds to the page: its label and radio (≈ 75) and its id, with room for a mode and seats.</summary>
+    private static int SlotCost(OpenSlot slot) => 100 + slot.Id.ToString().Length;
+
+    private static List<DayView> Days(IEnumerable<OpenSlot> slots, string lang)
     {
         var days = new List<DayView>();
         var first = true;
@@ -170,7 +221,7 @@ public sealed class BookingPages
     }
 
     // Liquid with strict variables reads a null member as undefined, so "no booking" is a flag and an empty meeting.
-    internal sealed record CounselorView(int Index, string Id, string Name, string Students, bool Booked, MeetingView Booking, IReadOnlyList<DayView> Days);
+    internal sealed record CounselorView(int Index, string Id, string Name, string Students, bool Booked, MeetingView Booking, IReadOnlyList<DayView> Days, bool Later);
 
     internal sealed record MeetingView(string Date, string Time, string Mode, bool Online, string JoinUrl)
     {

@@ -112,6 +112,13 @@ public sealed record BookingPageModel
     public required IReadOnlyList<CounselorSection> Counselors { get; init; }
 
     public PageNotice Notice { get; init; }
+
+    /// <summary>
+    /// The first day to list, from the page's <c>from</c> query parameter (<see cref="BookingPages.TryParseFrom"/>);
+    /// null lists from the earliest open slot. The page lists as many whole days as fit its weight budget and
+    /// links to <c>{PageUrl}?from={next day}</c> for the rest.
+    /// </summary>
+    public LocalDate? From { get; init; }
 }
 
 /// <summary>The page after the POST-redirect-GET of a booking or a reschedule.</summary>

@@ -107,6 +107,72 @@ public sealed class BookingPagesTests(ITestOutputHelper output)
         });
     }
 
+    [Theory]
+    [InlineData("id", "Sabtu, 16 Januari 2027 · tatap muka", "Pesan jadwal ini")]
+    [InlineData("en", "Saturday 16 January 2027 · in person", "Book this time")]
+    public void Booking_SlotForm_PostsSlotIdsAsLabelledRadiosInOneFieldsetPerDay(string language, string firstLegend, string button)
+    {
+        var model = OneCounselor(language, days: 7);
+
+        var html = Renderer.Booking(model);
+
+        var form = Assert.Single(Elements(html, "form"));
+        Assert.Equal("post", form["method"]);
+        Assert.Equal(PageUrl, form["action"]);
+        var radios = Elements(html, "input").Where(i => i["type"] == "radio").ToList();
+        Assert.All(radios, r => Assert.Equal("slot", r["name"]));
+        Assert.Equal(model.Counselors[0].Slots.Select(s => s.Id.ToString()), radios.Select(r => r["value"]));
+        Assert.Single(radios, r => r.ContainsKey("required"));
+        Assert.Equal(radios.Count, CountOf(html, "<label><input type=\"radio\""));
+        Assert.Equal(7, Elements(html, "fieldset").Count);
+        Assert.Equal(7, Elements(html, "legend").Count);
+        Assert.Contains($"<legend>{firstLegend}</legend>", html, StringComparison.Ordinal);
+        Assert.Contains("08:00\u201308:30 WIB</label>", html, StringComparison.Ordinal);
+        Assert.Equal(1, CountOf(html, $"<button>{button}</button>"));
+        Assert.DoesNotContain("?from=", html, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("id", "bk-1", "bk-2")]
+    [InlineData("en", "bk-1", "bk-2")]
+    [InlineData("id", "konselor-dengan-id-yang-sangat-panjang-sekali-untuk-uji-batas-64", "konselor-dengan-id-yang-sangat-panjang-sekali-untuk-uji-batas-65")]
+    public void Booking_28Days6Slots2Counselors_PagesStayUnder30KBAndTogetherOfferEverySlotOnce(string language, string firstId, string secondId)
+    {
+        var model = TwoCounselors(language) with
+        {
+            Counselors =
+            [
+                TwoCounselors(language).Counselors[0] with { CounselorId = firstId, Slots = Slots(firstId) },
+                TwoCounselors(language).Counselors[1] with { CounselorId = secondId, Slots = Slots(secondId) },
+            ],
+        };
+        var offered = new List<string>();
+        LocalDate? from = null;
+
+        for (var page = 1; page <= 10; page++)
+        {
+            var html = Renderer.Booking(model with { From = from });
+            var bytes = Utf8Bytes(html);
+            var radios = Elements(html, "input").Where(i => i["type"] == "radio").Select(r => r["value"]).ToList();
+            output.WriteLine($"{language}, ids {firstId.Length} chars, page {page}: {radios.Count} slots, {Elements(html, "fieldset").Count} fieldsets, {bytes} bytes");
+            Assert.True(bytes < MaxPageBytes, $"page {page} is {bytes} bytes");
+            Assert.Empty(TagProblems(html));
+            Assert.Equal(page > 1, html.Contains($"<a href=\"{PageUrl}\">", StringComparison.Ordinal));
+            offered.AddRange(radios);
+            var next = Elements(html, "a").Select(a => a["href"]).Where(h => h.StartsWith(PageUrl + "?from=", StringComparison.Ordinal)).Distinct().ToList();
+            if (next.Count == 0)
+            {
+                break;
+            }
+
+            Assert.True(BookingPages.TryParseFrom(Assert.Single(next)[(PageUrl.Length + "?from=".Length)..], out var nextFrom));
+            Assert.True(from is null || nextFrom > from);
+            from = nextFrom;
+        }
+
+        Assert.Equal(model.Counselors.SelectMany(c => c.Slots).Select(s => s.Id.ToString()).Order(), offered.Order());
+    }
+
     [Fact]
     public void Booking_28Days6Slots2Counselors_FirstPageWeight()
     {

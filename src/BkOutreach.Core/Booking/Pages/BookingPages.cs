@@ -26,7 +26,7 @@ public sealed class BookingPages
     /// page (≈ 5 KB with two bookings and a notice) it stays under 30 KB before compression, the budget for a
     /// prepaid phone with nothing cached.
     /// </summary>
-    public const int SlotListBudgetBytes = 20 * 1024;
+    public const int SlotListBudgetBytes = 23 * 1024;
 
     private const int DayCost = 72;
 

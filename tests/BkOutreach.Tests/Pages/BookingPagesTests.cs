@@ -220,8 +220,8 @@ public sealed class BookingPagesTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("id", "Jadwal Anda", "Ganti jadwal", "Batalkan jadwal ini", "Sabtu, 16 Januari 2027", "09:20\u201309:50 WIB", "daring, dengan Bu Nur Aini", "Link pertemuan daring")]
-    [InlineData("en", "Your meeting", "Change the time", "Cancel this meeting", "Saturday 16 January 2027", "09:20\u201309:50 WIB", "online, with Bu Nur Aini", "Online meeting link")]
+    [InlineData("id", "Jadwal Anda", "Ganti jadwal", "Batalkan jadwal ini", "Sabtu, 16 Januari 2027", "09:20\u201309:50 WIB", "Daring, dengan Bu Nur Aini", "Link pertemuan daring")]
+    [InlineData("en", "Your meeting", "Change the time", "Cancel this meeting", "Saturday 16 January 2027", "09:20\u201309:50 WIB", "Online, with Bu Nur Aini", "Online meeting link")]
     public void Booking_ExistingMeeting_ShowsItWithRescheduleAndCancelForms(
         string language, string heading, string reschedule, string cancel, string date, string time, string modeAndCounselor, string joinText)
     {
@@ -358,7 +358,7 @@ public sealed class BookingPagesTests(ITestOutputHelper output)
         Assert.Contains(language == "id" ? "Sabtu, 16 Januari 2027" : "Saturday 16 January 2027", html, StringComparison.Ordinal);
         Assert.Contains("09:20\u201309:50 WIB", html, StringComparison.Ordinal);
         Assert.DoesNotContain(joinText, inPerson, StringComparison.Ordinal);
-        Assert.Contains(language == "id" ? "tatap muka, dengan guru BK Bu Nur Aini" : "in person, with the BK counsellor Bu Nur Aini", inPerson, StringComparison.Ordinal);
+        Assert.Contains(language == "id" ? "Tatap muka, dengan guru BK Bu Nur Aini" : "In person, with the BK counsellor Bu Nur Aini", inPerson, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -46,6 +46,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(_ => new Booking.PostThrottle(
             configuration.GetValue("Booking:PostsPerTokenPerMinute", 20),
             configuration.GetValue("Booking:PostsPerAddressPerMinute", 600)));
+        services.AddSingleton(_ => new Booking.Pages.PageTemplates(Booking.Pages.PageTemplates.DefaultFolder));
+        services.AddSingleton<Booking.Pages.BookingPages>();
         services.AddSingleton<Scheduling.SchoolAdmin>();
         services.TryAddSingleton<Scheduling.IPrayerBlackoutCalculator, Scheduling.PrayerBlackouts>();
         services.AddSingleton<Scheduling.SlotCalculator>();

@@ -48,6 +48,7 @@ public static class ServiceCollectionExtensions
             configuration.GetValue("Booking:PostsPerAddressPerMinute", 600)));
         services.AddSingleton(_ => new Booking.Pages.PageTemplates(Booking.Pages.PageTemplates.DefaultFolder));
         services.AddSingleton<Booking.Pages.BookingPages>();
+        services.AddSingleton<Booking.Pages.PageFlow>();
         services.AddSingleton<Scheduling.SchoolAdmin>();
         services.TryAddSingleton<Scheduling.IPrayerBlackoutCalculator, Scheduling.PrayerBlackouts>();
         services.AddSingleton<Scheduling.SlotCalculator>();

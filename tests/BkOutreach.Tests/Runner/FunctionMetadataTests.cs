@@ -30,6 +30,13 @@ public sealed class FunctionMetadataTests
         ["CreateLinkBooking"] = "httpTrigger",
         ["DeleteLinkBooking"] = "httpTrigger",
         ["GetBookingInvite"] = "httpTrigger",
+        ["ShowBookingPage"] = "httpTrigger",
+        ["PostBookingPage"] = "httpTrigger",
+        ["CancelBookingPage"] = "httpTrigger",
+        ["ShowConfirmationPage"] = "httpTrigger",
+        ["AboutBk"] = "httpTrigger",
+        ["SendReminders"] = "timerTrigger",
+        ["MarkAttendance"] = "httpTrigger",
     };
 
     [Fact]

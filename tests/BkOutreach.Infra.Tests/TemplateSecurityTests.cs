@@ -17,7 +17,12 @@ public sealed class TemplateSecurityTests(CompiledMainTemplate compiled) : IClas
     public void CompiledTemplate_ContainsNoAccountKeyOrKeyListing()
     {
         Assert.DoesNotContain("AccountKey=", compiled.Text, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("listKeys(", compiled.Text, StringComparison.OrdinalIgnoreCase);
+        // The only key listed is the function host's default key, which the Event Grid webhook presents;
+        // no storage, Communication Services or other account key is ever read.
+        var listings = System.Text.RegularExpressions.Regex.Count(compiled.Text, @"listKeys\(format\('\{0\}/host/default', resourceId\('Microsoft\.Web/sites'", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        var allListings = System.Text.RegularExpressions.Regex.Count(compiled.Text, @"listKeys\(", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        Assert.Equal(allListings, listings);
+        Assert.True(listings <= 1);
         Assert.DoesNotContain("DefaultEndpointsProtocol", compiled.Text, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("accesskey=", compiled.Text, StringComparison.OrdinalIgnoreCase);
     }
@@ -182,6 +187,11 @@ public sealed class TemplateSecurityTests(CompiledMainTemplate compiled) : IClas
         Assert.False(settings.ContainsKey("Sms__Acs__ConnectionString"));
         Assert.Contains("Links__BaseUrl", settings.Select(s => s.Key));
         Assert.Contains("Sms__MaxPerMinute", settings.Select(s => s.Key));
+        foreach (var (name, schedule) in BkOutreach.Functions.Schedules.Defaults)
+        {
+            Assert.Equal(schedule, ArmTemplate.Str(settings[name]));
+        }
+
         Assert.Equal("[parameters('identityClientId')]", ArmTemplate.Str(settings["Graph__ClientId"]));
         Assert.Equal("[tenant().tenantId]", ArmTemplate.Str(settings["Graph__TenantId"]));
         Assert.Equal("[string(parameters('graphEnabled'))]", ArmTemplate.Str(settings["Graph__Enabled"]));

@@ -178,6 +178,11 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Graph__TenantId: tenant().tenantId
     Graph__ClientId: identityClientId
     Graph__BaseUrl: graphBaseUrl
+    // Timer schedules (six-field NCRONTAB, UTC); the same defaults as functions/Schedules.cs.
+    DispatcherSchedule: '0 */5 * * * *'
+    RemindersSchedule: '0 */5 * * * *'
+    BusyTimesSchedule: '0 */15 * * * *'
+    CalendarSyncSchedule: '30 */2 * * * *'
   }
 }
 

@@ -18,6 +18,8 @@ public sealed record AcsEventsOutcome(string? ValidationResponse, int Processed,
 /// </summary>
 public sealed partial class HandleAcsEvents(
     SendLog sendLog,
+    Booking.SmsReplyBooking replyBooking,
+    Booking.FollowUps followUps,
     OptOutStore optOuts,
     SmsTemplates templates,
     ISmsSender sender,
@@ -26,9 +28,6 @@ public sealed partial class HandleAcsEvents(
     ILogger<HandleAcsEvents> logger)
 {
     private const string EventPartition = "acs";
-
-    /// <summary>Extra handling for replies that are not keywords (booking by SMS reply); returns true when it took the reply.</summary>
-    public Func<SmsReceived, CancellationToken, Task<bool>>? ReplyHandler { get; set; }
 
     public async Task<AcsEventsOutcome> ExecuteAsync(IReadOnlyList<AcsEvent> events, CancellationToken cancellationToken)
     {
@@ -103,8 +102,15 @@ public sealed partial class HandleAcsEvents(
                 LogKeyword(logger, received.MessageId, "opt_in");
                 return true;
             default:
-                if (ReplyHandler is { } handler && await handler(received, cancellationToken))
+                if (await replyBooking.TakeReplyAsync(from, received.Id, received.Message, cancellationToken) is not null)
                 {
+                    LogKeyword(logger, received.MessageId, "slot_reply");
+                    return true;
+                }
+
+                if (await followUps.TakeFeedbackReplyAsync(from, received.Message, cancellationToken) is not null)
+                {
+                    LogKeyword(logger, received.MessageId, "feedback_reply");
                     return true;
                 }
 

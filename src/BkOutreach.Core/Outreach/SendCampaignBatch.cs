@@ -39,6 +39,7 @@ public sealed partial class SendCampaignBatch(
     SmsTemplates templates,
     SmsRateLimiter rateLimiter,
     ISmsSender sender,
+    Booking.SmsReplyBooking replyBooking,
     StorageAccount storage,
     IOptions<LinksOptions> linkOptions,
     TimeProvider time,
@@ -153,6 +154,14 @@ public sealed partial class SendCampaignBatch(
         }
 
         await sendLog.WriteAsync(batch.CampaignId, batch.Wave, finished, cancellationToken);
+        if (campaign.Definition.SmsReplyBooking && !isFollowUp)
+        {
+            foreach (var record in finished.Where(r => r.State == SendState.Accepted))
+            {
+                await replyBooking.OfferAsync(batch.SchoolId, batch.CampaignId, record.GuardianId, record.Key + ":slots", cancellationToken);
+            }
+        }
+
         LogSent(logger, batch.CampaignId, batch.Wave, sent, alreadySent, skippedOut, skippedBooked, rejected, transient);
         if (transient > 0)
         {

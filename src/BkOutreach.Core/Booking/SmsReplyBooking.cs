@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using BkOutreach.Core.Links;
+using BkOutreach.Core.Outreach;
+using BkOutreach.Core.Schools;
+using BkOutreach.Core.Sms;
+using BkOutreach.Core.Storage;
+using NodaTime;
+
+namespace BkOutreach.Core.Booking;
+
+/// <summary>
+/// Booking by SMS reply, for parents who cannot open links: when a campaign enables it, the outreach SMS is
+/// followed by one offering the three nearest slots ("Balas 1, 2 atau 3"); the reply books that slot through
+/// the same atomic path as the page, and is answered by the confirmation SMS, or by the next three slots when
+/// the chosen one was taken meanwhile. The latest offer per phone number is kept in the <c>replies</c> table.
+/// </summary>
+public sealed class SmsReplyBooking(
+    BookingService booking,
+    LinkTokens links,
+    CampaignStore campaigns,
+    SchoolDirectory directory,
+    ISmsSender sender,
+    StorageAccount storage,
+    TimeProvider time)
+{
+    private const string OfferPartition = "slot-offer";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Sends the three nearest slots of the guardian's first counsellor; false when there are none.</summary>
+    public async Task<bool> OfferAsync(string schoolId, string campaignId, string guardianId, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        var link = await OpenAsync(schoolId, campaignId, guardianId, cancellationToken);
+        if (link is null)
+        {
+            return false;
+        }
+
+        var slots = (await booking.SlotsAsync(link, cancellationToken)).FirstOrDefault(c => c.Slots.Count > 0);
+        if (slots is null)
+        {
+            return false;
+        }
+
+        var offered = slots.Slots.Take(3).ToList();
+        var en = link.Guardian.Language == "en";
+        var lines = offered.Select((s, i) => $"{i + 1}) {MeetingText.Format(s.Start, link.Guardian.Language)}");
+        var text = (en ? "BK meeting: reply 1, 2 or 3 to book: " : "Jadwal temu BK, balas 1, 2 atau 3: ") + string.Join(" ", lines) + (en ? ". Stop: reply STOP" : ". Stop: balas BERHENTI");
+        await storage.Table(StorageNames.RepliesTable).UpsertEntityAsync(
+            new TableEntity(OfferPartition, link.Guardian.Phone)
+            {
+                ["SchoolId"] = schoolId,
+                ["CampaignId"] = campaignId,
+                ["GuardianId"] = guardianId,
+                ["Slots"] = JsonSerializer.Serialize(offered.Select(s => s.Id.ToString()).ToList(), Json),
+                ["At"] = time.GetUtcNow(),
+            },
+            TableUpdateMode.Replace,
+            cancellationToken);
+        await sender.SendAsync([new SmsMessage(link.Guardian.Phone, text, idempotencyKey)], cancellationToken);
+        return true;
+    }
+
+    /// <summary>Takes a "1", "2" or "3" reply to a recent offer; null when the message is not such a reply.</summary>
+    public async Task<BookResult?> TakeReplyAsync(string from, string messageId, string message, CancellationToken cancellationToken)
+    {
+        var digits = message.Where(char.IsAsciiDigit).ToArray();
+        if (digits.Length != 1 || digits[0] is < '1' or > '3')
+        {
+            return null;
+        }
+
+        var offer = await storage.Table(StorageNames.RepliesTable).GetEntityIfExistsAsync<TableEntity>(OfferPartition, from, cancellationToken: cancellationToken);
+        if (!offer.HasValue || offer.Value!.GetDateTimeOffset("At") < time.GetUtcNow().AddDays(-14))
+        {
+            return null;
+        }
+
+        var feedback = await storage.Table(StorageNames.RepliesTable).GetEntityIfExistsAsync<TableEntity>("awaiting-feedback", from, cancellationToken: cancellationToken);
+        if (feedback.HasValue && feedback.Value!.GetDateTimeOffset("At") > offer.Value.GetDateTimeOffset("At"))
+        {
+            return null; // the newer question was the feedback one
+        }
+
+        var row = offer.Value;
+        var slotIds = JsonSerializer.Deserialize<List<string>>(row.GetString("Slots")!, Json)!;
+        var index = digits[0] - '1';
+        var link = await OpenAsync(row.GetString("SchoolId")!, row.GetString("CampaignId")!, row.GetString("GuardianId")!, cancellationToken);
+        if (link is null || index >= slotIds.Count)
+        {
+            return null;
+        }
+
+        var result = await booking.BookAsync(link, slotIds[index], null, cancellationToken);
+        if (result.Outcome is BookOutcome.SlotTaken or BookOutcome.NotBookable)
+        {
+            await OfferAsync(link.Grant.SchoolId, link.Grant.CampaignId, link.Guardian.Id, $"slot-offer:{messageId}", cancellationToken);
+        }
+
+        return result;
+    }
+
+    private async Task<LinkContext?> OpenAsync(string schoolId, string campaignId, string guardianId, CancellationToken cancellationToken)
+    {
+        var campaign = await campaigns.GetAsync(schoolId, campaignId, cancellationToken);
+        var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
+        if (campaign is null || school is null)
+        {
+            return null;
+        }
+
+        var token = await links.IssueAsync(schoolId, guardianId, campaignId, CampaignValidation.LinksExpireAt(campaign.Definition, DateTimeZoneProviders.Tzdb[school.TimeZone]), cancellationToken);
+        return await booking.OpenAsync(token, cancellationToken);
+    }
+}

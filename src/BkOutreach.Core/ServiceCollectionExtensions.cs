@@ -54,6 +54,10 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Outreach.SmsRateLimiter>();
         services.AddSingleton<Outreach.OptOutStore>();
         services.AddCounselorCalendar();
+        services.AddSingleton<Participation.ParticipationLog>();
+        services.AddSingleton<Participation.PseudonymKeyProvider>();
+        services.AddSingleton<Participation.ParticipationExport>();
+        services.AddSingleton<Participation.RecordSurveyReply>();
 
         services.AddSingleton<OutboxSmsSender>();
 

@@ -58,6 +58,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Participation.PseudonymKeyProvider>();
         services.AddSingleton<Participation.ParticipationExport>();
         services.AddSingleton<Participation.RecordSurveyReply>();
+        services.AddSingleton<Participation.DashboardService>();
 
         services.AddSingleton<OutboxSmsSender>();
 

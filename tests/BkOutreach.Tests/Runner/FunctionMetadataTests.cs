@@ -21,6 +21,10 @@ public sealed class FunctionMetadataTests
         ["CreateCampaign"] = "httpTrigger",
         ["DispatchCampaignNow"] = "httpTrigger",
         ["DispatchCampaigns"] = "timerTrigger",
+        ["GetDashboard"] = "httpTrigger",
+        ["GetParticipationCsv"] = "httpTrigger",
+        ["GetParticipationEventsCsv"] = "httpTrigger",
+        ["GetParticipationCodebook"] = "httpTrigger",
     };
 
     [Fact]

@@ -15,7 +15,7 @@ public enum SurveyQuestion
 }
 
 /// <summary>Main barrier to meeting the BK teacher; the codes parents reply with.</summary>
-public enum Barrier
+public enum SurveyBarrier
 {
     /// <summary>Limited time (full-time work): the study's 70%.</summary>
     Time = 1,
@@ -86,10 +86,10 @@ public sealed record SurveyAnswer(SurveyQuestion Question, IReadOnlyList<int> Co
     /// <summary>The share of parents naming each barrier in the study's Table 1 (several per parent, so they add up to more than 100%).</summary>
     public static readonly IReadOnlyDictionary<int, double> StudyBaseline = new Dictionary<int, double>
     {
-        [(int)Barrier.Time] = 0.70,
-        [(int)Barrier.RoleUnclear] = 0.55,
-        [(int)Barrier.LittleCommunication] = 0.40,
-        [(int)Barrier.HardToAgreeTime] = 0.30,
+        [(int)SurveyBarrier.Time] = 0.70,
+        [(int)SurveyBarrier.RoleUnclear] = 0.55,
+        [(int)SurveyBarrier.LittleCommunication] = 0.40,
+        [(int)SurveyBarrier.HardToAgreeTime] = 0.30,
     };
 
     public static string ToWire(SurveyQuestion question) => question switch

@@ -32,7 +32,7 @@ public static class SurveyParser
         ("susah cari waktu", 4), ("sulit cari waktu", 4), ("cari waktu", 4), ("atur waktu", 4), ("mengatur waktu", 4),
         ("waktu yang cocok", 4), ("waktu yg cocok", 4), ("waktu yang pas", 4), ("waktu yg pas", 4), ("menyesuaikan waktu", 4),
         ("jadwal", 4), ("jadwalnya", 4), ("jdwl", 4), ("schedule", 4), ("scheduling", 4), ("agree a time", 4),
-        ("agree on a time", 4), ("find a time", 4), ("hard to agree", 4), ("cocok", 4),
+        ("agree on a time", 4), ("hard to agree a time", 4), ("hard to find a time", 4), ("find a time", 4), ("hard to agree", 4), ("cocok", 4),
         ("tidak tahu", 2), ("tdk tahu", 2), ("tidak tau", 2), ("tdk tau", 2), ("gak tahu", 2), ("gak tau", 2),
         ("ga tau", 2), ("ga tahu", 2), ("nggak tahu", 2), ("ngga tahu", 2), ("belum tahu", 2), ("kurang paham", 2),
         ("tidak paham", 2), ("tdk paham", 2), ("kurang tahu", 2), ("peran bk", 2), ("peran", 2), ("fungsi bk", 2),
@@ -56,31 +56,38 @@ public static class SurveyParser
         ("in person", 4), ("face to face", 4), ("ke sekolah", 4),
     ]);
 
+    // 11 and 14 are bare times of day ("malam", "pagi"): they mean a weekday evening or daytime only when the
+    // reply names no day ("Sabtu pagi" is Saturday).
+    private const int BareEvening = 11;
+    private const int BareDaytime = 14;
+    private const int Weekend = 23;
+
     private static readonly (string Phrase, int Code)[] TimePhrases = Ordered(
     [
-        ("malam hari kerja", 1), ("malam", 1), ("sore", 1), ("evening", 1), ("evenings", 1), ("night", 1),
-        ("after work", 1), ("pulang kerja", 1),
+        ("malam hari kerja", 1), ("malam hari biasa", 1), ("weekday evening", 1), ("weekday evenings", 1), ("after work", 1),
+        ("pulang kerja", 1), ("malam", BareEvening), ("sore", BareEvening), ("evening", BareEvening), ("evenings", BareEvening),
+        ("night", BareEvening),
         ("sabtu", 2), ("saturday", 2), ("sat", 2),
         ("minggu", 3), ("ahad", 3), ("sunday", 3), ("sun", 3),
-        ("akhir pekan", 23), ("weekend", 23), ("weekends", 23),
-        ("siang hari kerja", 4), ("siang", 4), ("pagi", 4), ("jam kerja", 4), ("daytime", 4), ("during the day", 4),
-        ("morning", 4),
+        ("akhir pekan", Weekend), ("weekend", Weekend), ("weekends", Weekend),
+        ("siang hari kerja", 4), ("weekday daytime", 4), ("jam kerja", 4), ("during the day", 4), ("siang", BareDaytime),
+        ("pagi", BareDaytime), ("daytime", BareDaytime), ("morning", BareDaytime),
     ]);
 
     /// <summary>The main barrier: the first one the reply names, or null when it names none.</summary>
-    public static Barrier? ParseBarrier(string? reply) => ParseBarriers(reply) is [var first, ..] ? first : null;
+    public static SurveyBarrier? ParseBarrier(string? reply) => ParseBarriers(reply) is [var first, ..] ? first : null;
 
     /// <summary>Every barrier the reply names, in the order named (the study counted several per parent); empty when none.</summary>
-    public static IReadOnlyList<Barrier> ParseBarriers(string? reply)
+    public static IReadOnlyList<SurveyBarrier> ParseBarriers(string? reply)
     {
         var words = Words(reply);
         var digits = AnswerDigits(words, 5, splitPairs: false);
         if (digits.Count > 0)
         {
-            return [.. digits.Distinct().Select(d => (Barrier)d)];
+            return [.. digits.Distinct().Select(d => (SurveyBarrier)d)];
         }
 
-        return [.. Keywords(words, BarrierPhrases).Distinct().Select(c => (Barrier)c)];
+        return [.. Keywords(words, BarrierPhrases).Distinct().Select(c => (SurveyBarrier)c)];
     }
 
     /// <summary>
@@ -92,7 +99,18 @@ public static class SurveyParser
     {
         var words = Words(reply);
         var channels = Keywords(words, ChannelPhrases).Distinct().ToList();
-        var times = Keywords(words, TimePhrases).SelectMany(c => c == 23 ? new[] { 2, 3 } : [c]).Distinct().ToList();
+        var timeWords = Keywords(words, TimePhrases);
+        var namesDay = timeWords.Exists(c => c is 2 or 3 or Weekend);
+        var times = timeWords
+            .SelectMany(c => c switch
+            {
+                Weekend => new[] { 2, 3 },
+                BareEvening => namesDay ? [] : [1],
+                BareDaytime => namesDay ? [] : [4],
+                _ => [c],
+            })
+            .Distinct()
+            .ToList();
         var digits = new Queue<int>(AnswerDigits(words, 4, splitPairs: true));
         if (channels.Count == 0 && digits.Count > 0)
         {

@@ -133,7 +133,7 @@ public sealed class ParticipationExport(SchoolDirectory directory, Participation
             md.AppendLine();
             var codes = string.Join("; ", labels.OrderBy(l => l.Key).Select(l =>
                 $"{l.Key.ToString(CultureInfo.InvariantCulture)} = {l.Value}" + (question == SurveyQuestion.Barrier && SurveyAnswer.StudyBaseline.TryGetValue(l.Key, out var b)
-                    ? $" (study: {b.ToString("P0", CultureInfo.InvariantCulture)})" : "")));
+                    ? $" (study: {(b * 100).ToString("0", CultureInfo.InvariantCulture)}%)" : "")));
             md.Append("- `").Append(SurveyAnswer.ToWire(question)).Append("`: ").AppendLine(codes);
         }
 

@@ -59,62 +59,18 @@ public sealed record GuardianCampaign
 /// <summary>Pure summaries of a school's log (no storage): shared by the dashboard and the exports.</summary>
 public static class ParticipationAnalysis
 {
-    /// <summary>One row per guardian per campaign, ordered by campaign then guardian id.</summary>
+    /// <summary>One row per guardian per campaign, ordered by campaign then guardian id. One pass over the log, in time order.</summary>
     public static IReadOnlyList<GuardianCampaign> ByGuardianAndCampaign(IEnumerable<ParticipationEntry> entries)
     {
-        var ordered = entries.OrderBy(e => e.Event.OccurredAt).ThenBy(e => e.Event.FactKey, StringComparer.Ordinal).ToList();
-        var attributed = AttributeOptOuts(ordered);
-        var rows = new List<GuardianCampaign>();
-        foreach (var group in attributed
-            .Where(x => x.CampaignId is not null)
-            .GroupBy(x => (x.Entry.Event.GuardianId, CampaignId: x.CampaignId!))
-            .OrderBy(g => g.Key.CampaignId, StringComparer.Ordinal)
-            .ThenBy(g => g.Key.GuardianId, StringComparer.Ordinal))
+        var ordered = entries.ToList();
+        ordered.Sort(static (a, b) =>
         {
-            rows.Add(Summarise(group.Key.GuardianId, group.Key.CampaignId, [.. group.Select(x => x.Entry)]));
-        }
+            var byTime = a.Event.OccurredAt.CompareTo(b.Event.OccurredAt);
+            return byTime != 0 ? byTime : string.CompareOrdinal(a.Event.FactKey, b.Event.FactKey);
+        });
 
-        return rows;
-    }
-
-    private static GuardianCampaign Summarise(string guardianId, string campaignId, List<ParticipationEntry> facts)
-    {
-        bool Any(ParticipationKind kind) => facts.Exists(f => f.Event.Kind == kind);
-        LocalDateTime? First(ParticipationKind kind) => facts.Find(f => f.Event.Kind == kind)?.LocalTime;
-        ParticipationEntry? Last(params ParticipationKind[] kinds) => facts.FindLast(f => kinds.Contains(f.Event.Kind));
-
-        var booking = Last(ParticipationKind.Booked, ParticipationKind.Rescheduled);
-        var attendance = Last(ParticipationKind.Attended, ParticipationKind.NoShow);
-        var feedback = Last(ParticipationKind.Feedback);
-        return new GuardianCampaign
-        {
-            GuardianId = guardianId,
-            CampaignId = campaignId,
-            Term = facts.Select(f => f.Event.Term).FirstOrDefault(t => t.Length > 0) ?? "",
-            Classes = [.. facts.SelectMany(f => f.Event.Classes).Where(c => c.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
-            Counselors = [.. facts.Select(f => f.Event.CounselorId).OfType<string>().Where(c => c.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
-            Sent = Any(ParticipationKind.SmsSent),
-            Delivered = Any(ParticipationKind.SmsDelivered),
-            Failed = Any(ParticipationKind.SmsFailed),
-            Opened = Any(ParticipationKind.LinkOpened),
-            Booked = Any(ParticipationKind.Booked),
-            Cancelled = Last(ParticipationKind.Booked, ParticipationKind.Rescheduled, ParticipationKind.Cancelled)?.Event.Kind == ParticipationKind.Cancelled,
-            Attended = attendance?.Event.Kind == ParticipationKind.Attended,
-            NoShow = attendance?.Event.Kind == ParticipationKind.NoShow,
-            OptedOut = Any(ParticipationKind.OptedOut),
-            FirstSent = First(ParticipationKind.SmsSent),
-            FirstOpened = First(ParticipationKind.LinkOpened),
-            FirstBooked = First(ParticipationKind.Booked),
-            Slot = booking is null ? null : SlotChoice.TryParse(booking.Event.Value) ?? new SlotChoice(SlotChoice.KindOf(booking.LocalTime), ""),
-            Feedback = int.TryParse(feedback?.Event.Value, System.Globalization.CultureInfo.InvariantCulture, out var score) ? score : null,
-        };
-    }
-
-    /// <summary>Gives each fact its campaign; an opt-out without one goes to the campaign that last messaged the guardian.</summary>
-    private static List<(ParticipationEntry Entry, string? CampaignId)> AttributeOptOuts(List<ParticipationEntry> ordered)
-    {
+        var rows = new Dictionary<(string Guardian, string Campaign), Accumulator>();
         var lastMessaged = new Dictionary<string, string>(StringComparer.Ordinal);
-        var result = new List<(ParticipationEntry, string?)>(ordered.Count);
         foreach (var entry in ordered)
         {
             var e = entry.Event;
@@ -123,15 +79,127 @@ public static class ParticipationAnalysis
                 lastMessaged[e.GuardianId] = e.CampaignId;
             }
 
-            var campaign = e.CampaignId;
-            if (campaign is null && e.Kind == ParticipationKind.OptedOut && lastMessaged.TryGetValue(e.GuardianId, out var last))
+            // An opt-out without a campaign (a STOP reply) goes to the campaign that last messaged the guardian.
+            var campaign = e.CampaignId ?? (e.Kind == ParticipationKind.OptedOut ? lastMessaged.GetValueOrDefault(e.GuardianId) : null);
+            if (campaign is null)
             {
-                campaign = last;
+                continue;
             }
 
-            result.Add((entry, campaign));
+            if (!rows.TryGetValue((e.GuardianId, campaign), out var row))
+            {
+                rows[(e.GuardianId, campaign)] = row = new Accumulator(e.GuardianId, campaign);
+            }
+
+            row.Add(entry);
         }
 
-        return result;
+        return [.. rows.Values
+            .OrderBy(r => r.CampaignId, StringComparer.Ordinal)
+            .ThenBy(r => r.GuardianId, StringComparer.Ordinal)
+            .Select(r => r.ToRow())];
+    }
+
+    private sealed class Accumulator(string guardianId, string campaignId)
+    {
+        private readonly HashSet<string> _classes = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _counselors = new(StringComparer.Ordinal);
+        private string _term = "";
+        private bool _sent, _delivered, _failed, _opened, _booked, _optedOut;
+        private LocalDateTime? _firstSent, _firstOpened, _firstBooked;
+        private ParticipationKind? _lastBookingAction, _lastAttendance;
+        private ParticipationEntry? _lastChoice;
+        private string? _feedback;
+
+        public string GuardianId => guardianId;
+
+        public string CampaignId => campaignId;
+
+        public void Add(ParticipationEntry entry)
+        {
+            var e = entry.Event;
+            if (_term.Length == 0)
+            {
+                _term = e.Term;
+            }
+
+            foreach (var c in e.Classes)
+            {
+                if (c.Length > 0)
+                {
+                    _classes.Add(c);
+                }
+            }
+
+            if (!string.IsNullOrEmpty(e.CounselorId))
+            {
+                _counselors.Add(e.CounselorId);
+            }
+
+            switch (e.Kind)
+            {
+                case ParticipationKind.SmsSent:
+                    _sent = true;
+                    _firstSent ??= entry.LocalTime;
+                    break;
+                case ParticipationKind.SmsDelivered:
+                    _delivered = true;
+                    break;
+                case ParticipationKind.SmsFailed:
+                    _failed = true;
+                    break;
+                case ParticipationKind.LinkOpened:
+                    _opened = true;
+                    _firstOpened ??= entry.LocalTime;
+                    break;
+                case ParticipationKind.Booked:
+                    _booked = true;
+                    _firstBooked ??= entry.LocalTime;
+                    _lastBookingAction = e.Kind;
+                    _lastChoice = entry;
+                    break;
+                case ParticipationKind.Rescheduled:
+                    _lastBookingAction = e.Kind;
+                    _lastChoice = entry;
+                    break;
+                case ParticipationKind.Cancelled:
+                    _lastBookingAction = e.Kind;
+                    break;
+                case ParticipationKind.Attended or ParticipationKind.NoShow:
+                    _lastAttendance = e.Kind;
+                    break;
+                case ParticipationKind.Feedback:
+                    _feedback = e.Value;
+                    break;
+                case ParticipationKind.OptedOut:
+                    _optedOut = true;
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        public GuardianCampaign ToRow() => new()
+        {
+            GuardianId = guardianId,
+            CampaignId = campaignId,
+            Term = _term,
+            Classes = [.. _classes.Order(StringComparer.Ordinal)],
+            Counselors = [.. _counselors.Order(StringComparer.Ordinal)],
+            Sent = _sent,
+            Delivered = _delivered,
+            Failed = _failed,
+            Opened = _opened,
+            Booked = _booked,
+            Cancelled = _lastBookingAction == ParticipationKind.Cancelled,
+            Attended = _lastAttendance == ParticipationKind.Attended,
+            NoShow = _lastAttendance == ParticipationKind.NoShow,
+            OptedOut = _optedOut,
+            FirstSent = _firstSent,
+            FirstOpened = _firstOpened,
+            FirstBooked = _firstBooked,
+            Slot = _lastChoice is null ? null : SlotChoice.TryParse(_lastChoice.Event.Value) ?? new SlotChoice(SlotChoice.KindOf(_lastChoice.LocalTime), ""),
+            Feedback = int.TryParse(_feedback, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var score) ? score : null,
+        };
     }
 }

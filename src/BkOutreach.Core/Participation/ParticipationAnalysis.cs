@@ -62,12 +62,11 @@ public static class ParticipationAnalysis
     /// <summary>One row per guardian per campaign, ordered by campaign then guardian id. One pass over the log, in time order.</summary>
     public static IReadOnlyList<GuardianCampaign> ByGuardianAndCampaign(IEnumerable<ParticipationEntry> entries)
     {
-        var ordered = entries.ToList();
-        ordered.Sort(static (a, b) =>
+        var ordered = entries.ToArray();
+        if (!IsInOrder(ordered))
         {
-            var byTime = a.Event.OccurredAt.CompareTo(b.Event.OccurredAt);
-            return byTime != 0 ? byTime : string.CompareOrdinal(a.Event.FactKey, b.Event.FactKey);
-        });
+            Array.Sort(ordered, InOrder);
+        }
 
         var rows = new Dictionary<(string Guardian, string Campaign), Accumulator>();
         var lastMessaged = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -100,10 +99,30 @@ public static class ParticipationAnalysis
             .Select(r => r.ToRow())];
     }
 
+    /// <summary>Time order, ties broken by fact key, as <see cref="ParticipationLog.ListAsync"/> returns the log.</summary>
+    private static int InOrder(ParticipationEntry a, ParticipationEntry b)
+    {
+        var byTime = a.Event.OccurredAt.UtcTicks.CompareTo(b.Event.OccurredAt.UtcTicks);
+        return byTime != 0 ? byTime : string.CompareOrdinal(a.Event.FactKey, b.Event.FactKey);
+    }
+
+    private static bool IsInOrder(ParticipationEntry[] entries)
+    {
+        for (var i = 1; i < entries.Length; i++)
+        {
+            if (InOrder(entries[i - 1], entries[i]) > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private sealed class Accumulator(string guardianId, string campaignId)
     {
-        private readonly HashSet<string> _classes = new(StringComparer.Ordinal);
-        private readonly HashSet<string> _counselors = new(StringComparer.Ordinal);
+        private readonly List<string> _classes = new(1);
+        private readonly List<string> _counselors = new(1);
         private string _term = "";
         private bool _sent, _delivered, _failed, _opened, _booked, _optedOut;
         private LocalDateTime? _firstSent, _firstOpened, _firstBooked;
@@ -125,13 +144,13 @@ public static class ParticipationAnalysis
 
             foreach (var c in e.Classes)
             {
-                if (c.Length > 0)
+                if (c.Length > 0 && !_classes.Contains(c))
                 {
                     _classes.Add(c);
                 }
             }
 
-            if (!string.IsNullOrEmpty(e.CounselorId))
+            if (!string.IsNullOrEmpty(e.CounselorId) && !_counselors.Contains(e.CounselorId))
             {
                 _counselors.Add(e.CounselorId);
             }

@@ -68,6 +68,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Outreach.HandleAcsEvents>();
         services.AddSingleton<Outreach.ICampaignTemplates, Outreach.SmsCampaignTemplates>();
         services.AddCounselorCalendar();
+        services.AddSingleton<Participation.ParticipationLog>();
+        services.AddSingleton<Participation.PseudonymKeyProvider>();
+        services.AddSingleton<Participation.ParticipationExport>();
+        services.AddSingleton<Participation.RecordSurveyReply>();
+        services.AddSingleton<Participation.DashboardService>();
 
         services.AddSingleton<OutboxSmsSender>();
 

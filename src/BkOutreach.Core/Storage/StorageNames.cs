@@ -21,9 +21,10 @@ public static class StorageNames
     public const string AcsEventsTable = "acsevents";
     public const string RepliesTable = "replies";
     public const string RemindersTable = "reminders";
+    public const string ParticipationTable = "participation";
 
     public static IReadOnlyList<string> Tables { get; } =
-        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, RemindersTable];
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, RemindersTable, ParticipationTable];
 
     public static IReadOnlyList<string> Queues { get; } = [Outreach.OutreachQueues.SendQueue];
 }

@@ -37,6 +37,10 @@ public sealed class FunctionMetadataTests
         ["AboutBk"] = "httpTrigger",
         ["SendReminders"] = "timerTrigger",
         ["MarkAttendance"] = "httpTrigger",
+        ["GetDashboard"] = "httpTrigger",
+        ["GetParticipationCsv"] = "httpTrigger",
+        ["GetParticipationEventsCsv"] = "httpTrigger",
+        ["GetParticipationCodebook"] = "httpTrigger",
     };
 
     [Fact]

@@ -1,0 +1,21 @@
+using BkOutreach.Core.Participation;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace BkOutreach.Functions.Participation;
+
+/// <summary><c>GET /api/admin/schools/{schoolId}/participation.csv/codebook</c>: what every column of both exports means (Markdown).</summary>
+public sealed class GetParticipationCodebook(ParticipationExport export)
+{
+    public const string ContentType = "text/markdown; charset=utf-8";
+
+    [Function(nameof(GetParticipationCodebook))]
+    public async Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "admin/schools/{schoolId}/participation.csv/codebook")] HttpRequest request,
+        string schoolId,
+        CancellationToken cancellationToken) =>
+        await export.CodebookAsync(schoolId, cancellationToken) is { } codebook
+            ? new PrivatePageResult(codebook, ContentType)
+            : new NotFoundObjectResult(new { error = "unknown_school" });
+}

@@ -1,0 +1,19 @@
+using BkOutreach.Core.Participation;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace BkOutreach.Functions.Participation;
+
+/// <summary><c>GET /api/admin/schools/{schoolId}/participation.csv</c>: one row per guardian per campaign, pseudonymous.</summary>
+public sealed class GetParticipationCsv(ParticipationExport export)
+{
+    [Function(nameof(GetParticipationCsv))]
+    public async Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "admin/schools/{schoolId}/participation.csv")] HttpRequest request,
+        string schoolId,
+        CancellationToken cancellationToken) =>
+        await export.GuardianCampaignsAsync(schoolId, cancellationToken) is { } csv
+            ? new PrivatePageResult(csv)
+            : new NotFoundObjectResult(new { error = "unknown_school" });
+}

@@ -1,0 +1,145 @@
+using BkOutreach.Core.Outreach;
+using BkOutreach.Core.Schools;
+using NodaTime;
+
+namespace BkOutreach.Core.Participation;
+
+/// <summary>What the dashboard is computed from, already read from storage.</summary>
+public sealed record DashboardInputs
+{
+    public required string SchoolId { get; init; }
+
+    public required SchoolSettings School { get; init; }
+
+    public required Instant Now { get; init; }
+
+    public IReadOnlyList<ParticipationEntry> Entries { get; init; } = [];
+
+    public IReadOnlyList<Campaign> Campaigns { get; init; } = [];
+
+    /// <summary>Counsellor id → display name.</summary>
+    public IReadOnlyDictionary<string, string> CounselorNames { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<Booking.Booking> Bookings { get; init; } = [];
+
+    /// <summary>The guardians of the meetings shown (not the whole roster).</summary>
+    public IReadOnlyDictionary<string, Guardian> Guardians { get; init; } = new Dictionary<string, Guardian>();
+
+    public PoisonQueueSummary Poison { get; init; } = new(0, []);
+}
+
+/// <summary>Computes the dashboard from its inputs; pure, so it is measured and tested without storage.</summary>
+public static class DashboardBuilder
+{
+    /// <summary>Meetings that ended this many days ago or less still ask for an attendance mark.</summary>
+    public static readonly Duration AttendanceLookBack = Duration.FromDays(14);
+
+    public const int MaxMeetings = 300;
+
+    public static DashboardModel Build(DashboardInputs inputs)
+    {
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(inputs.School.TimeZone) ?? DateTimeZoneProviders.Tzdb["Asia/Jakarta"];
+        var rows = ParticipationAnalysis.ByGuardianAndCampaign(inputs.Entries);
+        var names = inputs.Campaigns.ToDictionary(c => c.Id, c => c.Definition, StringComparer.Ordinal);
+        var funnels = rows
+            .GroupBy(r => r.CampaignId, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                names.TryGetValue(g.Key, out var definition);
+                return new CampaignFunnel(
+                    g.Key,
+                    definition?.Name ?? g.Key,
+                    definition?.Term ?? g.Select(r => r.Term).FirstOrDefault(t => t.Length > 0) ?? "",
+                    g.Count(),
+                    g.Count(r => r.Sent),
+                    g.Count(r => r.Delivered),
+                    g.Count(r => r.Failed),
+                    g.Count(r => r.Opened),
+                    g.Count(r => r.Booked),
+                    g.Count(r => r.Attended),
+                    g.Count(r => r.NoShow),
+                    g.Count(r => r.OptedOut));
+            })
+            .OrderByDescending(f => f.Term, StringComparer.Ordinal)
+            .ThenBy(f => f.Name, StringComparer.Ordinal)
+            .ToList();
+
+        var chosen = rows.Where(r => r.Slot is not null).Select(r => r.Slot!).ToList();
+        var (upcoming, awaiting) = Meetings(inputs.Bookings, inputs.Now);
+
+        return new DashboardModel
+        {
+            SchoolId = inputs.SchoolId,
+            SchoolName = inputs.School.Name,
+            TimeZone = zone.Id,
+            GeneratedAt = inputs.Now.InZone(zone).LocalDateTime,
+            Campaigns = funnels,
+            ByClass = Rates(rows, r => r.Classes),
+            ByCounselor = Rates(rows, r => [.. r.Counselors.Select(c => inputs.CounselorNames.TryGetValue(c, out var n) && n.Length > 0 ? n : c)]),
+            SlotKinds = Counts(chosen.Select(s => SlotChoice.ToWire(s.Kind)), ["weekday_evening", "saturday", "sunday", "weekday_daytime"]),
+            Modes = Counts(chosen.Select(s => s.Mode).Where(m => m.Length > 0), ["in_person", "online"]),
+            Upcoming = [.. upcoming.Select(b => Meeting(b, inputs, zone))],
+            AwaitingAttendance = [.. awaiting.Select(b => Meeting(b, inputs, zone))],
+            Survey = SurveyTabulation.Tabulate(inputs.Entries),
+            Poison = inputs.Poison,
+        };
+    }
+
+    /// <summary>
+    /// The meetings the page lists: confirmed ones starting now or later, and confirmed ones that ended within
+    /// <see cref="AttendanceLookBack"/> without an attendance mark; each list by start, at most <see cref="MaxMeetings"/>.
+    /// </summary>
+    public static (IReadOnlyList<Booking.Booking> Upcoming, IReadOnlyList<Booking.Booking> AwaitingAttendance) Meetings(IEnumerable<Booking.Booking> bookings, Instant now)
+    {
+        var at = now.ToDateTimeOffset();
+        var lookBack = at - AttendanceLookBack.ToTimeSpan();
+        var confirmed = bookings.Where(b => b.Status == Booking.BookingStatus.Confirmed).OrderBy(b => b.Start).ThenBy(b => b.Id, StringComparer.Ordinal).ToList();
+        return ([.. confirmed.Where(b => b.Start >= at).Take(MaxMeetings)],
+                [.. confirmed.Where(b => b.End < at && b.End >= lookBack && b.Attendance == Booking.Attendance.Unknown).Take(MaxMeetings)]);
+    }
+
+    private static IReadOnlyList<GroupRates> Rates(IReadOnlyList<GuardianCampaign> rows, Func<GuardianCampaign, IReadOnlyList<string>> keys)
+    {
+        var groups = new Dictionary<string, (int Sent, int Opened, int Booked, int Attended)>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            foreach (var key in keys(row).Distinct(StringComparer.Ordinal))
+            {
+                var g = groups.GetValueOrDefault(key);
+                groups[key] = (g.Sent + (row.Sent ? 1 : 0), g.Opened + (row.Opened ? 1 : 0), g.Booked + (row.Booked ? 1 : 0), g.Attended + (row.Attended ? 1 : 0));
+            }
+        }
+
+        return [.. groups.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new GroupRates(g.Key, g.Value.Sent, g.Value.Opened, g.Value.Booked, g.Value.Attended))];
+    }
+
+    private static IReadOnlyList<Count> Counts(IEnumerable<string> values, IReadOnlyList<string> always)
+    {
+        var counts = values.GroupBy(v => v, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var total = counts.Values.Sum();
+        return [.. always.Concat(counts.Keys.Except(always, StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            .Select(k => new Count(k, counts.GetValueOrDefault(k), total == 0 ? 0 : (double)counts.GetValueOrDefault(k) / total))];
+    }
+
+    private static MeetingRow Meeting(Booking.Booking booking, DashboardInputs inputs, DateTimeZone zone)
+    {
+        inputs.Guardians.TryGetValue(booking.GuardianId, out var guardian);
+        var students = guardian?.Students
+            .Where(s => booking.StudentIds.Count == 0 ? s.CounselorId == booking.CounselorId : booking.StudentIds.Contains(s.Id))
+            .Select(s => $"{s.Name} ({s.Class})")
+            .ToList() ?? [];
+        return new MeetingRow(
+            booking.Id,
+            Instant.FromDateTimeOffset(booking.Start).InZone(zone).LocalDateTime,
+            inputs.CounselorNames.TryGetValue(booking.CounselorId, out var counselor) ? counselor : booking.CounselorId,
+            guardian?.Name ?? "",
+            students,
+            booking.Mode,
+            booking.Attendance switch
+            {
+                Booking.Attendance.Attended => "attended",
+                Booking.Attendance.NoShow => "no_show",
+                _ => "",
+            });
+    }
+}

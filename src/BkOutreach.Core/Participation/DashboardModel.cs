@@ -1,0 +1,80 @@
+using NodaTime;
+
+namespace BkOutreach.Core.Participation;
+
+/// <summary>Everything the dashboard page shows, computed; the renderer only formats it.</summary>
+public sealed record DashboardModel
+{
+    public required string SchoolId { get; init; }
+
+    public required string SchoolName { get; init; }
+
+    public required string TimeZone { get; init; }
+
+    /// <summary>When the numbers were computed, on the school's clock.</summary>
+    public required LocalDateTime GeneratedAt { get; init; }
+
+    public IReadOnlyList<CampaignFunnel> Campaigns { get; init; } = [];
+
+    public IReadOnlyList<GroupRates> ByClass { get; init; } = [];
+
+    public IReadOnlyList<GroupRates> ByCounselor { get; init; } = [];
+
+    /// <summary>Slots chosen, by kind (weekday evening, Saturday, Sunday, weekday daytime).</summary>
+    public IReadOnlyList<Count> SlotKinds { get; init; } = [];
+
+    /// <summary>Slots chosen, by mode (in person, online).</summary>
+    public IReadOnlyList<Count> Modes { get; init; } = [];
+
+    public IReadOnlyList<MeetingRow> Upcoming { get; init; } = [];
+
+    /// <summary>Meetings of the last days that ended without an attendance mark.</summary>
+    public IReadOnlyList<MeetingRow> AwaitingAttendance { get; init; } = [];
+
+    public IReadOnlyList<SurveyTally> Survey { get; init; } = [];
+
+    public PoisonQueueSummary Poison { get; init; } = new(0, []);
+}
+
+/// <summary>A campaign's funnel, in guardians: sent → delivered → opened → booked → attended.</summary>
+public sealed record CampaignFunnel(
+    string CampaignId,
+    string Name,
+    string Term,
+    int Guardians,
+    int Sent,
+    int Delivered,
+    int Failed,
+    int Opened,
+    int Booked,
+    int Attended,
+    int NoShow,
+    int OptedOut);
+
+/// <summary>Reach and response of one class or counsellor: guardians messaged, and how many opened, booked and came.</summary>
+public sealed record GroupRates(string Key, int Sent, int Opened, int Booked, int Attended)
+{
+    public double OpenRate => Sent == 0 ? 0 : (double)Opened / Sent;
+
+    public double BookingRate => Sent == 0 ? 0 : (double)Booked / Sent;
+
+    /// <summary>Of those who booked, the share who came.</summary>
+    public double AttendanceRate => Booked == 0 ? 0 : (double)Attended / Booked;
+}
+
+public sealed record Count(string Key, int Value, double Share);
+
+/// <summary>A meeting as the BK teacher sees it on the dashboard (names shown only here, escaped).</summary>
+public sealed record MeetingRow(
+    string BookingId,
+    LocalDateTime Start,
+    string CounselorName,
+    string GuardianName,
+    IReadOnlyList<string> Students,
+    string Mode,
+    string Attendance);
+
+/// <summary>SMS batches that failed permanently (the <c>sms-send-poison</c> queue): never their recipients' phones or names.</summary>
+public sealed record PoisonQueueSummary(int ApproximateCount, IReadOnlyList<PoisonMessage> Peeked);
+
+public sealed record PoisonMessage(string MessageId, DateTimeOffset? InsertedOn, long DequeueCount, string? CampaignId, int? Wave, int Recipients);

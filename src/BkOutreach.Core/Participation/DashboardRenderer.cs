@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using NodaTime;
+using NodaTime.Text;
+
+namespace BkOutreach.Core.Participation;
+
+/// <summary>
+/// The dashboard as one self-contained HTML page: inline CSS and SVG, no script, no external resource.
+/// Every text from data passes through <see cref="WebUtility.HtmlEncode"/> (names, class and campaign names
+/// are typed by people). The admin key appears only when the page itself was opened with <c>?code=</c>, in
+/// the attendance forms' action, so the buttons keep working.
+/// </summary>
+public static class DashboardRenderer
+{
+    public const string ContentType = "text/html; charset=utf-8";
+
+    /// <summary>What the page allows: inline styles and same-origin form posts, nothing else.</summary>
+    public const string ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    private static readonly LocalDateTimePattern When = LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd' 'HH':'mm");
+    private static readonly string[] DayNames = ["", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"];
+
+    private static readonly Dictionary<string, string> SlotLabels = new(StringComparer.Ordinal)
+    {
+        ["weekday_evening"] = "Malam hari kerja / Weekday evening",
+        ["saturday"] = "Sabtu / Saturday",
+        ["sunday"] = "Minggu / Sunday",
+        ["weekday_daytime"] = "Siang hari kerja / Weekday daytime",
+        ["in_person"] = "Tatap muka / In person",
+        ["online"] = "Online",
+    };
+
+    public static string Render(DashboardModel model, string? accessCode)
+    {
+        var html = new StringBuilder(64 * 1024);
+        html.Append("<!DOCTYPE html>\n<html lang=\"id\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<title>Dashboard BK · ")
+            .Append(E(model.SchoolName)).Append("</title>\n<style>")
+            .Append("body{font-family:system-ui,sans-serif;margin:1rem auto;max-width:60rem;padding:0 1rem;color:#1b1b1b}")
+            .Append("table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left}")
+            .Append("td.n{text-align:right;font-variant-numeric:tabular-nums}section{margin-bottom:2rem}.muted{color:#666}")
+            .Append("form{display:inline}button{margin-right:.3rem}svg text{font:12px system-ui,sans-serif}")
+            .Append("</style>\n</head>\n<body>\n");
+        html.Append("<h1>Dashboard BK · ").Append(E(model.SchoolName)).Append("</h1>\n<p class=\"muted\">")
+            .Append(E(When.Format(model.GeneratedAt))).Append(' ').Append(E(model.TimeZone)).Append("</p>\n");
+
+        Funnels(html, model);
+        Rates(html, "Per kelas / By class", "Kelas / Class", model.ByClass);
+        Rates(html, "Per guru BK / By counsellor", "Guru BK / Counsellor", model.ByCounselor);
+        Chosen(html, model);
+        Meetings(html, "Pertemuan mendatang / Upcoming meetings", model.Upcoming, accessCode, "Belum ada pertemuan terjadwal. / No meetings booked.");
+        Meetings(html, "Menunggu catatan kehadiran / Awaiting attendance", model.AwaitingAttendance, accessCode, "Semua pertemuan sudah dicatat. / Every meeting is marked.");
+        Survey(html, model);
+        Poison(html, model.Poison);
+        html.Append("</body>\n</html>\n");
+        return html.ToString();
+    }
+
+    private static void Funnels(StringBuilder html, DashboardModel model)
+    {
+        html.Append("<section id=\"funnel\">\n<h2>Corong per kampanye / Funnel per campaign</h2>\n");
+        if (model.Campaigns.Count == 0)
+        {
+            html.Append("<p>Belum ada SMS terkirim. / No messages sent yet.</p>\n");
+        }
+
+        foreach (var c in model.Campaigns)
+        {
+            html.Append("<h3>").Append(E(c.Name)).Append(" <span class=\"muted\">").Append(E(c.Term)).Append("</span></h3>\n");
+            (string Label, int Value)[] stages =
+            [
+                ("Terkirim / Sent", c.Sent), ("Diterima / Delivered", c.Delivered), ("Link dibuka / Opened", c.Opened),
+                ("Booking / Booked", c.Booked), ("Hadir / Attended", c.Attended),
+            ];
+            Bars(html, $"Funnel {c.Name}", stages.Select(s => (s.Label, s.Value, Percent(s.Value, c.Sent))).ToList(), Math.Max(c.Sent, 1));
+            html.Append("<p class=\"muted\">Gagal / failed ").Append(c.Failed.ToString(Inv)).Append(" · tidak hadir / no-show ").Append(c.NoShow.ToString(Inv))
+                .Append(" · berhenti / opted out ").Append(c.OptedOut.ToString(Inv)).Append("</p>\n");
+        }
+
+        html.Append("</section>\n");
+    }
+
+    /// <summary>A horizontal bar chart; the widest bar stands for <paramref name="max"/>.</summary>
+    private static void Bars(StringBuilder html, string title, IReadOnlyList<(string Label, int Value, string Note)> bars, int max)
+    {
+        const int labelWidth = 190, barWidth = 300, rowHeight = 26;
+        var height = bars.Count * rowHeight + 6;
+        html.Append("<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"").Append((labelWidth + barWidth + 110).ToString(Inv))
+            .Append("\" height=\"").Append(height.ToString(Inv)).Append("\" aria-label=\"").Append(E(title)).Append("\"><title>").Append(E(title)).Append("</title>");
+        for (var i = 0; i < bars.Count; i++)
+        {
+            var (label, value, note) = bars[i];
+            var y = i * rowHeight + 4;
+            var width = max <= 0 ? 0 : (int)Math.Round((double)barWidth * Math.Min(value, max) / max);
+            html.Append("<text x=\"0\" y=\"").Append((y + 15).ToString(Inv)).Append("\">").Append(E(label)).Append("</text>")
+                .Append("<rect x=\"").Append(labelWidth.ToString(Inv)).Append("\" y=\"").Append(y.ToString(Inv)).Append("\" width=\"").Append(width.ToString(Inv))
+                .Append("\" height=\"18\" fill=\"#2f6f9f\"></rect>")
+                .Append("<text x=\"").Append((labelWidth + width + 6).ToString(Inv)).Append("\" y=\"").Append((y + 15).ToString(Inv)).Append("\">")
+                .Append(value.ToString(Inv)).Append(' ').Append(E(note)).Append("</text>");
+        }
+
+        html.Append("</svg>\n");
+    }
+
+    private static void Rates(StringBuilder html, string title, string keyHeader, IReadOnlyList<GroupRates> rates)
+    {
+        html.Append("<section>\n<h2>").Append(E(title)).Append("</h2>\n");
+        if (rates.Count == 0)
+        {
+            html.Append("<p>Belum ada data. / No data yet.</p>\n</section>\n");
+            return;
+        }
+
+        html.Append("<table><thead><tr><th>").Append(E(keyHeader))
+            .Append("</th><th>Terkirim / Sent</th><th>Dibuka / Opened</th><th>Booking / Booked</th><th>Hadir / Attended</th></tr></thead><tbody>\n");
+        foreach (var r in rates)
+        {
+            html.Append("<tr><td>").Append(E(r.Key)).Append("</td><td class=\"n\">").Append(r.Sent.ToString(Inv))
+                .Append("</td><td class=\"n\">").Append(r.Opened.ToString(Inv)).Append(" (").Append(Pct(r.OpenRate)).Append(')')
+                .Append("</td><td class=\"n\">").Append(r.Booked.ToString(Inv)).Append(" (").Append(Pct(r.BookingRate)).Append(')')
+                .Append("</td><td class=\"n\">").Append(r.Attended.ToString(Inv)).Append(" (").Append(Pct(r.AttendanceRate)).Append(" dari booking / of booked)</td></tr>\n");
+        }
+
+        html.Append("</tbody></table>\n</section>\n");
+    }
+
+    private static void Chosen(StringBuilder html, DashboardModel model)
+    {
+        html.Append("<section id=\"times\">\n<h2>Waktu yang dipilih orang tua / Times parents chose</h2>\n<table><tbody>\n");
+        foreach (var c in model.SlotKinds.Concat(model.Modes))
+        {
+            html.Append("<tr><td>").Append(E(SlotLabels.GetValueOrDefault(c.Key, c.Key))).Append("</td><td class=\"n\">").Append(c.Value.ToString(Inv))
+                .Append("</td><td class=\"n\">").Append(Pct(c.Share)).Append("</td></tr>\n");
+        }
+
+        html.Append("</tbody></table>\n</section>\n");
+    }
+
+    private static void Meetings(StringBuilder html, string title, IReadOnlyList<MeetingRow> meetings, string? accessCode, string empty)
+    {
+        html.Append("<section>\n<h2>").Append(E(title)).Append("</h2>\n");
+        if (meetings.Count == 0)
+        {
+            html.Append("<p>").Append(E(empty)).Append("</p>\n</section>\n");
+            return;
+        }
+
+        var query = string.IsNullOrEmpty(accessCode) ? "" : "?code=" + Uri.EscapeDataString(accessCode);
+        html.Append("<table><thead><tr><th>Waktu / When</th><th>Guru BK</th><th>Wali / Guardian</th><th>Siswa / Students</th><th>Cara / Mode</th><th>Kehadiran / Attendance</th></tr></thead><tbody>\n");
+        foreach (var m in meetings)
+        {
+            html.Append("<tr><td>").Append(DayNames[(int)m.Start.DayOfWeek]).Append(' ').Append(E(When.Format(m.Start)))
+                .Append("</td><td>").Append(E(m.CounselorName))
+                .Append("</td><td>").Append(E(m.GuardianName))
+                .Append("</td><td>").Append(E(string.Join(", ", m.Students)))
+                .Append("</td><td>").Append(E(SlotLabels.GetValueOrDefault(m.Mode, m.Mode)))
+                .Append("</td><td>");
+            if (m.Attendance.Length > 0)
+            {
+                html.Append(E(m.Attendance == "attended" ? "Hadir / Attended" : "Tidak hadir / No-show")).Append(' ');
+            }
+
+            html.Append("<form method=\"post\" action=\"").Append(E($"/api/admin/bookings/{Uri.EscapeDataString(m.BookingId)}/attendance{query}"))
+                .Append("\"><button type=\"submit\" name=\"status\" value=\"attended\">Hadir</button>")
+                .Append("<button type=\"submit\" name=\"status\" value=\"no_show\">Tidak hadir</button></form></td></tr>\n");
+        }
+
+        html.Append("</tbody></table>\n</section>\n");
+    }
+
+    private static void Survey(StringBuilder html, DashboardModel model)
+    {
+        html.Append("<section id=\"survey\">\n<h2>Survei kendala / Barrier survey</h2>\n")
+            .Append("<p class=\"muted\">Dibandingkan dengan Tabel 1 penelitian (Imelda &amp; Saputra 2025). Satu orang tua dapat menyebut beberapa kendala, jadi jumlahnya bisa lebih dari 100%. / Beside the study's Table 1; a parent may name several barriers, so shares may add up to more than 100%.</p>\n");
+        if (model.Survey.Count == 0)
+        {
+            html.Append("<p>Belum ada jawaban. / No answers yet.</p>\n");
+        }
+
+        foreach (var tally in model.Survey.Where(t => t.Respondents > 0 || t.Question == SurveyQuestion.Barrier).OrderByDescending(t => t.Term, StringComparer.Ordinal).ThenBy(t => t.Question))
+        {
+            var question = tally.Question switch
+            {
+                SurveyQuestion.Barrier => "Kendala utama / Main barrier",
+                SurveyQuestion.Channel => "Saluran pilihan / Preferred channel",
+                _ => "Waktu pilihan / Preferred time",
+            };
+            html.Append("<h3>").Append(E(question)).Append(" · ").Append(E(tally.Term.Length > 0 ? tally.Term : "—"))
+                .Append(" <span class=\"muted\">n = ").Append(tally.Respondents.ToString(Inv)).Append("</span></h3>\n")
+                .Append("<table><thead><tr><th>Kode / Code</th><th>Jawaban / Answer</th><th>n</th><th>Sekolah ini / This school</th>");
+            var withBaseline = tally.Question == SurveyQuestion.Barrier;
+            if (withBaseline)
+            {
+                html.Append("<th>Penelitian / Study</th>");
+            }
+
+            html.Append("</tr></thead><tbody>\n");
+            foreach (var s in tally.Shares)
+            {
+                html.Append("<tr><td class=\"n\">").Append(s.Code.ToString(Inv)).Append("</td><td>").Append(E(s.Label)).Append("</td><td class=\"n\">")
+                    .Append(s.Count.ToString(Inv)).Append("</td><td class=\"n\">").Append(tally.Respondents == 0 ? "—" : Pct(s.Share)).Append("</td>");
+                if (withBaseline)
+                {
+                    html.Append("<td class=\"n\">").Append(s.Baseline is { } b ? Pct(b) : "—").Append("</td>");
+                }
+
+                html.Append("</tr>\n");
+            }
+
+            html.Append("</tbody></table>\n");
+        }
+
+        html.Append("</section>\n");
+    }
+
+    private static void Poison(StringBuilder html, PoisonQueueSummary poison)
+    {
+        html.Append("<section id=\"poison\">\n<h2>SMS gagal permanen / Poison queue</h2>\n<p>")
+            .Append(poison.ApproximateCount.ToString(Inv)).Append(" batch di antrean / batches in <code>").Append(E(DashboardService.PoisonQueue)).Append("</code> (semua sekolah / all schools).</p>\n");
+        if (poison.Peeked.Count > 0)
+        {
+            html.Append("<table><thead><tr><th>Pesan / Message</th><th>Masuk / Inserted (UTC)</th><th>Percobaan / Attempts</th><th>Kampanye / Campaign</th><th>Gelombang / Wave</th><th>Penerima / Recipients</th></tr></thead><tbody>\n");
+            foreach (var p in poison.Peeked)
+            {
+                html.Append("<tr><td>").Append(E(p.MessageId)).Append("</td><td>").Append(E(p.InsertedOn?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", Inv) ?? ""))
+                    .Append("</td><td class=\"n\">").Append(p.DequeueCount.ToString(Inv)).Append("</td><td>").Append(E(p.CampaignId ?? ""))
+                    .Append("</td><td class=\"n\">").Append(E(p.Wave?.ToString(Inv) ?? "")).Append("</td><td class=\"n\">").Append(p.Recipients.ToString(Inv)).Append("</td></tr>\n");
+            }
+
+            html.Append("</tbody></table>\n");
+        }
+
+        html.Append("</section>\n");
+    }
+
+    private static string Percent(int value, int of) => of == 0 ? "" : "(" + Pct((double)value / of) + ")";
+
+    private static string Pct(double share) => (share * 100).ToString("0", Inv) + "%";
+
+    private static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
+}

@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Azure;
+using BkOutreach.Core.Booking;
+using BkOutreach.Core.Outreach;
+using BkOutreach.Core.Schools;
+using BkOutreach.Core.Storage;
+using NodaTime;
+
+namespace BkOutreach.Core.Participation;
+
+/// <summary>
+/// Reads what a school's dashboard needs (school, campaigns, counsellors, the participation log, each
+/// counsellor's bookings, the guardians of the meetings shown, the poison queue) and computes it.
+/// </summary>
+public sealed class DashboardService(
+    SchoolDirectory directory,
+    CampaignStore campaigns,
+    BookingStore bookings,
+    ParticipationLog log,
+    StorageAccount storage,
+    TimeProvider time)
+{
+    /// <summary>The queue where SMS batches land after failing every retry (the Functions host names it).</summary>
+    public const string PoisonQueue = OutreachQueues.SendQueue + "-poison";
+
+    private const int MaxPeek = 32;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<Result<DashboardModel>> BuildAsync(string schoolId, CancellationToken cancellationToken)
+    {
+        var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
+        if (school is null)
+        {
+            return Result<DashboardModel>.Missing();
+        }
+
+        var counselors = await directory.ListCounselorsAsync(schoolId, cancellationToken);
+        var allBookings = new List<Booking.Booking>();
+        foreach (var counselor in counselors)
+        {
+            allBookings.AddRange(await bookings.ListAsync(schoolId, counselor.Id, cancellationToken));
+        }
+
+        var now = Instant.FromDateTimeOffset(time.GetUtcNow());
+        var inputs = new DashboardInputs
+        {
+            SchoolId = schoolId,
+            School = school,
+            Now = now,
+            Entries = await log.ListAsync(schoolId, cancellationToken),
+            Campaigns = await campaigns.ListAsync(schoolId, cancellationToken),
+            CounselorNames = counselors.ToDictionary(c => c.Id, c => c.Counselor.Name, StringComparer.Ordinal),
+            Bookings = allBookings,
+            Poison = await PoisonAsync(schoolId, cancellationToken),
+        };
+
+        // Only the guardians of the meetings on the page are read, not the roster.
+        var (upcoming, awaiting) = DashboardBuilder.Meetings(allBookings, now);
+        var guardians = new Dictionary<string, Guardian>(StringComparer.Ordinal);
+        foreach (var id in upcoming.Concat(awaiting).Select(b => b.GuardianId).Distinct(StringComparer.Ordinal))
+        {
+            if (await directory.GetGuardianAsync(schoolId, id, cancellationToken) is { } guardian)
+            {
+                guardians[id] = guardian;
+            }
+        }
+
+        return Result<DashboardModel>.Ok(DashboardBuilder.Build(inputs with { Guardians = guardians }));
+    }
+
+    private async Task<PoisonQueueSummary> PoisonAsync(string schoolId, CancellationToken cancellationToken)
+    {
+        var queue = storage.Queue(PoisonQueue);
+        try
+        {
+            var properties = await queue.GetPropertiesAsync(cancellationToken);
+            var peeked = await queue.PeekMessagesAsync(MaxPeek, cancellationToken);
+            var mine = new List<PoisonMessage>();
+            foreach (var message in peeked.Value)
+            {
+                SendBatch? batch = null;
+                try
+                {
+                    batch = message.Body.ToObjectFromJson<SendBatch>(Json);
+                }
+                catch (JsonException)
+                {
+                    // Not a send batch: listed without campaign details.
+                }
+
+                if (batch is null || batch.SchoolId == schoolId)
+                {
+                    mine.Add(new PoisonMessage(message.MessageId, message.InsertedOn, message.DequeueCount, batch?.CampaignId, batch?.Wave, batch?.Recipients.Count ?? 0));
+                }
+            }
+
+            return new PoisonQueueSummary(properties.Value.ApproximateMessagesCount, mine);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return new PoisonQueueSummary(0, []);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace BkOutreach.Core.Participation;
+
+/// <summary>What happened, one fact of a guardian's participation. On the wire (tables, exports) the snake_case names.</summary>
+public enum ParticipationKind
+{
+    SmsSent,
+    SmsDelivered,
+    SmsFailed,
+    LinkOpened,
+    Booked,
+    Rescheduled,
+    Cancelled,
+    Reminded,
+    Attended,
+    NoShow,
+    Feedback,
+    OptedOut,
+    OptedIn,
+    SurveyAnswer,
+}
+
+/// <summary>Where the fact happened: an SMS, the booking page, a calendar, or a BK teacher or admin acting.</summary>
+public enum ParticipationChannel
+{
+    Sms,
+    Web,
+    Calendar,
+    Admin,
+}
+
+public static class ParticipationWire
+{
+    private static readonly Dictionary<ParticipationKind, string> KindNames = new()
+    {
+        [ParticipationKind.SmsSent] = "sms_sent",
+        [ParticipationKind.SmsDelivered] = "sms_delivered",
+        [ParticipationKind.SmsFailed] = "sms_failed",
+        [ParticipationKind.LinkOpened] = "link_opened",
+        [ParticipationKind.Booked] = "booked",
+        [ParticipationKind.Rescheduled] = "rescheduled",
+        [ParticipationKind.Cancelled] = "cancelled",
+        [ParticipationKind.Reminded] = "reminded",
+        [ParticipationKind.Attended] = "attended",
+        [ParticipationKind.NoShow] = "no_show",
+        [ParticipationKind.Feedback] = "feedback",
+        [ParticipationKind.OptedOut] = "opted_out",
+        [ParticipationKind.OptedIn] = "opted_in",
+        [ParticipationKind.SurveyAnswer] = "survey_answer",
+    };
+
+    private static readonly Dictionary<string, ParticipationKind> KindsByName =
+        KindNames.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
+
+    public static IReadOnlyCollection<ParticipationKind> AllKinds => KindNames.Keys;
+
+    public static string ToWire(this ParticipationKind kind) =>
+        KindNames.TryGetValue(kind, out var name) ? name : throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
+
+    public static string ToWire(this ParticipationChannel channel) => channel switch
+    {
+        ParticipationChannel.Sms => "sms",
+        ParticipationChannel.Web => "web",
+        ParticipationChannel.Calendar => "calendar",
+        ParticipationChannel.Admin => "admin",
+        _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, null),
+    };
+
+    public static bool TryParseKind([NotNullWhen(true)] string? text, out ParticipationKind kind) =>
+        KindsByName.TryGetValue(text ?? "", out kind);
+
+    public static bool TryParseChannel([NotNullWhen(true)] string? text, out ParticipationChannel channel)
+    {
+        (var ok, channel) = text switch
+        {
+            "sms" => (true, ParticipationChannel.Sms),
+            "web" => (true, ParticipationChannel.Web),
+            "calendar" => (true, ParticipationChannel.Calendar),
+            "admin" => (true, ParticipationChannel.Admin),
+            _ => (false, ParticipationChannel.Sms),
+        };
+        return ok;
+    }
+}

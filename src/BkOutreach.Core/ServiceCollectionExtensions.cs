@@ -44,6 +44,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Booking.BookingService>();
         services.AddSingleton<Booking.FollowUps>();
         services.AddSingleton<Booking.SmsReplyBooking>();
+        services.AddSingleton<Participation.ParticipationFacts>();
         services.AddSingleton(_ => new Booking.PostThrottle(
             configuration.GetValue("Booking:PostsPerTokenPerMinute", 20),
             configuration.GetValue("Booking:PostsPerAddressPerMinute", 600)));

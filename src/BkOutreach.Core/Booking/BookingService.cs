@@ -56,6 +56,7 @@ public sealed partial class BookingService(
     ISmsSender sender,
     CalendarSyncStore calendarSync,
     ICounselorCalendar calendar,
+    Participation.ParticipationFacts facts,
     IOptions<LinksOptions> linkOptions,
     ILogger<BookingService> logger)
 {
@@ -197,6 +198,7 @@ public sealed partial class BookingService(
     /// <summary>Confirmation or cancellation SMS (once per booking version) and the counsellor's calendar.</summary>
     private async Task AfterChangeAsync(LinkContext link, CounselorEntry counselor, Booking booking, string template, CancellationToken cancellationToken)
     {
+        await facts.BookingChangedAsync(link.Guardian, link.Campaign, booking, link.School, Participation.ParticipationChannel.Web, cancellationToken);
         var local = Instant.FromDateTimeOffset(booking.Start).InZone(link.Zone);
         var text = templates.Render(template, link.Guardian.Language, new SmsTemplateModel
         {

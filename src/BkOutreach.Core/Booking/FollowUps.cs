@@ -26,6 +26,7 @@ public sealed partial class FollowUps(
     BookingService bookingService,
     SmsTemplates templates,
     ISmsSender sender,
+    Participation.ParticipationFacts facts,
     StorageAccount storage,
     TimeProvider time,
     ILogger<FollowUps> logger)
@@ -72,9 +73,23 @@ public sealed partial class FollowUps(
                             continue;
                         }
 
-                        if (await SendAboutAsync(school, booking, counselor.Counselor.Name, SmsTemplates.Reminder, key, cancellationToken))
+                        bool delivered;
+                        try
+                        {
+                            delivered = await SendAboutAsync(school, booking, counselor.Counselor.Name, SmsTemplates.Reminder, key, cancellationToken);
+                        }
+                        catch (Exception ex) when (ex is not OperationCanceledException)
+                        {
+                            // One booking that cannot be reminded (a template refusing its data, a guardian gone)
+                            // must not stop every other school's reminders; it is tried again next run.
+                            LogReminderFailed(logger, booking.Id, ex.GetType().Name, ex.Message);
+                            continue;
+                        }
+
+                        if (delivered)
                         {
                             await sentTable.UpsertEntityAsync(new TableEntity(booking.Id, key) { ["At"] = time.GetUtcNow() }, TableUpdateMode.Replace, cancellationToken);
+                            await facts.BookingFollowUpAsync(booking, Participation.ParticipationKind.Reminded, Participation.FactKeys.Reminded(booking.Id, kind) + ":" + booking.Start.ToUnixTimeSeconds(), null, cancellationToken);
                             sent++;
                         }
                     }
@@ -96,6 +111,12 @@ public sealed partial class FollowUps(
 
         var marked = booking with { Attendance = attendance };
         await bookings.SaveAsync(marked, cancellationToken);
+        await facts.BookingFollowUpAsync(
+            marked,
+            attendance == Attendance.Attended ? Participation.ParticipationKind.Attended : Participation.ParticipationKind.NoShow,
+            attendance == Attendance.Attended ? Participation.FactKeys.Attended(booking.Id) : Participation.FactKeys.NoShow(booking.Id),
+            null,
+            cancellationToken);
         if (attendance == Attendance.Attended)
         {
             var school = await directory.GetSchoolAsync(booking.SchoolId, cancellationToken);
@@ -142,6 +163,7 @@ public sealed partial class FollowUps(
 
         var score = digits[0] - '0';
         await bookings.SaveAsync(booking with { FeedbackScore = score }, cancellationToken);
+        await facts.BookingFollowUpAsync(booking, Participation.ParticipationKind.Feedback, Participation.FactKeys.Feedback(booking.Id), score.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
         try
         {
             await table.DeleteEntityAsync(pending.Value, pending.Value.ETag, cancellationToken);
@@ -178,6 +200,9 @@ public sealed partial class FollowUps(
         var result = await sender.SendAsync([new SmsMessage(guardian.Phone, text, key)], cancellationToken);
         return result[0].Status == SmsSendStatus.Accepted;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reminder for booking {BookingId} not sent ({ErrorType}: {Error}); retried next run")]
+    private static partial void LogReminderFailed(ILogger logger, string bookingId, string errorType, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Booking {BookingId} marked {Attendance}")]
     private static partial void LogAttendance(ILogger logger, string bookingId, Attendance attendance);

@@ -41,7 +41,15 @@ public sealed partial class CampaignDispatcher(
 
             foreach (var campaign in await campaigns.ListAsync(schoolId, cancellationToken))
             {
-                done.AddRange(await DispatchCampaignAsync(school, campaign, now, force: false, cancellationToken));
+                try
+                {
+                    done.AddRange(await DispatchCampaignAsync(school, campaign, now, force: false, cancellationToken));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One broken campaign must not hold back every other school's waves; it is tried next tick.
+                    LogCampaignFailed(logger, campaign.Id, ex.GetType().Name, ex.Message);
+                }
             }
         }
 
@@ -146,6 +154,9 @@ public sealed partial class CampaignDispatcher(
             .ToList();
         return students.Count == 0 ? null : new Recipient(guardian.Id, guardian.Phone, guardian.Name, guardian.Language, students);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Campaign {CampaignId} not dispatched ({ErrorType}: {Error}); retried next tick")]
+    private static partial void LogCampaignFailed(ILogger logger, string campaignId, string errorType, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} wave {Wave} ({Kind}) fanned out to {Recipients} guardians in {Batches} queue messages")]
     private static partial void LogFannedOut(ILogger logger, string campaignId, int wave, string kind, int recipients, int batches);

@@ -20,6 +20,7 @@ public sealed partial class HandleAcsEvents(
     SendLog sendLog,
     Booking.SmsReplyBooking replyBooking,
     Booking.FollowUps followUps,
+    Participation.ParticipationFacts facts,
     OptOutStore optOuts,
     SmsTemplates templates,
     ISmsSender sender,
@@ -82,6 +83,11 @@ public sealed partial class HandleAcsEvents(
         }
 
         var known = await sendLog.RecordDeliveryAsync(report.Tag, report.IsDelivered, report.DeliveryStatusDetails ?? report.DeliveryStatus, cancellationToken);
+        if (known && SendLog.TryParseKey(report.Tag, out var campaignId, out var wave, out var guardianId))
+        {
+            await facts.SmsDeliveryAsync(campaignId, wave, guardianId, report.IsDelivered, cancellationToken);
+        }
+
         LogDeliveryReport(logger, report.MessageId, report.DeliveryStatus, known);
         return known;
     }
@@ -93,12 +99,14 @@ public sealed partial class HandleAcsEvents(
         {
             case SmsKeyword.OptOut:
                 await optOuts.OptOutAsync(from, cancellationToken);
+                await facts.OptChangedAsync(from, optedOut: true, received.Id, cancellationToken);
                 var text = templates.Render(SmsTemplates.OptOutConfirmation, SmsTemplates.DefaultLanguage, new SmsTemplateModel()).Text;
                 await sender.SendAsync([new SmsMessage(from, text, $"opt-out-confirmation:{received.Id}")], cancellationToken);
                 LogKeyword(logger, received.MessageId, "opt_out");
                 return true;
             case SmsKeyword.OptIn:
                 await optOuts.OptInAsync(from, cancellationToken);
+                await facts.OptChangedAsync(from, optedOut: false, received.Id, cancellationToken);
                 LogKeyword(logger, received.MessageId, "opt_in");
                 return true;
             default:

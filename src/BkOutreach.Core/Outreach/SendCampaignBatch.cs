@@ -40,6 +40,7 @@ public sealed partial class SendCampaignBatch(
     SmsRateLimiter rateLimiter,
     ISmsSender sender,
     Booking.SmsReplyBooking replyBooking,
+    Participation.ParticipationFacts facts,
     StorageAccount storage,
     IOptions<LinksOptions> linkOptions,
     TimeProvider time,
@@ -154,6 +155,8 @@ public sealed partial class SendCampaignBatch(
         }
 
         await sendLog.WriteAsync(batch.CampaignId, batch.Wave, finished, cancellationToken);
+        var accepted = finished.Where(r => r.State == SendState.Accepted).Select(r => r.GuardianId).ToHashSet(StringComparer.Ordinal);
+        await facts.SmsSentAsync(campaign, batch.Wave, recipients.Where(r => accepted.Contains(r.GuardianId)), cancellationToken);
         if (campaign.Definition.SmsReplyBooking && !isFollowUp)
         {
             foreach (var record in finished.Where(r => r.State == SendState.Accepted))

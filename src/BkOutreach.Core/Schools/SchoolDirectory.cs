@@ -186,6 +186,13 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         return (created, updated);
     }
 
+    /// <summary>The school's guardian with this phone number, if any (one point read of the phone index).</summary>
+    public async Task<Guardian?> FindGuardianByPhoneAsync(string schoolId, string phone, CancellationToken cancellationToken)
+    {
+        var index = await storage.Table(StorageNames.GuardiansTable).GetEntityIfExistsAsync<TableEntity>(schoolId, PhoneIndexPrefix + phone, cancellationToken: cancellationToken);
+        return index.HasValue ? await GetGuardianAsync(schoolId, index.Value!.GetString("GuardianId")!, cancellationToken) : null;
+    }
+
     public Task<Guardian?> GetGuardianAsync(string schoolId, string guardianId, CancellationToken cancellationToken) =>
         GetDocumentAsync<Guardian>(StorageNames.GuardiansTable, schoolId, GuardianPrefix + guardianId, cancellationToken);
 

@@ -138,7 +138,8 @@ public sealed partial class BookingPagesFlowTests : IAsyncLifetime
         async Task<List<string>> RemindersAt(DateTimeOffset clock)
         {
             await using var later = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = clock });
-            Assert.Equal(HttpStatusCode.Accepted, (await later.Admin.PostAsync("admin/functions/SendReminders", null)).StatusCode);
+            var run = await later.Admin.PostAsync("admin/functions/SendReminders", null);
+            Assert.True(run.StatusCode == HttpStatusCode.Accepted, await run.Content.ReadAsStringAsync());
             return [.. (await later.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray()
                 .Select(m => m.GetProperty("idempotencyKey").GetString()!)
                 .Where(k => k.StartsWith($"reminder:{bookingId}:", StringComparison.Ordinal))];

@@ -14,7 +14,7 @@ public sealed record PageResponse(int Status, string? Html, string? Location = n
 /// reschedules, cancel, and the confirmation. Works without JavaScript: every action is a form post
 /// answered by a redirect (so a reload never posts twice) or by the page again with a message.
 /// </summary>
-public sealed class PageFlow(BookingService booking, BookingPages pages)
+public sealed class PageFlow(BookingService booking, BookingPages pages, Participation.ParticipationFacts facts, TimeProvider time)
 {
     public async Task<PageResponse> ShowAsync(string token, string? from, string? notice, CancellationToken cancellationToken)
     {
@@ -24,6 +24,8 @@ public sealed class PageFlow(BookingService booking, BookingPages pages)
             return NotFound(null);
         }
 
+        var today = Instant.FromDateTimeOffset(time.GetUtcNow()).InZone(link.Zone).Date;
+        await facts.LinkOpenedAsync(link.Guardian, link.Campaign, Outreach.CampaignValidation.Format(today), cancellationToken);
         var shown = notice == "cancelled" ? PageNotice.Cancelled : PageNotice.None;
         return new PageResponse(200, await RenderBookingAsync(link, shown, BookingPages.TryParseFrom(from, out var date) ? date : null, cancellationToken));
     }

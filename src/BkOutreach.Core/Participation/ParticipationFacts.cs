@@ -1,0 +1,122 @@
+using BkOutreach.Core.Outreach;
+using BkOutreach.Core.Schools;
+using Microsoft.Extensions.Logging;
+
+namespace BkOutreach.Core.Participation;
+
+/// <summary>
+/// The facts the features report to the participation log, built in one place. Recording is evidence, not
+/// the work itself: a failure to record is logged and never fails a send, a booking or a reply.
+/// </summary>
+public sealed partial class ParticipationFacts(ParticipationLog log, CampaignStore campaigns, SchoolDirectory directory, TimeProvider time, ILogger<ParticipationFacts> logger)
+{
+    public Task SmsSentAsync(Campaign campaign, int wave, IEnumerable<Recipient> recipients, CancellationToken cancellationToken) =>
+        SafeAsync(log.RecordManyAsync(recipients.Select(r => new ParticipationEvent
+        {
+            FactKey = FactKeys.SmsSent(campaign.Id, wave, r.GuardianId),
+            Kind = ParticipationKind.SmsSent,
+            SchoolId = campaign.SchoolId,
+            GuardianId = r.GuardianId,
+            Channel = ParticipationChannel.Sms,
+            OccurredAt = time.GetUtcNow(),
+            Term = campaign.Definition.Term,
+            CampaignId = campaign.Id,
+            Wave = wave,
+            Classes = [.. r.Students.Select(s => s.Class).Distinct(StringComparer.Ordinal)],
+            CounselorId = r.Students[0].CounselorId,
+        }), cancellationToken), "sms_sent");
+
+    public async Task SmsDeliveryAsync(string campaignId, int wave, string guardianId, bool delivered, CancellationToken cancellationToken)
+    {
+        var campaign = await campaigns.GetAsync(campaignId, cancellationToken);
+        var guardian = campaign is null ? null : await directory.GetGuardianAsync(campaign.SchoolId, guardianId, cancellationToken);
+        if (campaign is null || guardian is null)
+        {
+            return;
+        }
+
+        await RecordAsync(guardian, campaign, delivered ? ParticipationKind.SmsDelivered : ParticipationKind.SmsFailed,
+            delivered ? FactKeys.SmsDelivered(campaignId, wave, guardianId) : FactKeys.SmsFailed(campaignId, wave, guardianId),
+            ParticipationChannel.Sms, null, wave, null, cancellationToken);
+    }
+
+    /// <summary>Once per guardian, campaign and local day.</summary>
+    public Task LinkOpenedAsync(Guardian guardian, Campaign campaign, string localDate, CancellationToken cancellationToken) =>
+        RecordAsync(guardian, campaign, ParticipationKind.LinkOpened, $"{FactKeys.LinkOpened(campaign.Id, guardian.Id)}:{localDate}", ParticipationChannel.Web, null, null, null, cancellationToken);
+
+    public Task BookingChangedAsync(Guardian guardian, Campaign campaign, Booking.Booking booking, SchoolSettings school, ParticipationChannel channel, CancellationToken cancellationToken)
+    {
+        var (kind, key) = booking.Status == Booking.BookingStatus.Cancelled
+            ? (ParticipationKind.Cancelled, FactKeys.Cancelled(booking.Id))
+            : booking.Sequence == 0 ? (ParticipationKind.Booked, FactKeys.Booked(booking.Id)) : (ParticipationKind.Rescheduled, FactKeys.Rescheduled(booking.Id, booking.Sequence));
+        var value = kind == ParticipationKind.Cancelled ? null : SlotChoice.Of(booking.Start, school.TimeZone, booking.Mode).ToValue();
+        return RecordAsync(guardian, campaign, kind, key, channel, booking.CounselorId, null, value, cancellationToken);
+    }
+
+    public async Task BookingFollowUpAsync(Booking.Booking booking, ParticipationKind kind, string factKey, string? value, CancellationToken cancellationToken)
+    {
+        var campaign = await campaigns.GetAsync(booking.SchoolId, booking.CampaignId, cancellationToken);
+        var guardian = await directory.GetGuardianAsync(booking.SchoolId, booking.GuardianId, cancellationToken);
+        if (campaign is not null && guardian is not null)
+        {
+            var channel = kind is ParticipationKind.Attended or ParticipationKind.NoShow ? ParticipationChannel.Admin : ParticipationChannel.Sms;
+            await RecordAsync(guardian, campaign, kind, factKey, channel, booking.CounselorId, null, value, cancellationToken);
+        }
+    }
+
+    /// <summary>An opt-out or opt-in by SMS, for every school that knows the number.</summary>
+    public async Task OptChangedAsync(string phone, bool optedOut, string sourceId, CancellationToken cancellationToken)
+    {
+        foreach (var schoolId in await directory.ListSchoolIdsAsync(cancellationToken))
+        {
+            var guardian = await directory.FindGuardianByPhoneAsync(schoolId, phone, cancellationToken);
+            if (guardian is null)
+            {
+                continue;
+            }
+
+            await SafeAsync(log.RecordAsync(new ParticipationEvent
+            {
+                FactKey = optedOut ? FactKeys.OptedOut(sourceId) + ":" + schoolId : FactKeys.OptedIn(sourceId) + ":" + schoolId,
+                Kind = optedOut ? ParticipationKind.OptedOut : ParticipationKind.OptedIn,
+                SchoolId = schoolId,
+                GuardianId = guardian.Id,
+                Channel = ParticipationChannel.Sms,
+                OccurredAt = time.GetUtcNow(),
+                Classes = [.. guardian.Students.Select(s => s.Class).Distinct(StringComparer.Ordinal)],
+            }, cancellationToken), optedOut ? "opted_out" : "opted_in");
+        }
+    }
+
+    private Task RecordAsync(Guardian guardian, Campaign campaign, ParticipationKind kind, string factKey, ParticipationChannel channel, string? counselorId, int? wave, string? value, CancellationToken cancellationToken) =>
+        SafeAsync(log.RecordAsync(new ParticipationEvent
+        {
+            FactKey = factKey,
+            Kind = kind,
+            SchoolId = campaign.SchoolId,
+            GuardianId = guardian.Id,
+            Channel = channel,
+            OccurredAt = time.GetUtcNow(),
+            Term = campaign.Definition.Term,
+            CampaignId = campaign.Id,
+            Wave = wave,
+            Classes = [.. guardian.Students.Where(s => counselorId is null || s.CounselorId == counselorId).Select(s => s.Class).Distinct(StringComparer.Ordinal)],
+            CounselorId = counselorId ?? guardian.Students.FirstOrDefault()?.CounselorId,
+            Value = value,
+        }, cancellationToken), ParticipationWire.ToWire(kind));
+
+    private async Task SafeAsync(Task work, string kind)
+    {
+        try
+        {
+            await work;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogNotRecorded(logger, kind, ex.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Participation fact {Kind} not recorded ({ErrorType}); the action itself stands")]
+    private static partial void LogNotRecorded(ILogger logger, string kind, string errorType);
+}

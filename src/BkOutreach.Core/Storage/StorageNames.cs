@@ -20,9 +20,10 @@ public static class StorageNames
     public const string CalendarSyncTable = "calendarsync";
     public const string AcsEventsTable = "acsevents";
     public const string RepliesTable = "replies";
+    public const string PoisonTable = "poisonlog";
 
     public static IReadOnlyList<string> Tables { get; } =
-        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable];
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, PoisonTable];
 
     public static IReadOnlyList<string> Queues { get; } = [Outreach.OutreachQueues.SendQueue];
 }

@@ -108,7 +108,7 @@ public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguratio
             try
             {
                 await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-                messages = (await queue.ReceiveMessagesAsync(host.QueueBatchSize, TimeSpan.FromMinutes(10), stoppingToken)).Value;
+                messages = (await queue.ReceiveMessagesAsync(host.QueueBatchSize, host.MessageLease, stoppingToken)).Value;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -114,9 +114,10 @@ public static class ReliabilityKit
 /// </summary>
 public sealed class CrashAfterAcceptPolicy(int failures) : HttpPipelinePolicy
 {
+    private readonly int _failures = failures;
     private int _left = failures;
 
-    public int Fired => failures - Math.Max(0, Volatile.Read(ref _left));
+    public int Fired => _failures - Math.Max(0, Volatile.Read(ref _left));
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {

@@ -26,7 +26,7 @@ public sealed class RoundTripCounter : HttpPipelinePolicy
 
     public IReadOnlyDictionary<string, long> Snapshot() => new Dictionary<string, long>(_byTarget, StringComparer.Ordinal);
 
-    /// <summary>What was counted between two snapshots, queue polling of an idle listener excluded on request.</summary>
+    /// <summary>What was counted between two snapshots.</summary>
     public static Dictionary<string, long> Difference(IReadOnlyDictionary<string, long> before, IReadOnlyDictionary<string, long> after) =>
         after.Select(kv => (kv.Key, Value: kv.Value - before.GetValueOrDefault(kv.Key)))
             .Where(x => x.Value > 0)

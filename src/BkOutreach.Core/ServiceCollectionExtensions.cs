@@ -67,6 +67,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Outreach.ImportRoster>();
         services.AddSingleton<Outreach.SendCampaignBatch>();
         services.AddSingleton<Outreach.HandleAcsEvents>();
+        services.AddSingleton<Reliability.PoisonLog>();
         services.AddSingleton<Outreach.ICampaignTemplates, Outreach.SmsCampaignTemplates>();
         services.AddCounselorCalendar();
         services.AddSingleton<Participation.ParticipationLog>();

@@ -12,6 +12,13 @@ public sealed record HostJson(
     TimeSpan FunctionTimeout,
     long MaxRequestBodySize)
 {
+    /// <summary>
+    /// How long a received message stays invisible while its function runs (the host's lease). If the
+    /// runner cannot even release a failed message (storage down), it comes back after this; not a
+    /// host.json setting, tests shorten it.
+    /// </summary>
+    public TimeSpan MessageLease { get; init; } = TimeSpan.FromMinutes(10);
+
     public static HostJson Load(string path)
     {
         var root = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new InvalidOperationException($"{path} is empty.");

@@ -30,6 +30,13 @@ public sealed record RunnerSettings
 
     public TextWriter Output { get; init; } = Console.Out;
 
+    /// <summary>
+    /// Registrations made before the app's own (tests and the load driver: a clock, storage pipeline
+    /// policies, an <see cref="ILoggerProvider"/>, fake transports). The app registers its defaults with
+    /// TryAdd where a host may replace them, so these win.
+    /// </summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
     /// <summary>How long start-up waits for the tables and queues to exist before serving anyway.</summary>
     public TimeSpan WaitForStorage { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -125,6 +132,7 @@ public sealed class RunnerApp : IAsyncDisposable
                 builder.Services.AddSingleton<TimeProvider>(new RunnerClock(clock));
             }
 
+            settings.ConfigureServices?.Invoke(builder.Services);
             builder.Services.AddBkOutreach(builder.Configuration);
             builder.Services.AddMvcCore();
             builder.Services.AddSingleton<FunctionInvoker>();

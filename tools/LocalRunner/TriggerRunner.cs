@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Azure.Storage.Queues.Models;
+using BkOutreach.Core.Reliability;
 using BkOutreach.Core.Storage;
 using Microsoft.Azure.Functions.Worker;
 using NCrontab;
@@ -8,7 +9,7 @@ using NCrontab;
 namespace BkOutreach.LocalRunner;
 
 /// <summary>Runs timer and queue functions: on demand (admin route), on schedule, and per queue message.</summary>
-public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguration configuration, TimeProvider time, ILogger<TriggerRunner> logger)
+public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguration configuration, TimeProvider time, PoisonLog poisonLog, ILogger<TriggerRunner> logger)
 {
     private static readonly JsonSerializerOptions QueueJson = new(JsonSerializerDefaults.Web);
 
@@ -107,7 +108,7 @@ public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguratio
             try
             {
                 await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-                messages = (await queue.ReceiveMessagesAsync(host.QueueBatchSize, TimeSpan.FromMinutes(10), stoppingToken)).Value;
+                messages = (await queue.ReceiveMessagesAsync(host.QueueBatchSize, host.MessageLease, stoppingToken)).Value;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -137,7 +138,7 @@ public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguratio
         {
             if (message.DequeueCount > host.MaxDequeueCount)
             {
-                await MoveToPoisonAsync(queueName, queue, poison, message, "dequeue count exceeded before processing", stoppingToken);
+                await MoveToPoisonAsync(function, queueName, queue, poison, message, "dequeue count exceeded before processing", stoppingToken);
                 return;
             }
 
@@ -153,7 +154,7 @@ public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguratio
                 LogFunctionFailed(logger, function.Name, message.DequeueCount, ex.GetType().Name, ex.Message);
                 if (message.DequeueCount >= host.MaxDequeueCount)
                 {
-                    await MoveToPoisonAsync(queueName, queue, poison, message, ex.Message, stoppingToken);
+                    await MoveToPoisonAsync(function, queueName, queue, poison, message, $"{ex.GetType().Name}: {ex.Message}", stoppingToken);
                 }
                 else
                 {
@@ -168,12 +169,13 @@ public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguratio
         }
     }
 
-    private async Task MoveToPoisonAsync(string queueName, Azure.Storage.Queues.QueueClient queue, Azure.Storage.Queues.QueueClient poison, QueueMessage message, string reason, CancellationToken cancellationToken)
+    private async Task MoveToPoisonAsync(FunctionDescriptor function, string queueName, Azure.Storage.Queues.QueueClient queue, Azure.Storage.Queues.QueueClient poison, QueueMessage message, string reason, CancellationToken cancellationToken)
     {
         await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await poison.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
         await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
         LogPoisoned(logger, message.MessageId, queueName, message.DequeueCount, reason);
+        await poisonLog.RecordAsync(queueName, function.Name, message.MessageId, message.DequeueCount, reason, cancellationToken);
     }
 
     private async Task SafeRunTimerAsync(FunctionDescriptor function, DateTimeOffset? last, DateTimeOffset? next, CancellationToken cancellationToken)

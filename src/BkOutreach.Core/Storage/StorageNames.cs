@@ -22,9 +22,10 @@ public static class StorageNames
     public const string RepliesTable = "replies";
     public const string RemindersTable = "reminders";
     public const string ParticipationTable = "participation";
+    public const string PoisonTable = "poisonlog";
 
     public static IReadOnlyList<string> Tables { get; } =
-        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, RemindersTable, ParticipationTable];
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, RemindersTable, ParticipationTable, PoisonTable];
 
     public static IReadOnlyList<string> Queues { get; } = [Outreach.OutreachQueues.SendQueue];
 }

@@ -33,6 +33,7 @@ public sealed class FakeAcsServer : IAsyncDisposable
     private readonly List<Delivery> _deliveries = [];
     private readonly Lock _gate = new();
     private int _messageCounter;
+    private int _requestCounter;
 
     private FakeAcsServer(WebApplication app, string endpoint, byte[] accessKey, TimeProvider clock)
     {
@@ -48,6 +49,15 @@ public sealed class FakeAcsServer : IAsyncDisposable
     public string AccessKeyBase64 => Convert.ToBase64String(_accessKey);
 
     public string ConnectionString => $"endpoint={Endpoint};accesskey={AccessKeyBase64}";
+
+    /// <summary>
+    /// A fault for the n-th authorised, well-formed request (counting from 1), decided before the script;
+    /// default none. <see cref="AcsFault.AcceptThenTimeOut"/> does the work, then answers only after
+    /// <see cref="TimeOutDelay"/>, as a provider whose answer is lost after it accepted.
+    /// </summary>
+    public Func<int, AcsFault> Fault { get; set; } = _ => AcsFault.None;
+
+    public TimeSpan TimeOutDelay { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>The status each new recipient gets (202, 400, 503, …); default 202.</summary>
     public Func<string, int> RecipientStatus { get; set; } = _ => 202;
@@ -138,6 +148,14 @@ public sealed class FakeAcsServer : IAsyncDisposable
             return;
         }
 
+        var fault = Fault(Interlocked.Increment(ref _requestCounter));
+        if (fault is AcsFault.Throttle or AcsFault.Unavailable)
+        {
+            context.Response.Headers.RetryAfter = "0";
+            await AnswerAsync(context, record, fault == AcsFault.Throttle ? 429 : 503, Error(fault == AcsFault.Throttle ? "TooManyRequests" : "ServiceUnavailable", "Injected fault"));
+            return;
+        }
+
         if (_script.TryDequeue(out var scripted))
         {
             if (scripted.RetryAfterSeconds is { } seconds)
@@ -189,6 +207,20 @@ public sealed class FakeAcsServer : IAsyncDisposable
             }
 
             results.Add(item);
+        }
+
+        if (fault == AcsFault.AcceptThenTimeOut)
+        {
+            await Task.Delay(TimeOutDelay, context.RequestAborted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (context.RequestAborted.IsCancellationRequested)
+            {
+                lock (_gate)
+                {
+                    _requests.Add(record with { AnsweredStatus = 0 });
+                }
+
+                return;
+            }
         }
 
         await AnswerAsync(context, record, 202, new JsonObject { ["value"] = results });
@@ -257,6 +289,20 @@ public sealed class FakeAcsServer : IAsyncDisposable
         new() { ["error"] = new JsonObject { ["code"] = code, ["message"] = message } };
 
     private sealed record ScriptedAnswer(int Status, int? RetryAfterSeconds, string ErrorCode, string ErrorMessage);
+}
+
+public enum AcsFault
+{
+    None,
+
+    /// <summary>429 with Retry-After: 0, nothing done.</summary>
+    Throttle,
+
+    /// <summary>503, nothing done.</summary>
+    Unavailable,
+
+    /// <summary>The request is carried out, but the answer comes too late for the client.</summary>
+    AcceptThenTimeOut,
 }
 
 public sealed record ReceivedRequest(string Body, IReadOnlyDictionary<string, string> Headers, bool Authorized, int RecipientCount, int AnsweredStatus = 0)

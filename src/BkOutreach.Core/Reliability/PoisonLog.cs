@@ -1,0 +1,64 @@
+using System.Globalization;
+using Azure.Data.Tables;
+using BkOutreach.Core.Storage;
+
+namespace BkOutreach.Core.Reliability;
+
+/// <summary>One queue message that was given up on: where it was, how often it was tried, and why.</summary>
+public sealed record PoisonRecord(string Queue, string Function, string MessageId, long DequeueCount, string Reason, DateTimeOffset PoisonedAt);
+
+/// <summary>
+/// The record of queue messages moved to a poison queue, for the dashboard and for whoever retries them by
+/// hand. One row per poisoned message (partition = source queue, row = inverted time + message id, so a
+/// partition reads newest first). The reason is the last failure's exception message, cut to
+/// <see cref="MaxReasonLength"/>; messages of our own code carry no personal data, and the message body is
+/// never copied here (it holds phone numbers) — it stays in the poison queue.
+/// </summary>
+public sealed class PoisonLog(StorageAccount storage, TimeProvider time)
+{
+    public const int MaxReasonLength = 1000;
+
+    private TableClient Table => storage.Table(StorageNames.PoisonTable);
+
+    public async Task RecordAsync(string queue, string function, string messageId, long dequeueCount, string reason, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var row = (DateTimeOffset.MaxValue.UtcTicks - now.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "|" + messageId;
+        await Table.UpsertEntityAsync(
+            new TableEntity(queue, row)
+            {
+                ["Function"] = function,
+                ["MessageId"] = messageId,
+                ["DequeueCount"] = dequeueCount,
+                ["Reason"] = reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason,
+                ["PoisonedAt"] = now,
+            },
+            TableUpdateMode.Replace,
+            cancellationToken);
+    }
+
+    /// <summary>The newest poisoned messages of every queue (or of <paramref name="queue"/>), newest first.</summary>
+    public async Task<IReadOnlyList<PoisonRecord>> ListAsync(string? queue, int max, CancellationToken cancellationToken)
+    {
+        var list = new List<PoisonRecord>();
+        var rows = queue is null
+            ? Table.QueryAsync<TableEntity>(cancellationToken: cancellationToken)
+            : Table.QueryAsync<TableEntity>(e => e.PartitionKey == queue, cancellationToken: cancellationToken);
+        await foreach (var e in rows)
+        {
+            list.Add(new PoisonRecord(
+                e.PartitionKey,
+                e.GetString("Function") ?? "",
+                e.GetString("MessageId") ?? "",
+                e.GetInt64("DequeueCount") ?? 0,
+                e.GetString("Reason") ?? "",
+                e.GetDateTimeOffset("PoisonedAt") ?? DateTimeOffset.MinValue));
+            if (queue is not null && list.Count >= max)
+            {
+                break;
+            }
+        }
+
+        return [.. list.OrderByDescending(r => r.PoisonedAt).Take(max)];
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace BkOutreach.LoadDriver;
+
+/// <summary>The driver's command line; the defaults are the figures docs/benchmarks.md asks for.</summary>
+public sealed record LoadOptions
+{
+    public int Clients { get; init; } = 64;
+
+    public int Seconds { get; init; } = 60;
+
+    public int Guardians { get; init; } = 10_000;
+
+    /// <summary><c>Sms__MaxPerMinute</c> for the campaign, and the fake provider's own cap.</summary>
+    public int MaxPerMinute { get; init; } = 6_000;
+
+    public int FeedSlots { get; init; } = 1_000;
+
+    /// <summary>Where to write the Markdown report as well as printing it.</summary>
+    public string? Out { get; init; }
+
+    public static LoadOptions Parse(string[] args)
+    {
+        var options = new LoadOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : null;
+            options = args[i] switch
+            {
+                "--clients" => options with { Clients = Number(args[i], value) },
+                "--seconds" => options with { Seconds = Number(args[i], value) },
+                "--guardians" => options with { Guardians = Number(args[i], value) },
+                "--max-per-minute" => options with { MaxPerMinute = Number(args[i], value) },
+                "--feed-slots" => options with { FeedSlots = Number(args[i], value) },
+                "--out" when value is not null => options with { Out = value },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --clients N --seconds N --guardians N --max-per-minute N --feed-slots N --out FILE."),
+            };
+            i++;
+        }
+
+        return options;
+    }
+
+    private static int Number(string name, string? value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new ArgumentException($"{name} needs a positive number.");
+}

@@ -1,0 +1,460 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Azure.Core;
+using Azure.Data.Tables;
+using BkOutreach.Core.Booking;
+using BkOutreach.Core.Links;
+using BkOutreach.Core.Outreach;
+using BkOutreach.Core.Schools;
+using BkOutreach.Core.Storage;
+using BkOutreach.LocalRunner;
+using NodaTime;
+
+namespace BkOutreach.LoadDriver;
+
+public sealed record LoadReport(string Markdown, IReadOnlyList<string> InvariantsBroken);
+
+/// <summary>
+/// One benchmark run: its own in-memory Azurite and local runner (the function app's own classes) and a
+/// throttling fake ACS; then the storage floor, booking under contention, a campaign at the rate cap, and
+/// the feeds — each figure also as a ratio to one raw Azurite insert.
+/// </summary>
+public static class LoadRun
+{
+    // Monday 2027-01-11 09:00 WIB: sending window open, the term's booking window ahead.
+    private static readonly DateTimeOffset Clock = new(2027, 1, 11, 2, 0, 0, TimeSpan.Zero);
+    private const string AdminKey = "load-driver-admin-key-0123456789";
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static async Task<LoadReport> RunAsync(LoadOptions options, TextWriter log)
+    {
+        log.WriteLine("Starting Azurite (in memory) …");
+        await using var azurite = await Azurite.StartAsync(LoadAcsServer.FreePort(), LoadAcsServer.FreePort(), LoadAcsServer.FreePort(), null, log, CancellationToken.None);
+        await using var acs = await LoadAcsServer.StartAsync();
+        var counter = new RoundTripCounter();
+        var port = LoadAcsServer.FreePort();
+        await using var runner = await RunnerApp.StartAsync(new RunnerSettings
+        {
+            Port = port,
+            Clock = Clock,
+            RunTimers = false,
+            Output = TextWriter.Null,
+            ConfigureServices = s =>
+            {
+                s.AddSingleton(new StoragePipelinePolicy(counter, HttpPipelinePosition.PerRetry));
+
+                // Per-message information logs would cost the run more than what it measures.
+                s.Configure<LoggerFilterOptions>(o => o.Rules.Add(new LoggerFilterRule(null, "BkOutreach", LogLevel.Warning, null)));
+            },
+            Settings = new Dictionary<string, string?>
+            {
+                ["AzureWebJobsStorage"] = azurite.ConnectionString,
+                ["Admin:ApiKey"] = AdminKey,
+                ["Links:BaseUrl"] = $"http://127.0.0.1:{port}",
+                ["Booking:PostsPerAddressPerMinute"] = "100000000",
+                ["Booking:PostsPerTokenPerMinute"] = "100000000",
+                ["Sms:Provider"] = "Acs",
+                ["Sms:Acs:ConnectionString"] = acs.ConnectionString,
+                ["Sms:Acs:From"] = "+18005550100",
+                ["Sms:Acs:MessagingConnect:Partner"] = "load-partner",
+                ["Sms:Acs:MessagingConnect:ApiKey"] = "load-partner-key",
+                ["Sms:MaxPerMinute"] = options.MaxPerMinute.ToString(Inv),
+            },
+        });
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+        using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(runner.BaseUrl + "/"), Timeout = TimeSpan.FromMinutes(10) };
+        using var admin = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(runner.BaseUrl + "/"), Timeout = TimeSpan.FromMinutes(10) };
+        admin.DefaultRequestHeaders.Add("x-functions-key", AdminKey);
+        var ctx = new Context(runner, http, admin, counter, acs, log);
+
+        var md = new StringBuilder();
+        var broken = new List<string>();
+        var floor = await FloorAsync(azurite.ConnectionString, log);
+        md.AppendLine(Inv, $"Floor: one Azurite entity insert (sequential, 200 samples) p50 **{floor.P50:0.00} ms**, p95 {floor.P95:0.00} ms.");
+        md.AppendLine();
+
+        await BookingAsync(ctx, options, floor.P50, md, broken);
+        await CampaignAsync(ctx, options, floor.P50, md, broken);
+        await FeedsAsync(ctx, options, floor.P50, md);
+        return new LoadReport(md.ToString(), broken);
+    }
+
+    private sealed record Context(RunnerApp Runner, HttpClient Http, HttpClient Admin, RoundTripCounter Counter, LoadAcsServer Acs, TextWriter Log)
+    {
+        public T Get<T>()
+            where T : notnull => Runner.Services.GetRequiredService<T>();
+    }
+
+    private static async Task<(double P50, double P95)> FloorAsync(string connectionString, TextWriter log)
+    {
+        log.WriteLine("Floor: raw inserts …");
+        var table = new TableClient(connectionString, "floor");
+        await table.CreateIfNotExistsAsync();
+        var stats = new Stats();
+        for (var i = 0; i < 220; i++)
+        {
+            var entity = new TableEntity("p", i.ToString("D6", Inv)) { ["Value"] = i };
+            var watch = Stopwatch.StartNew();
+            await table.AddEntityAsync(entity);
+            if (i >= 20)
+            {
+                stats.Add(watch.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        return (stats.Percentile(50), stats.Percentile(95));
+    }
+
+    private static async Task BookingAsync(Context ctx, LoadOptions options, double floor, StringBuilder md, List<string> broken)
+    {
+        ctx.Log.WriteLine($"Booking: setting up {options.Clients} clients …");
+        const string School = "load-booking";
+        string[] distinctCounselors = ["d1", "d2", "d3", "d4"];
+        string[] sharedCounselors = ["s1", "s2"];
+        const string Measured = "m1";
+        await PutSchoolAsync(ctx, School);
+        foreach (var id in distinctCounselors.Concat(sharedCounselors).Append(Measured))
+        {
+            await PutAsync(ctx, $"api/admin/schools/{School}/counselors/{id}", new { name = $"Guru {id}", email = $"{id}@example.sch.id" });
+        }
+
+        // Clients 0, 2, 4 … book slots no other client wants; clients 1, 3, 5 … fight over three slots.
+        var csv = new StringBuilder("student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id\n");
+        var clientCounselor = new List<string>();
+        for (var c = 0; c < options.Clients; c++)
+        {
+            var counselor = c % 2 == 0 ? distinctCounselors[c / 2 % distinctCounselors.Length] : sharedCounselors[c / 2 % sharedCounselors.Length];
+            clientCounselor.Add(counselor);
+            csv.Append(Inv, $"C{c:D4},Siswa Beban {c},X IPA 1,Wali Beban {c},08131{c:D7},id,{counselor}\n");
+        }
+
+        const int MeasuredBookings = 20;
+        for (var m = 0; m < MeasuredBookings; m++)
+        {
+            csv.Append(Inv, $"M{m:D4},Siswa Ukur {m},X IPA 2,Wali Ukur {m},08132{m:D7},id,{Measured}\n");
+        }
+
+        await ImportAsync(ctx, School, csv.ToString());
+        var campaign = await CreateCampaignAsync(ctx, School);
+        var tokens = await TokensAsync(ctx, School, campaign);
+        var slotsOf = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var counselor in distinctCounselors.Concat(sharedCounselors).Append(Measured))
+        {
+            var token = tokens.First(t => t.Counselor == counselor).Token;
+            slotsOf[counselor] = [.. (await ctx.Http.GetFromJsonAsync<JsonElement>($"api/links/{token}/slots")).EnumerateArray().Select(s => s.GetProperty("id").GetString()!)];
+        }
+
+        var clientTokens = tokens.Where(t => t.Student.StartsWith('C')).OrderBy(t => t.Student, StringComparer.Ordinal).Select(t => t.Token).ToList();
+        var latency = new Stats();
+        var statuses = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
+        ctx.Log.WriteLine($"Booking: {options.Clients} clients for {options.Seconds} s …");
+        var before = ctx.Counter.Snapshot();
+        var deadline = Stopwatch.StartNew();
+        var duration = TimeSpan.FromSeconds(options.Seconds);
+        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(c => Task.Run(async () =>
+        {
+            var counselor = clientCounselor[c];
+            var slots = slotsOf[counselor];
+            var sameCounselor = Enumerable.Range(0, options.Clients).Where(x => clientCounselor[x] == counselor).ToList();
+            var lane = sameCounselor.IndexOf(c);
+            var mine = c % 2 == 0
+                ? slots.Where((_, i) => i % sameCounselor.Count == lane).ToList()
+                : slots.Take(3).ToList();
+            var random = new Random(c);
+            for (var n = 0; deadline.Elapsed < duration; n++)
+            {
+                var slot = c % 2 == 0 ? mine[n % mine.Count] : mine[random.Next(mine.Count)];
+                var watch = Stopwatch.StartNew();
+                using var response = await ctx.Http.PostAsJsonAsync($"api/links/{clientTokens[c]}/booking", new { slotId = slot });
+                await response.Content.LoadIntoBufferAsync();
+                latency.Add(watch.Elapsed.TotalMilliseconds);
+                statuses.AddOrUpdate((int)response.StatusCode, 1, (_, k) => k + 1);
+            }
+        })));
+        var elapsed = deadline.Elapsed;
+        var loadTrips = RoundTripCounter.Difference(before, ctx.Counter.Snapshot());
+
+        // Uncontended bookings one after another: the round trips and latency of one new booking.
+        var measuredTokens = tokens.Where(t => t.Counselor == Measured).Select(t => t.Token).ToList();
+        var sequential = new Stats();
+        var beforeMeasured = ctx.Counter.Snapshot();
+        var created = 0;
+        for (var m = 0; m < measuredTokens.Count; m++)
+        {
+            var watch = Stopwatch.StartNew();
+            using var response = await ctx.Http.PostAsJsonAsync($"api/links/{measuredTokens[m]}/booking", new { slotId = slotsOf[Measured][m % slotsOf[Measured].Count] });
+            sequential.Add(watch.Elapsed.TotalMilliseconds);
+            created += response.StatusCode == HttpStatusCode.Created ? 1 : 0;
+        }
+
+        var measuredTrips = WithoutQueuePolling(RoundTripCounter.Difference(beforeMeasured, ctx.Counter.Snapshot()));
+
+        // Storage is the judge: no two confirmed bookings of one counsellor overlap, no guardian holds two.
+        var store = ctx.Get<BookingStore>();
+        var overlaps = 0;
+        var confirmed = 0;
+        var guardiansWithTwo = 0;
+        foreach (var counselor in distinctCounselors.Concat(sharedCounselors).Append(Measured))
+        {
+            var list = (await store.ListAsync(School, counselor, CancellationToken.None)).Where(b => b.Status == BookingStatus.Confirmed).OrderBy(b => b.Start).ToList();
+            confirmed += list.Count;
+            overlaps += list.Zip(list.Skip(1)).Count(p => p.Second.Start < p.First.End);
+            guardiansWithTwo += list.GroupBy(b => b.GuardianId, StringComparer.Ordinal).Count(g => g.Count() > 1);
+        }
+
+        var total = statuses.Values.Sum();
+        var serverErrors = statuses.Where(kv => kv.Key >= 500).Sum(kv => kv.Value);
+        if (overlaps > 0 || guardiansWithTwo > 0)
+        {
+            broken.Add($"{overlaps} overlapping bookings, {guardiansWithTwo} guardians with two");
+        }
+
+        if (serverErrors > 0)
+        {
+            broken.Add($"{serverErrors} booking responses were 5xx");
+        }
+
+        var perBooking = (double)measuredTrips.Values.Sum() / Math.Max(1, created);
+        md.AppendLine(Inv, $"### Booking — {options.Clients} clients × {elapsed.TotalSeconds:0} s (POST /api/links/{{token}}/booking)");
+        md.AppendLine();
+        md.AppendLine("| figure | value | ÷ floor |");
+        md.AppendLine("|---|---|---|");
+        md.AppendLine(Inv, $"| requests | {total} ({total / elapsed.TotalSeconds:0.0}/s) | |");
+        md.AppendLine(Inv, $"| p50 / p95 / p99 latency | {latency.Percentile(50):0.0} / {latency.Percentile(95):0.0} / {latency.Percentile(99):0.0} ms | {latency.Percentile(50) / floor:0} / {latency.Percentile(95) / floor:0} / {latency.Percentile(99) / floor:0} |");
+        md.AppendLine(Inv, $"| statuses | {string.Join(", ", statuses.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}: {kv.Value}"))} | |");
+        md.AppendLine(Inv, $"| 5xx | **{serverErrors}** | |");
+        md.AppendLine(Inv, $"| double bookings (storage: overlapping confirmed bookings of one counsellor; guardians with two) | **{overlaps}**; {guardiansWithTwo} ({confirmed} confirmed bookings checked) | |");
+        md.AppendLine(Inv, $"| storage round trips per request under load (all, incl. queue polling) | {(double)loadTrips.Values.Sum() / Math.Max(1, total):0.0} | |");
+        md.AppendLine(Inv, $"| one uncontended new booking: latency p50 | {sequential.Percentile(50):0.0} ms | {sequential.Percentile(50) / floor:0} |");
+        md.AppendLine(Inv, $"| one uncontended new booking: storage round trips (goal ≤ 3) | **{perBooking:0.0}** ({created} bookings) | |");
+        md.AppendLine();
+        md.AppendLine(Inv, $"Where one new booking's round trips go (per booking): {Breakdown(measuredTrips, created)}.");
+        md.AppendLine();
+    }
+
+    private static async Task CampaignAsync(Context ctx, LoadOptions options, double floor, StringBuilder md, List<string> broken)
+    {
+        ctx.Log.WriteLine($"Campaign: importing {options.Guardians} guardians …");
+        const string School = "load-campaign";
+        await PutSchoolAsync(ctx, School);
+        await PutAsync(ctx, $"api/admin/schools/{School}/counselors/bk-1", new { name = "Guru BK", email = "bk1@example.sch.id" });
+        var csv = new StringBuilder("student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id\n");
+        for (var g = 0; g < options.Guardians; g++)
+        {
+            csv.Append(Inv, $"S{g:D6},Siswa {g},X IPA {g % 9 + 1},Wali {g},08121{g:D7},id,bk-1\n");
+        }
+
+        var import = Stopwatch.StartNew();
+        await ImportAsync(ctx, School, csv.ToString());
+        var importTime = import.Elapsed;
+        var campaign = await CreateCampaignAsync(ctx, School);
+
+        ctx.Acs.Reset();
+        ctx.Acs.CapPerMinute = options.MaxPerMinute;
+        ctx.Log.WriteLine($"Campaign: dispatching to {options.Guardians} guardians at {options.MaxPerMinute}/min …");
+        var before = ctx.Counter.Snapshot();
+        var watch = Stopwatch.StartNew();
+        using (var dispatch = await ctx.Admin.PostAsync($"api/admin/campaigns/{campaign}/dispatch", null))
+        {
+            dispatch.EnsureSuccessStatusCode();
+        }
+
+        var expected = TimeSpan.FromMinutes((double)options.Guardians / options.MaxPerMinute);
+        // A slow (shared) machine may need far longer than the cap allows; only a stuck campaign gives up.
+        var giveUp = (expected * 4) + TimeSpan.FromMinutes(5);
+        var lastProgress = 0;
+        while (ctx.Acs.DistinctRecipients < options.Guardians && watch.Elapsed < giveUp)
+        {
+            await Task.Delay(250);
+            if (ctx.Acs.DistinctRecipients / 1000 != lastProgress)
+            {
+                lastProgress = ctx.Acs.DistinctRecipients / 1000;
+                ctx.Log.WriteLine($"  {ctx.Acs.DistinctRecipients} delivered after {watch.Elapsed.TotalSeconds:0} s");
+            }
+        }
+
+        var endToEnd = watch.Elapsed;
+
+        // Let retries or stragglers show themselves before counting duplicates.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var trips = RoundTripCounter.Difference(before, ctx.Counter.Snapshot());
+        var sendLog = await CountSendStatesAsync(ctx, campaign);
+        var delivered = ctx.Acs.DistinctRecipients;
+        var rate = delivered / Math.Max(0.001, ctx.Acs.DeliverySpan.TotalSeconds);
+        var cap = options.MaxPerMinute / 60.0;
+        if (ctx.Acs.Duplicates > 0 || delivered < options.Guardians)
+        {
+            broken.Add($"campaign: {ctx.Acs.Duplicates} duplicates, {options.Guardians - delivered} not delivered");
+        }
+
+        md.AppendLine(Inv, $"### Campaign — {options.Guardians:N0} guardians, Sms__MaxPerMinute = {options.MaxPerMinute:N0} ({cap:0.#}/s)");
+        md.AppendLine();
+        md.AppendLine("| figure | value |");
+        md.AppendLine("|---|---|");
+        md.AppendLine(Inv, $"| roster import (POST …/roster, {options.Guardians:N0} rows) | {importTime.TotalSeconds:0.0} s |");
+        md.AppendLine(Inv, $"| delivered to the fake ACS (distinct guardians) | {delivered:N0} of {options.Guardians:N0} |");
+        md.AppendLine(Inv, $"| duplicates | **{ctx.Acs.Duplicates}** |");
+        md.AppendLine(Inv, $"| achieved rate (first → last delivery) | **{rate:0.0}/s = {rate / cap:P1} of the cap** (goal ≥ 95%) |");
+        md.AppendLine(Inv, $"| 429 answered by the provider (caused by our pacing) | **{ctx.Acs.Throttled}** |");
+        md.AppendLine(Inv, $"| end to end (dispatch POST → last delivery) | {endToEnd.TotalSeconds:0.0} s (ideal at the cap: {expected.TotalSeconds:0} s) |");
+        md.AppendLine(Inv, $"| send log states | {sendLog} |");
+        md.AppendLine(Inv, $"| storage round trips per message, amortised (goal ≤ 2) | **{(double)trips.Values.Sum() / Math.Max(1, delivered):0.00}** (incl. queue polling; {(double)WithoutQueuePolling(trips).Values.Sum() / Math.Max(1, delivered):0.00} without) |");
+        md.AppendLine();
+        md.AppendLine(Inv, $"Where the round trips go (per message): {Breakdown(trips, delivered)}.");
+        md.AppendLine();
+    }
+
+    private static async Task FeedsAsync(Context ctx, LoadOptions options, double floor, StringBuilder md)
+    {
+        ctx.Log.WriteLine($"Feeds: building a school with ≥ {options.FeedSlots} open slots …");
+        const string School = "load-feeds";
+        await PutSchoolAsync(ctx, School);
+        var events = 0;
+        var counselors = 0;
+        while (events < options.FeedSlots && counselors < 100)
+        {
+            counselors++;
+            await PutAsync(ctx, $"api/admin/schools/{School}/counselors/f{counselors}", new
+            {
+                name = $"Guru {counselors}",
+                email = $"f{counselors}@example.sch.id",
+                windows = new[] { new { days = new[] { "Sat", "Sun" }, from = "07:00", to = "17:00", mode = "either" } },
+                slotMinutes = 30,
+                bufferMinutes = 0,
+                seats = 1,
+                minimumNoticeHours = 24,
+                horizonDays = 28,
+            });
+            events = CountEvents(await ctx.Http.GetStringAsync($"api/calendar/{School}/slots.ics"));
+        }
+
+        var full = new Stats();
+        var notModified = new Stats();
+        string? etag = null;
+        long bytes = 0;
+        for (var i = 0; i < 25; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            using var response = await ctx.Http.GetAsync($"api/calendar/{School}/slots.ics");
+            var body = await response.Content.ReadAsByteArrayAsync();
+            if (i >= 5)
+            {
+                full.Add(watch.Elapsed.TotalMilliseconds);
+            }
+
+            bytes = body.Length;
+            etag = response.Headers.ETag?.ToString();
+        }
+
+        var status = 0;
+        for (var i = 0; i < 25; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"api/calendar/{School}/slots.ics");
+            request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+            var watch = Stopwatch.StartNew();
+            using var response = await ctx.Http.SendAsync(request);
+            await response.Content.LoadIntoBufferAsync();
+            if (i >= 5)
+            {
+                notModified.Add(watch.Elapsed.TotalMilliseconds);
+            }
+
+            status = (int)response.StatusCode;
+        }
+
+        md.AppendLine(Inv, $"### Feeds — GET /api/calendar/{{school}}/slots.ics, {events} open slots ({counselors} counsellors), {bytes / 1024.0:0} KiB");
+        md.AppendLine();
+        md.AppendLine("| figure | p50 | p95 | p50 ÷ floor |");
+        md.AppendLine("|---|---|---|---|");
+        md.AppendLine(Inv, $"| full render (200) | {full.Percentile(50):0.0} ms | {full.Percentile(95):0.0} ms | {full.Percentile(50) / floor:0} |");
+        md.AppendLine(Inv, $"| conditional GET (If-None-Match → {status}) | {notModified.Percentile(50):0.0} ms | {notModified.Percentile(95):0.0} ms | {notModified.Percentile(50) / floor:0} |");
+        md.AppendLine();
+    }
+
+    private static int CountEvents(string ics) => ics.Split("BEGIN:VEVENT").Length - 1;
+
+    private static async Task<string> CountSendStatesAsync(Context ctx, string campaign)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        await foreach (var row in ctx.Get<StorageAccount>().Table(StorageNames.SendsTable).QueryAsync<TableEntity>(e => e.PartitionKey == SendLog.PartitionOf(campaign, 0), select: ["State"]))
+        {
+            var state = row.GetString("State") ?? "?";
+            counts[state] = counts.GetValueOrDefault(state) + 1;
+        }
+
+        return string.Join(", ", counts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"));
+    }
+
+    private static Dictionary<string, long> WithoutQueuePolling(Dictionary<string, long> trips) =>
+        trips.Where(kv => !(kv.Key.StartsWith("GET ", StringComparison.Ordinal) && kv.Key.EndsWith("/messages", StringComparison.Ordinal)))
+            .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+
+    private static string Breakdown(Dictionary<string, long> trips, int per) =>
+        string.Join(", ", trips.OrderByDescending(kv => kv.Value).Select(kv => $"`{kv.Key}` {(double)kv.Value / Math.Max(1, per):0.##}"));
+
+    private static async Task PutSchoolAsync(Context ctx, string school) =>
+        await PutAsync(ctx, $"api/admin/schools/{school}", new
+        {
+            name = "MA Beban Uji",
+            timeZone = "Asia/Jakarta",
+            latitude = -2.9761,
+            longitude = 104.7754,
+            language = "id",
+            sendingWindow = new { from = "08:00", to = "20:00" },
+            terms = new[] { new { name = "2026/2027 Genap", firstDay = "2027-01-04", lastDay = "2027-06-19" } },
+            blackouts = Array.Empty<object>(),
+        });
+
+    private static async Task PutAsync(Context ctx, string path, object body)
+    {
+        using var response = await ctx.Admin.PutAsJsonAsync(path, body);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"PUT {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    private static async Task ImportAsync(Context ctx, string school, string csv)
+    {
+        using var response = await ctx.Admin.PostAsync($"api/admin/schools/{school}/roster", new StringContent(csv, Encoding.UTF8, "text/csv"));
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode || JsonDocument.Parse(body).RootElement.GetProperty("rejected").GetArrayLength() > 0)
+        {
+            throw new InvalidOperationException($"Roster import: {(int)response.StatusCode} {body[..Math.Min(500, body.Length)]}");
+        }
+    }
+
+    private static async Task<string> CreateCampaignAsync(Context ctx, string school)
+    {
+        using var response = await ctx.Admin.PostAsJsonAsync($"api/admin/schools/{school}/campaigns", new
+        {
+            name = "Kenali guru BK",
+            term = "2026/2027 Genap",
+            template = "outreach",
+            waves = new object[] { new { kind = "outreach", sendOn = "2027-01-11" } },
+            bookingWindow = new { from = "2027-01-11", to = "2027-02-14" },
+        });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    private sealed record GuardianToken(string Student, string Counselor, string Token);
+
+    private static async Task<List<GuardianToken>> TokensAsync(Context ctx, string school, string campaignId)
+    {
+        var definition = (await ctx.Get<CampaignStore>().GetAsync(campaignId, CancellationToken.None))!.Definition;
+        var expires = CampaignValidation.LinksExpireAt(definition, DateTimeZoneProviders.Tzdb["Asia/Jakarta"]);
+        var links = ctx.Get<LinkTokens>();
+        var list = new List<GuardianToken>();
+        foreach (var g in await ctx.Get<SchoolDirectory>().ListGuardiansAsync(school, CancellationToken.None))
+        {
+            list.Add(new GuardianToken(g.Students[0].Id, g.Students[0].CounselorId, await links.IssueAsync(school, g.Id, campaignId, expires, CancellationToken.None)));
+        }
+
+        return list;
+    }
+}

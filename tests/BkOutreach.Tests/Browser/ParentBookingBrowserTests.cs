@@ -46,8 +46,8 @@ public sealed partial class ParentBookingBrowserTests(BrowserFixture browser, IT
 
         await page.Locator($"input[name=slot][value=\"{first.Value}\"]").CheckAsync();
         await submit.ClickAsync();
-        await page.WaitForURLAsync(Confirmation());
         await Expect(page.Locator("h1")).ToHaveTextAsync("Jadwal Anda sudah tercatat");
+        await Expect(page).ToHaveURLAsync(Confirmation());
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync(first.Date);
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync(first.Time);
         await BrowserFixture.ScreenshotAsync(page, $"{name}-2-confirmation", output);
@@ -69,8 +69,8 @@ public sealed partial class ParentBookingBrowserTests(BrowserFixture browser, IT
         var other = await SlotAsync(page.Locator($"input[name=slot]:not([value=\"{first.Value}\"])").Nth(1));
         await page.Locator($"input[name=slot][value=\"{other.Value}\"]").CheckAsync();
         await page.Locator("form:has(input[name=slot])").GetByRole(AriaRole.Button).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/done\\?.*moved=1"));
         await Expect(page.Locator("h1")).ToHaveTextAsync("Jadwal Anda sudah diganti");
+        await Expect(page).ToHaveURLAsync(new Regex("/done\\?.*moved=1"));
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync(other.Date);
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync(other.Time);
         await BrowserFixture.ScreenshotAsync(page, $"{name}-3-rescheduled", output);
@@ -78,8 +78,8 @@ public sealed partial class ParentBookingBrowserTests(BrowserFixture browser, IT
         await page.GetByRole(AriaRole.Link, new() { Name = "Ganti atau batalkan jadwal" }).ClickAsync();
         await Expect(page.Locator(".box.ok")).ToContainTextAsync(other.Time);
         await page.GetByRole(AriaRole.Button, new() { Name = "Batalkan jadwal ini" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("notice=cancelled"));
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Jadwal Anda sudah dibatalkan");
+        await Expect(page).ToHaveURLAsync(new Regex("notice=cancelled"));
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Batalkan jadwal ini" })).ToHaveCountAsync(0);
         await Expect(page.Locator($"input[name=slot][value=\"{first.Value}\"]")).ToHaveCountAsync(1);
         await Expect(page.Locator($"input[name=slot][value=\"{other.Value}\"]")).ToHaveCountAsync(1);
@@ -139,7 +139,7 @@ public sealed partial class ParentBookingBrowserTests(BrowserFixture browser, IT
         var seat = await SlotAsync(page.Locator("input[name=slot]").First);
         await page.Locator($"input[name=slot][value=\"{seat.Value}\"]").CheckAsync();
         await page.Locator("form:has(input[name=slot])").GetByRole(AriaRole.Button).ClickAsync();
-        await page.WaitForURLAsync(Confirmation());
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Jadwal Anda sudah tercatat");
         await Check("confirmation");
         await page.GetByRole(AriaRole.Link, new() { Name = "Ganti atau batalkan jadwal" }).ClickAsync();
         await Expect(page.Locator(".box.ok")).ToBeVisibleAsync();

@@ -2,12 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using BkOutreach.Tests.Infrastructure;
 
 namespace BkOutreach.Tests.Integration;
 
 /// <summary>Drives a school through the admin routes: settings, counsellors, roster, campaign — each test with its own school.</summary>
-public sealed class OutreachJourney(TestRunner runner, string timeZone = "Asia/Jakarta")
+public sealed partial class OutreachJourney(TestRunner runner, string timeZone = "Asia/Jakarta")
 {
     public string SchoolId { get; } = "sch-" + Guid.NewGuid().ToString("N")[..10];
 
@@ -68,6 +69,31 @@ public sealed class OutreachJourney(TestRunner runner, string timeZone = "Asia/J
         [.. (await runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray()
             .Where(m => m.GetProperty("idempotencyKey").GetString()!.StartsWith($"campaign:{campaignId}:", StringComparison.Ordinal))];
 
+    /// <summary>The booking links of a campaign's outreach SMS, once the queue function has stored them in the outbox.</summary>
+    public async Task<List<string>> BookingLinksAsync(string campaignId, int expected)
+    {
+        var messages = await Poll.UntilAsync(() => OutboxAsync(campaignId), m => m.Count >= expected);
+        Assert.Equal(expected, messages.Count);
+        return [.. messages.Select(m =>
+        {
+            var link = BookingLink().Match(m.GetProperty("body").GetString()!);
+            Assert.True(link.Success, m.GetProperty("body").GetString());
+            return link.Value;
+        })];
+    }
+
+    /// <summary>A roster of <paramref name="families"/> guardians with one child each, all with counsellor bk-1.</summary>
+    public static string Families(int families)
+    {
+        var csv = new StringBuilder("student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id\n");
+        for (var i = 0; i < families; i++)
+        {
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"S{i},Siswa {i},X IPA 1,Wali {i},08131{i:0000000},id,bk-1\n");
+        }
+
+        return csv.ToString();
+    }
+
     public const string Roster =
         "student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id\n" +
         "S1,Nurul Hidayah,X IPA 1,Siti Aminah,0812-7123-4501,id,bk-1\n" +
@@ -78,4 +104,7 @@ public sealed class OutreachJourney(TestRunner runner, string timeZone = "Asia/J
         "S6,Rafi Alfarizi,XII IPS 2,Bambang S,(0711) 312345,id,bk-2\n" +
         "S7,Zahra Amelia,X IPA 2,Dewi Lestari,12345,id,bk-1\n" +
         "S8,Ilham Maulana,XI IPA 1,Mulyadi,081367142209,id,bk-9\n";
+
+    [GeneratedRegex(@"https?://\S+/api/b/[A-Za-z0-9_-]+")]
+    private static partial Regex BookingLink();
 }

@@ -72,7 +72,7 @@ public sealed partial class OutreachRoutesTests : IAsyncLifetime
         var campaign = await journey.CreateCampaignAsync();
 
         var dispatched = await journey.DispatchAsync(campaign);
-        var messages = await Eventually(() => journey.OutboxAsync(campaign), m => m.Count >= 4);
+        var messages = await Poll.UntilAsync(() => journey.OutboxAsync(campaign), m => m.Count >= 4);
         var second = await journey.DispatchAsync(campaign);
         await Task.Delay(1500);
         var after = await journey.OutboxAsync(campaign);
@@ -123,7 +123,7 @@ public sealed partial class OutreachRoutesTests : IAsyncLifetime
         await _runner.Services.GetRequiredService<OptOutStore>().OptOutAsync("+6281373450217", CancellationToken.None);
 
         await journey.DispatchAsync(campaign);
-        var messages = await Eventually(() => journey.OutboxAsync(campaign), m => m.Count >= 3);
+        var messages = await Poll.UntilAsync(() => journey.OutboxAsync(campaign), m => m.Count >= 3);
         await Task.Delay(1000);
 
         Assert.Equal(3, (await journey.OutboxAsync(campaign)).Count);
@@ -139,7 +139,7 @@ public sealed partial class OutreachRoutesTests : IAsyncLifetime
         await journey.ImportAsync(OutreachJourney.Roster);
         var campaign = await journey.CreateCampaignAsync();
         await journey.DispatchAsync(campaign);
-        var sent = await Eventually(() => journey.OutboxAsync(campaign), m => m.Count >= 4);
+        var sent = await Poll.UntilAsync(() => journey.OutboxAsync(campaign), m => m.Count >= 4);
         var key = sent[0].GetProperty("idempotencyKey").GetString()!;
 
         using var handshake = new HttpRequestMessage(HttpMethod.Post, "api/events/acs") { Content = OutreachJourney.Json(new[] { new { id = "v1", eventType = "Microsoft.EventGrid.SubscriptionValidationEvent", data = new { validationCode = "CODE-123" } } }) };
@@ -194,7 +194,7 @@ public sealed partial class OutreachRoutesTests : IAsyncLifetime
         var campaign = await journey.CreateCampaignAsync();
 
         await journey.DispatchAsync(campaign);
-        await Eventually(() => Task.FromResult(acs.Deliveries.ToList()), d => d.Count >= 4);
+        await Poll.UntilAsync(() => Task.FromResult(acs.Deliveries.ToList()), d => d.Count >= 4);
         await journey.DispatchAsync(campaign);
         await runner.Admin.PostAsync("admin/functions/SendSmsBatch", OutreachJourney.Json(new { input = JsonSerializer.Serialize(new SendBatch(journey.SchoolId, campaign, 0, [])) }));
         await Task.Delay(1000);
@@ -203,24 +203,6 @@ public sealed partial class OutreachRoutesTests : IAsyncLifetime
         Assert.Equal(4, acs.Deliveries.Select(d => d.To).Distinct().Count());
         Assert.All(acs.Deliveries, d => Assert.Equal("partner-x", d.MessagingConnectPartner));
         Assert.All(acs.Requests, r => Assert.True(r.Authorized));
-    }
-
-    private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        T value;
-        do
-        {
-            value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            await Task.Delay(200);
-        }
-        while (DateTime.UtcNow < deadline);
-        return value;
     }
 
     [GeneratedRegex(@"/api/b/(?<token>[A-Za-z0-9_-]+)")]

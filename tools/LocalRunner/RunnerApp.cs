@@ -141,7 +141,9 @@ public sealed class RunnerApp : IAsyncDisposable
             builder.WebHost.ConfigureKestrel(k =>
             {
                 k.Limits.MaxRequestBodySize = host.MaxRequestBodySize;
-                k.ListenLocalhost(settings.Port);
+                // IPv4 loopback only: ListenLocalhost would carry on with [::1] alone when 127.0.0.1:port is taken,
+                // leaving the printed URL answered by another process.
+                k.Listen(System.Net.IPAddress.Loopback, settings.Port);
             });
 
             var app = builder.Build();

@@ -43,15 +43,27 @@ public sealed class TestRunner : IAsyncDisposable
             ["Admin:ApiKey"] = AdminKey,
         };
         configure?.Invoke(values);
-        var port = TestAzurite.FreePort();
-        values.TryAdd("Links:BaseUrl", $"http://127.0.0.1:{port}");
-        var app = await RunnerApp.StartAsync((settings ?? new RunnerSettings()) with
+        var fixedBaseUrl = values.GetValueOrDefault("Links:BaseUrl");
+        RunnerApp? app = null;
+        for (var attempt = 1; app is null; attempt++)
         {
-            Port = port,
-            Settings = values,
-            RunTimers = false,
-            Output = TextWriter.Null,
-        });
+            // A free port can be taken by a parallel test between choosing and binding it: choose again.
+            var port = TestAzurite.FreePort();
+            values["Links:BaseUrl"] = fixedBaseUrl ?? $"http://127.0.0.1:{port}";
+            try
+            {
+                app = await RunnerApp.StartAsync((settings ?? new RunnerSettings()) with
+                {
+                    Port = port,
+                    Settings = values,
+                    RunTimers = false,
+                    Output = TextWriter.Null,
+                });
+            }
+            catch (IOException) when (attempt < 5)
+            {
+            }
+        }
         return new TestRunner(app) { _ownStorage = own };
     }
 

@@ -45,6 +45,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Booking.FollowUps>();
         services.AddSingleton<Booking.SmsReplyBooking>();
         services.AddSingleton<Participation.ParticipationFacts>();
+        services.AddSingleton<Outreach.SurveyPrompts>();
         services.AddSingleton(_ => new Booking.PostThrottle(
             configuration.GetValue("Booking:PostsPerTokenPerMinute", 20),
             configuration.GetValue("Booking:PostsPerAddressPerMinute", 600)));

@@ -27,7 +27,9 @@ public sealed record CampaignAudience(IReadOnlyList<string>? Classes, string? Co
 
 /// <summary>
 /// <c>outreach</c> waves go out on <see cref="SendOn"/>; a <c>follow_up</c> wave goes <see cref="AfterDays"/>
-/// after the previous wave to guardians who neither booked nor opted out.
+/// after the previous wave to guardians who neither booked nor opted out. <c>survey_barrier</c> and
+/// <c>survey_channel</c> waves ask the study's two questions (on <see cref="SendOn"/>, or
+/// <see cref="AfterDays"/> after the previous wave); replies are recorded as survey answers.
 /// </summary>
 public sealed record CampaignWave(string Kind, string? SendOn = null, int? AfterDays = null);
 

@@ -51,10 +51,13 @@ public static class CampaignValidation
                 case "follow_up" when wave.AfterDays is not (>= 1 and <= 90):
                     problems.Add($"waves[{i}].afterDays: must be between 1 and 90.");
                     break;
-                case "outreach" or "follow_up":
+                case "survey_barrier" or "survey_channel" when ParseDate(wave.SendOn) is null && (i == 0 || wave.AfterDays is not (>= 1 and <= 90)):
+                    problems.Add($"waves[{i}]: a survey wave needs sendOn (yyyy-MM-dd) or, after another wave, afterDays (1-90).");
+                    break;
+                case "outreach" or "follow_up" or "survey_barrier" or "survey_channel":
                     break;
                 default:
-                    problems.Add($"waves[{i}].kind: must be outreach or follow_up, got '{wave.Kind}'.");
+                    problems.Add($"waves[{i}].kind: must be outreach, follow_up, survey_barrier or survey_channel, got '{wave.Kind}'.");
                     break;
             }
         }
@@ -79,9 +82,10 @@ public static class CampaignValidation
         var dates = new List<LocalDate>();
         foreach (var wave in campaign.Waves)
         {
-            dates.Add(wave.Kind == "follow_up" && dates.Count > 0
+            var sendOn = ParseDate(wave.SendOn);
+            dates.Add(sendOn is null && dates.Count > 0
                 ? dates[^1].PlusDays(wave.AfterDays ?? 7)
-                : ParseDate(wave.SendOn) ?? throw new InvalidOperationException("An outreach wave without a date passed validation."));
+                : sendOn ?? throw new InvalidOperationException("A wave without a date passed validation."));
         }
 
         return dates;

@@ -21,6 +21,7 @@ public sealed partial class HandleAcsEvents(
     Booking.SmsReplyBooking replyBooking,
     Booking.FollowUps followUps,
     Participation.ParticipationFacts facts,
+    SurveyPrompts surveyPrompts,
     OptOutStore optOuts,
     SmsTemplates templates,
     ISmsSender sender,
@@ -110,6 +111,12 @@ public sealed partial class HandleAcsEvents(
                 LogKeyword(logger, received.MessageId, "opt_in");
                 return true;
             default:
+                if (await surveyPrompts.TakeReplyAsync(from, received, cancellationToken))
+                {
+                    LogKeyword(logger, received.MessageId, "survey_reply");
+                    return true;
+                }
+
                 if (await replyBooking.TakeReplyAsync(from, received.Id, received.Message, cancellationToken) is not null)
                 {
                     LogKeyword(logger, received.MessageId, "slot_reply");

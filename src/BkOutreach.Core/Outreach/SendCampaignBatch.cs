@@ -41,6 +41,7 @@ public sealed partial class SendCampaignBatch(
     ISmsSender sender,
     Booking.SmsReplyBooking replyBooking,
     Participation.ParticipationFacts facts,
+    SurveyPrompts surveyPrompts,
     StorageAccount storage,
     IOptions<LinksOptions> linkOptions,
     TimeProvider time,
@@ -80,8 +81,15 @@ public sealed partial class SendCampaignBatch(
         var existing = await sendLog.ReadRangeAsync(batch.CampaignId, batch.Wave, recipients[0].GuardianId, recipients[^1].GuardianId, cancellationToken);
         var optedOut = await optOuts.OptedOutAmongAsync(recipients.Select(r => r.Phone).ToList(), cancellationToken);
         var counselorNames = (await directory.ListCounselorsAsync(batch.SchoolId, cancellationToken)).ToDictionary(c => c.Id, c => c.Counselor.Name, StringComparer.Ordinal);
-        var isFollowUp = campaign.Definition.Waves[batch.Wave].Kind == "follow_up";
-        var template = isFollowUp ? SmsTemplates.FollowUp : campaign.Definition.Template;
+        var kind = campaign.Definition.Waves[batch.Wave].Kind;
+        var isFollowUp = kind == "follow_up";
+        var template = kind switch
+        {
+            "follow_up" => SmsTemplates.FollowUp,
+            "survey_barrier" => Participation.SurveyTemplates.Barrier,
+            "survey_channel" => Participation.SurveyTemplates.ChannelAndTime,
+            _ => campaign.Definition.Template,
+        };
 
         var records = new List<SendRecord>();
         var messages = new List<SmsMessage>();
@@ -157,7 +165,14 @@ public sealed partial class SendCampaignBatch(
         await sendLog.WriteAsync(batch.CampaignId, batch.Wave, finished, cancellationToken);
         var accepted = finished.Where(r => r.State == SendState.Accepted).Select(r => r.GuardianId).ToHashSet(StringComparer.Ordinal);
         await facts.SmsSentAsync(campaign, batch.Wave, recipients.Where(r => accepted.Contains(r.GuardianId)), cancellationToken);
-        if (campaign.Definition.SmsReplyBooking && !isFollowUp)
+        if (kind.StartsWith("survey_", StringComparison.Ordinal))
+        {
+            foreach (var r in recipients.Where(r => accepted.Contains(r.GuardianId)))
+            {
+                await surveyPrompts.AskedAsync(r.Phone, batch.SchoolId, batch.CampaignId, batch.Wave, r.GuardianId, kind == "survey_barrier" ? Participation.SurveyAsked.Barrier : Participation.SurveyAsked.ChannelAndTime, campaign.Definition.Term, cancellationToken);
+            }
+        }
+        else if (campaign.Definition.SmsReplyBooking && !isFollowUp)
         {
             foreach (var record in finished.Where(r => r.State == SendState.Accepted))
             {

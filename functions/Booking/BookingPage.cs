@@ -57,15 +57,6 @@ public sealed class BookingPage(PageFlow flow, PostThrottle throttle)
         CancellationToken cancellationToken) =>
         new PageResult(await flow.ConfirmationAsync(token, request.Query["booking"].FirstOrDefault(), request.Query["moved"] == "1", cancellationToken));
 
-    private PageResult? Throttled(HttpRequest request, string token)
-    {
-        var wait = throttle.Check(token, request.HttpContext.Connection.RemoteIpAddress?.ToString());
-        if (wait is null)
-        {
-            return null;
-        }
-
-        request.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.Value.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return new PageResult(flow.TooMany(token, wait.Value, null));
-    }
+    private IActionResult? Throttled(HttpRequest request, string token) =>
+        BookingHttp.Throttled(throttle, request, token, seconds => new PageResult(flow.TooMany(token, TimeSpan.FromSeconds(seconds), null)));
 }

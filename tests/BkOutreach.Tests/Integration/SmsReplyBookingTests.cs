@@ -35,7 +35,7 @@ public sealed class SmsReplyBookingTests : IAsyncLifetime
         }));
         var campaign = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         await journey.DispatchAsync(campaign);
-        var offers = await Eventually(async () => (await Outbox()).Where(m => m.GetProperty("idempotencyKey").GetString()!.EndsWith(":slots", StringComparison.Ordinal)).ToList(), l => l.Count >= 2);
+        var offers = await Poll.UntilAsync(async () => (await Outbox()).Where(m => m.GetProperty("idempotencyKey").GetString()!.EndsWith(":slots", StringComparison.Ordinal)).ToList(), l => l.Count >= 2);
         Assert.All(offers, o => Assert.Contains("balas 1, 2 atau 3", o.GetProperty("body").GetString()!, StringComparison.OrdinalIgnoreCase));
 
         await Reply("+6281299990001", "1");
@@ -59,23 +59,5 @@ public sealed class SmsReplyBookingTests : IAsyncLifetime
             new { id = Guid.NewGuid().ToString(), eventType = "Microsoft.Communication.SMSReceived", data = new { messageId = Guid.NewGuid().ToString(), from, to = "+18005550100", message = text } },
         }));
         Assert.Equal(1, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("processed").GetInt32());
-    }
-
-    private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        T value;
-        do
-        {
-            value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            await Task.Delay(200);
-        }
-        while (DateTime.UtcNow < deadline);
-        return value;
     }
 }

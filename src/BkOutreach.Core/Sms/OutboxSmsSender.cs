@@ -72,7 +72,5 @@ public sealed class OutboxSmsSender(StorageAccount storage, TimeProvider time) :
         return [.. list.OrderByDescending(m => m.CreatedAt).ThenBy(m => m.IdempotencyKey, StringComparer.Ordinal)];
     }
 
-    /// <summary>Row keys cannot hold '/', '\', '#', '?' or control characters, so the key is hashed.</summary>
-    internal static string RowKeyFor(string idempotencyKey) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(idempotencyKey)));
+    internal static string RowKeyFor(string idempotencyKey) => StorageKeys.Hashed(idempotencyKey);
 }

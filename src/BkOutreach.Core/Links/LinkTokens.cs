@@ -153,5 +153,5 @@ public sealed class LinkTokens(StorageAccount storage, SigningKeyProvider keys, 
 
     /// <summary>Ids may hold characters keys cannot ('/', '#', '?'): the triple is hashed.</summary>
     private static string IndexKey(string schoolId, string guardianId, string campaignId) =>
-        "i-" + StorageKeys.Hashed($"{schoolId}\u001f{guardianId}\u001f{campaignId}");
+        "i-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{schoolId}\u001f{guardianId}\u001f{campaignId}")));
 }

@@ -143,7 +143,7 @@ public sealed partial class HandleAcsEvents(
         }
     }
 
-    private static string SafeKey(string id) => StorageKeys.Hashed(id);
+    private static string SafeKey(string id) => OutboxSmsSender.RowKeyFor(id);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery report for message {MessageId}: {Status} (known: {Known})")]
     private static partial void LogDeliveryReport(ILogger logger, string messageId, string status, bool known);

@@ -104,7 +104,7 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
     }
 
     /// <summary>The row key of a fact: hex SHA-256 of its key, so any key fits Table Storage's row-key rules.</summary>
-    public static string RowKeyOf(string factKey) => StorageKeys.Hashed(factKey);
+    public static string RowKeyOf(string factKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(factKey)));
 
     private static void Validate(ParticipationEvent participation)
     {

@@ -72,5 +72,7 @@ public sealed class OutboxSmsSender(StorageAccount storage, TimeProvider time) :
         return [.. list.OrderByDescending(m => m.CreatedAt).ThenBy(m => m.IdempotencyKey, StringComparer.Ordinal)];
     }
 
-    internal static string RowKeyFor(string idempotencyKey) => StorageKeys.Hashed(idempotencyKey);
+    /// <summary>Row keys cannot hold '/', '\', '#', '?' or control characters, so the key is hashed.</summary>
+    internal static string RowKeyFor(string idempotencyKey) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(idempotencyKey)));
 }

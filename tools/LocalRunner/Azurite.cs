@@ -15,10 +15,13 @@ public sealed class Azurite : IAsyncDisposable
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly Process _process;
+    private readonly bool _persistent;
+    private int _disposed;
 
-    private Azurite(Process process, int blobPort, int queuePort, int tablePort)
+    private Azurite(Process process, int blobPort, int queuePort, int tablePort, bool persistent)
     {
         _process = process;
+        _persistent = persistent;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
@@ -93,7 +96,7 @@ public sealed class Azurite : IAsyncDisposable
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var azurite = new Azurite(process, blobPort, queuePort, tablePort);
+        var azurite = new Azurite(process, blobPort, queuePort, tablePort, persistent: location is not null);
         var deadline = Stopwatch.StartNew();
         while (!(IsListening(blobPort) && IsListening(queuePort) && IsListening(tablePort)))
         {
@@ -149,8 +152,23 @@ public sealed class Azurite : IAsyncDisposable
         return script;
     }
 
+    /// <summary>
+    /// Stops Azurite. With a folder it is asked to stop (SIGTERM) so it writes its table and queue metadata
+    /// to disk first — a killed Azurite loses the last few seconds of writes, which would be the emulator's
+    /// loss, not ours; in memory there is nothing to keep and it is simply killed.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        if (_persistent && !_process.HasExited && await AskToStopAsync(_process.Id))
+        {
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
@@ -158,6 +176,29 @@ public sealed class Azurite : IAsyncDisposable
         }
 
         _process.Dispose();
+    }
+    private static async Task<bool> AskToStopAsync(int processId)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        try
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", processId.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false });
+            if (kill is null)
+            {
+                return false;
+            }
+
+            await kill.WaitForExitAsync();
+            return kill.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
     }
 }
 

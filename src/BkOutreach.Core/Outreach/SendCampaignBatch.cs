@@ -138,6 +138,16 @@ public sealed partial class SendCampaignBatch(
             return new BatchOutcome(0, alreadySent, skippedOut, skippedBooked, 0, false);
         }
 
+        // Registered before the send, so a reply can never arrive before the question it answers is known.
+        var pending = records.Where(r => r.State == SendState.Pending).Select(r => r.GuardianId).ToHashSet(StringComparer.Ordinal);
+        if (kind.StartsWith("survey_", StringComparison.Ordinal))
+        {
+            foreach (var r in recipients.Where(r => pending.Contains(r.GuardianId)))
+            {
+                await surveyPrompts.AskedAsync(r.Phone, batch.SchoolId, batch.CampaignId, batch.Wave, r.GuardianId, kind == "survey_barrier" ? Participation.SurveyAsked.Barrier : Participation.SurveyAsked.ChannelAndTime, campaign.Definition.Term, cancellationToken);
+            }
+        }
+
         await rateLimiter.AcquireAsync(messages.Count, cancellationToken);
         var results = await sender.SendAsync(messages, cancellationToken);
         var byKey = records.Where(r => r.State == SendState.Pending).ToDictionary(r => r.Key, StringComparer.Ordinal);
@@ -165,15 +175,9 @@ public sealed partial class SendCampaignBatch(
         await sendLog.WriteAsync(batch.CampaignId, batch.Wave, finished, cancellationToken);
         var accepted = finished.Where(r => r.State == SendState.Accepted).Select(r => r.GuardianId).ToHashSet(StringComparer.Ordinal);
         await facts.SmsSentAsync(campaign, batch.Wave, recipients.Where(r => accepted.Contains(r.GuardianId)), cancellationToken);
-        if (kind.StartsWith("survey_", StringComparison.Ordinal))
+        if (campaign.Definition.SmsReplyBooking && !isFollowUp && !kind.StartsWith("survey_", StringComparison.Ordinal))
         {
-            foreach (var r in recipients.Where(r => accepted.Contains(r.GuardianId)))
-            {
-                await surveyPrompts.AskedAsync(r.Phone, batch.SchoolId, batch.CampaignId, batch.Wave, r.GuardianId, kind == "survey_barrier" ? Participation.SurveyAsked.Barrier : Participation.SurveyAsked.ChannelAndTime, campaign.Definition.Term, cancellationToken);
-            }
-        }
-        else if (campaign.Definition.SmsReplyBooking && !isFollowUp)
-        {
+            // The slot offer is a second SMS and must follow the first, so it is made after the send.
             foreach (var record in finished.Where(r => r.State == SendState.Accepted))
             {
                 await replyBooking.OfferAsync(batch.SchoolId, batch.CampaignId, record.GuardianId, record.Key + ":slots", cancellationToken);

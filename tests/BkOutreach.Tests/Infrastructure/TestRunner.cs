@@ -9,6 +9,7 @@ public sealed class TestRunner : IAsyncDisposable
     public const string AdminKey = "test-admin-key-0123456789";
 
     private Azurite? _ownStorage;
+    private bool _disposed;
 
     private TestRunner(RunnerApp app)
     {
@@ -28,21 +29,23 @@ public sealed class TestRunner : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    /// <param name="dedicatedStorage">
-    /// Its own Azurite instead of the shared one: runners on the shared one all poll the same queues, so a
-    /// test that must see its own queue messages handled by its own settings (another SMS provider) needs it.
-    /// </param>
-    public static async Task<TestRunner> StartAsync(Action<Dictionary<string, string?>>? configure = null, RunnerSettings? settings = null, bool dedicatedStorage = false)
+    /// <summary>
+    /// Starts a runner with its own in-memory Azurite unless <paramref name="configure"/> names the storage.
+    /// Runners never share one: every runner polls the same queue names, so on a shared emulator one test's
+    /// runner would take another's SMS messages and send them with its own clock, links and provider.
+    /// </summary>
+    public static async Task<TestRunner> StartAsync(Action<Dictionary<string, string?>>? configure = null, RunnerSettings? settings = null)
     {
-        var own = dedicatedStorage
-            ? await Azurite.StartAsync(TestAzurite.FreePort(), TestAzurite.FreePort(), TestAzurite.FreePort(), null, TextWriter.Null, CancellationToken.None)
-            : null;
-        var values = new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = own?.ConnectionString ?? await TestAzurite.ConnectionStringAsync(),
-            ["Admin:ApiKey"] = AdminKey,
-        };
+        var values = new Dictionary<string, string?> { ["Admin:ApiKey"] = AdminKey };
         configure?.Invoke(values);
+        var own = values.ContainsKey("AzureWebJobsStorage")
+            ? null
+            : await Azurite.StartAsync(TestAzurite.FreePort(), TestAzurite.FreePort(), TestAzurite.FreePort(), null, TextWriter.Null, CancellationToken.None);
+        if (own is not null)
+        {
+            values["AzureWebJobsStorage"] = own.ConnectionString;
+        }
+
         var fixedBaseUrl = values.GetValueOrDefault("Links:BaseUrl");
         RunnerApp? app = null;
         for (var attempt = 1; app is null; attempt++)
@@ -63,12 +66,26 @@ public sealed class TestRunner : IAsyncDisposable
             catch (IOException) when (attempt < 5)
             {
             }
+            catch when (own is not null)
+            {
+                await own.DisposeAsync();
+                throw;
+            }
         }
-        return new TestRunner(app) { _ownStorage = own };
+        return new TestRunner(app) { _ownStorage = own, StorageConnectionString = values["AzureWebJobsStorage"]! };
     }
+
+    /// <summary>The storage this runner uses, for a second runner that must see the same data.</summary>
+    public string StorageConnectionString { get; private init; } = "";
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         Http.Dispose();
         Admin.Dispose();
         await App.DisposeAsync();

@@ -137,7 +137,7 @@ public sealed partial class BookingPagesFlowTests : IAsyncLifetime
 
         async Task<List<string>> RemindersAt(DateTimeOffset clock)
         {
-            await using var later = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = clock });
+            await using var later = await TestRunner.StartAsync(s => s["AzureWebJobsStorage"] = _runner.StorageConnectionString, new RunnerSettings { Clock = clock });
             var run = await later.Admin.PostAsync("admin/functions/SendReminders", null);
             Assert.True(run.StatusCode == HttpStatusCode.Accepted, await run.Content.ReadAsStringAsync());
             return [.. (await later.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray()

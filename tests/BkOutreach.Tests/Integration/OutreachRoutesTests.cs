@@ -19,7 +19,7 @@ public sealed partial class OutreachRoutesTests : IAsyncLifetime
     private TestRunner _runner = null!;
 
     // Its own storage: runners of other test classes (other clocks) must not take this class's queue messages.
-    public async Task InitializeAsync() => _runner = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = SchoolMorning }, dedicatedStorage: true);
+    public async Task InitializeAsync() => _runner = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = SchoolMorning });
 
     public async Task DisposeAsync() => await _runner.DisposeAsync();
 
@@ -99,7 +99,7 @@ public sealed partial class OutreachRoutesTests : IAsyncLifetime
     [Fact]
     public async Task Dispatch_InQuietHours_WaitsForTheSendingWindow()
     {
-        await using var evening = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = new DateTimeOffset(2027, 1, 11, 14, 30, 0, TimeSpan.Zero) }, dedicatedStorage: true); // 21:30 WIB
+        await using var evening = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = new DateTimeOffset(2027, 1, 11, 14, 30, 0, TimeSpan.Zero) }); // 21:30 WIB
         var journey = new OutreachJourney(evening);
         await journey.CreateSchoolAsync();
         await journey.ImportAsync(OutreachJourney.Roster);
@@ -186,8 +186,7 @@ public sealed partial class OutreachRoutesTests : IAsyncLifetime
                 s["Sms:Acs:MessagingConnect:Partner"] = "partner-x";
                 s["Sms:Acs:MessagingConnect:ApiKey"] = "partner-key";
             },
-            new RunnerSettings { Clock = SchoolMorning },
-            dedicatedStorage: true);
+            new RunnerSettings { Clock = SchoolMorning });
         var journey = new OutreachJourney(runner);
         await journey.CreateSchoolAsync();
         await journey.ImportAsync(OutreachJourney.Roster);

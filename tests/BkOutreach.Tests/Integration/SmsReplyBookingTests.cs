@@ -11,7 +11,7 @@ public sealed class SmsReplyBookingTests : IAsyncLifetime
     private TestRunner _runner = null!;
 
     // Its own storage: queue messages must be handled by a runner on this test's clock.
-    public async Task InitializeAsync() => _runner = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = new DateTimeOffset(2027, 1, 11, 2, 0, 0, TimeSpan.Zero) }, dedicatedStorage: true);
+    public async Task InitializeAsync() => _runner = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = new DateTimeOffset(2027, 1, 11, 2, 0, 0, TimeSpan.Zero) });
 
     public async Task DisposeAsync() => await _runner.DisposeAsync();
 

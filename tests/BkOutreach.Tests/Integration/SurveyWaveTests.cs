@@ -12,7 +12,7 @@ public sealed class SurveyWaveTests
     [Fact]
     public async Task SurveyWave_AsksTheBarrierQuestion_AndTheReplyIsRecordedAsCodes()
     {
-        await using var runner = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = new DateTimeOffset(2027, 1, 11, 2, 0, 0, TimeSpan.Zero) }, dedicatedStorage: true);
+        await using var runner = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = new DateTimeOffset(2027, 1, 11, 2, 0, 0, TimeSpan.Zero) });
         var journey = new OutreachJourney(runner);
         await journey.CreateSchoolAsync();
         await journey.ImportAsync(OutreachJourney.Roster);

@@ -46,8 +46,7 @@ public sealed class FaultTests
                     s.AddSingleton(new StoragePipelinePolicy(crash, HttpPipelinePosition.PerCall));
                     s.AddSingleton(FastAcsRetries());
                 },
-            },
-            dedicatedStorage: true);
+            });
         var (journey, campaign) = await SchoolWithFamiliesAsync(runner, Families);
 
         await journey.DispatchAsync(campaign);
@@ -123,8 +122,7 @@ public sealed class FaultTests
                     s.AddSingleton<TimeProvider>(clock);
                     s.AddSingleton(new GraphTransport { Authentication = new AnonymousAuthenticationProvider() });
                 },
-            },
-            dedicatedStorage: true);
+            });
         var (_, campaign) = await SchoolWithFamiliesAsync(runner, 6);
         var tokens = await TokensAsync(runner, (await runner.Services.GetRequiredService<BkOutreach.Core.Outreach.CampaignStore>().GetAsync(campaign, CancellationToken.None))!.SchoolId, campaign);
         var slots = (await runner.Http.GetFromJsonAsync<System.Text.Json.JsonElement>($"api/links/{tokens[0].Token}/slots")).EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToList();
@@ -160,7 +158,7 @@ public sealed class FaultTests
     public async Task AMessageThatAlwaysFails_EndsInThePoisonQueue_WithItsReasonLoggedAndRecorded()
     {
         var logs = new CapturingLoggerProvider();
-        await using var runner = await TestRunner.StartAsync(settings: new RunnerSettings { AdjustHost = QuickRetries(), ConfigureServices = logs.Register }, dedicatedStorage: true);
+        await using var runner = await TestRunner.StartAsync(settings: new RunnerSettings { AdjustHost = QuickRetries(), ConfigureServices = logs.Register });
         var storage = runner.Services.GetRequiredService<StorageAccount>();
         await storage.Queue("sms-send").SendMessageAsync("{ this is not a batch");
 

@@ -40,8 +40,7 @@ public sealed class PrivacyTests
                     s.AddSingleton(FastAcsRetries());
                     s.AddSingleton(new GraphTransport { Authentication = new AnonymousAuthenticationProvider() });
                 },
-            },
-            dedicatedStorage: true);
+            });
         var journey = new OutreachJourney(runner);
         await journey.CreateSchoolAsync();
         await journey.ImportAsync(OutreachJourney.Roster);

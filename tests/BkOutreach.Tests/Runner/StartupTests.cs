@@ -46,12 +46,14 @@ public sealed class StartupTests
     [Fact]
     public async Task Demo_SeedsTheDemoSchool_AndSeedingTwiceChangesNothing()
     {
-        await using var first = await TestRunner.StartAsync(settings: new RunnerSettings { Demo = true });
+        // Both runners on one emulator: the second must find what the first seeded.
+        var storage = await TestAzurite.ConnectionStringAsync();
+        await using var first = await TestRunner.StartAsync(s => s["AzureWebJobsStorage"] = storage, new RunnerSettings { Demo = true });
         var directory = first.Services.GetRequiredService<SchoolDirectory>();
         var before = await directory.ListGuardiansAsync("ma-aisyiyah-1-palembang", CancellationToken.None);
         await first.DisposeAsync();
 
-        await using var second = await TestRunner.StartAsync(settings: new RunnerSettings { Demo = true });
+        await using var second = await TestRunner.StartAsync(s => s["AzureWebJobsStorage"] = storage, new RunnerSettings { Demo = true });
         var after = await directory.ListGuardiansAsync("ma-aisyiyah-1-palembang", CancellationToken.None);
         var school = await directory.GetSchoolAsync("ma-aisyiyah-1-palembang", CancellationToken.None);
         var counselors = await directory.ListCounselorsAsync("ma-aisyiyah-1-palembang", CancellationToken.None);

@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
-using Azure;
 using Azure.Data.Tables;
 using BkOutreach.Core.Storage;
 using NodaTime;
@@ -12,74 +11,78 @@ namespace BkOutreach.Core.Links;
 public sealed record LinkGrant(string Token, string SchoolId, string GuardianId, string CampaignId, Instant ExpiresAt);
 
 /// <summary>
-/// The personal links in SMS (<c>{Links__BaseUrl}/api/b/{token}</c>). A token is 24 base64url characters:
-/// 9 random bytes (the id of its row in the <c>links</c> table) followed by the first 9 bytes of
-/// HMAC-SHA256 of those bytes under a key derived from the signing key. A forged or mistyped token is
-/// refused by the MAC (compared in constant time) before any storage read; a genuine one is looked up and
-/// works for exactly the (school, guardian, campaign) it was issued for, until the instant the campaign's
-/// booking window ends (exclusive), judged by the injected clock. Issuing twice for the same triple gives
-/// the same token (an index row keyed by the triple), so a retried send carries the same link.
+/// The personal links in SMS (<c>{Links__BaseUrl}/api/b/{token}</c>). A token is 28 base64url characters:
+/// a 12-byte id followed by the first 9 bytes of HMAC-SHA256 of that id under a key derived from the signing
+/// key. The id is itself derived from the signing key: 3 bytes from (school, campaign) — the token row's
+/// partition, so a campaign's tokens are written together in entity-group transactions of up to 100 — and
+/// 9 bytes from (school, guardian, campaign), the row. So issuing is one upsert with no read: the same
+/// triple always gives the same token (a retried send carries the same link), nobody can compute a token
+/// without the key, and a forged or mistyped token is refused by the MAC (compared in constant time)
+/// before any storage read. A genuine token works for exactly the (school, guardian, campaign) it was issued
+/// for, until the instant the campaign's booking window ends (exclusive), judged by the injected clock;
+/// issuing again with a moved window moves its expiry. Rotating the signing key replaces every token.
 /// </summary>
 public sealed class LinkTokens(StorageAccount storage, SigningKeyProvider keys, TimeProvider time)
 {
-    public const int TokenLength = 24;
-    private const int IdBytes = 9;
+    public const int TokenLength = 28;
+    private const int ShardBytes = 3;
+    private const int IdBytes = 12;
     private const int MacBytes = 9;
-    private const string TokenRow = "token";
-    private const string IndexRow = "index";
-    private static readonly byte[] Purpose = Encoding.UTF8.GetBytes("bkoutreach/link-tokens/v1");
+    private const int BatchLimit = 100;
+    private static readonly byte[] Purpose = Encoding.UTF8.GetBytes("bkoutreach/link-tokens/v2");
+    private static readonly byte[] IdPurpose = Encoding.UTF8.GetBytes("bkoutreach/link-token-ids/v2");
 
     private byte[]? _macKey;
+    private byte[]? _idKey;
 
     /// <summary>The booking page URL for a token under <c>Links__BaseUrl</c>.</summary>
     public static string BookingUrl(string baseUrl, string token) => $"{baseUrl.TrimEnd('/')}/api/b/{token}";
 
+    /// <summary>The token of (school, guardian, campaign), valid until <paramref name="expiresAt"/>: one upsert.</summary>
+    public async Task<string> IssueAsync(string schoolId, string guardianId, string campaignId, Instant expiresAt, CancellationToken cancellationToken) =>
+        (await IssueManyAsync(schoolId, campaignId, [guardianId], expiresAt, cancellationToken))[guardianId];
+
     /// <summary>
-    /// The token of (school, guardian, campaign): the existing one, or a new one. When the campaign's
-    /// booking window moved, the existing token takes the new <paramref name="expiresAt"/>.
+    /// The tokens of many guardians of one campaign, written in entity-group transactions of up to 100 rows
+    /// (one storage round trip per 100 guardians), keyed by guardian id.
     /// </summary>
-    public async Task<string> IssueAsync(string schoolId, string guardianId, string campaignId, Instant expiresAt, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, string>> IssueManyAsync(string schoolId, string campaignId, IReadOnlyCollection<string> guardianIds, Instant expiresAt, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(schoolId);
-        ArgumentException.ThrowIfNullOrEmpty(guardianId);
         ArgumentException.ThrowIfNullOrEmpty(campaignId);
+        ArgumentNullException.ThrowIfNull(guardianIds);
+        var macKey = await MacKeyAsync(cancellationToken);
+        var idKey = await IdKeyAsync(cancellationToken);
+        var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var guardianId in guardianIds)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(guardianId);
+            tokens.TryAdd(guardianId, Compose(macKey, IdOf(idKey, schoolId, guardianId, campaignId)));
+        }
+
         var table = storage.Table(StorageNames.LinksTable);
-        var indexKey = IndexKey(schoolId, guardianId, campaignId);
-
-        var existing = await ExistingTokenAsync(table, indexKey, cancellationToken);
-        if (existing is not null)
+        var issuedAt = time.GetUtcNow();
+        foreach (var chunk in tokens.Chunk(BatchLimit))
         {
-            await KeepExpiryAsync(table, existing, expiresAt, cancellationToken);
-            return existing;
+            var actions = chunk.Select(t => new TableTransactionAction(TableTransactionActionType.UpsertMerge, new TableEntity(PartitionOf(t.Value), RowOf(t.Value))
+            {
+                ["SchoolId"] = schoolId,
+                ["GuardianId"] = t.Key,
+                ["CampaignId"] = campaignId,
+                ["ExpiresAt"] = expiresAt.ToDateTimeOffset(),
+                ["IssuedAt"] = issuedAt,
+            })).ToList();
+            if (actions.Count == 1)
+            {
+                await table.UpsertEntityAsync(actions[0].Entity, TableUpdateMode.Merge, cancellationToken);
+            }
+            else
+            {
+                await table.SubmitTransactionAsync(actions, cancellationToken);
+            }
         }
 
-        var key = await MacKeyAsync(cancellationToken);
-        var id = RandomNumberGenerator.GetBytes(IdBytes);
-        var token = Compose(key, id);
-
-        // The token row first, then the index: an index row never points at a token that does not exist.
-        await table.AddEntityAsync(new TableEntity(RowId(token), TokenRow)
-        {
-            ["SchoolId"] = schoolId,
-            ["GuardianId"] = guardianId,
-            ["CampaignId"] = campaignId,
-            ["ExpiresAt"] = expiresAt.ToDateTimeOffset(),
-            ["IssuedAt"] = time.GetUtcNow(),
-        }, cancellationToken);
-        try
-        {
-            await table.AddEntityAsync(new TableEntity(indexKey, IndexRow) { ["Token"] = token }, cancellationToken);
-            return token;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            // Another instance issued for the same triple at the same moment: its token wins, ours goes.
-            await table.DeleteEntityAsync(RowId(token), TokenRow, ETag.All, cancellationToken);
-            var winner = await ExistingTokenAsync(table, indexKey, cancellationToken)
-                ?? throw new InvalidOperationException("The link index row vanished while issuing a token.");
-            await KeepExpiryAsync(table, winner, expiresAt, cancellationToken);
-            return winner;
-        }
+        return tokens;
     }
 
     /// <summary>The grant of a token, or null when it is malformed, forged, unknown or expired.</summary>
@@ -90,7 +93,7 @@ public sealed class LinkTokens(StorageAccount storage, SigningKeyProvider keys, 
             return null;
         }
 
-        var row = await storage.Table(StorageNames.LinksTable).GetEntityIfExistsAsync<TableEntity>(RowId(token), TokenRow, cancellationToken: cancellationToken);
+        var row = await storage.Table(StorageNames.LinksTable).GetEntityIfExistsAsync<TableEntity>(PartitionOf(token), RowOf(token), cancellationToken: cancellationToken);
         if (!row.HasValue || row.Value is not { } entity || entity.GetDateTimeOffset("ExpiresAt") is not { } expires)
         {
             return null;
@@ -133,25 +136,20 @@ public sealed class LinkTokens(StorageAccount storage, SigningKeyProvider keys, 
         return CryptographicOperations.FixedTimeEquals(expected.AsSpan(0, MacBytes), presented.AsSpan(IdBytes));
     }
 
-    private static async Task<string?> ExistingTokenAsync(TableClient table, string indexKey, CancellationToken cancellationToken)
+    private async ValueTask<byte[]> IdKeyAsync(CancellationToken cancellationToken) =>
+        _idKey ??= HMACSHA256.HashData(await keys.GetAsync(cancellationToken), IdPurpose);
+
+    /// <summary>3 bytes naming the (school, campaign) partition, then 9 naming the guardian within it.</summary>
+    private static byte[] IdOf(byte[] idKey, string schoolId, string guardianId, string campaignId)
     {
-        var index = await table.GetEntityIfExistsAsync<TableEntity>(indexKey, IndexRow, cancellationToken: cancellationToken);
-        return index.HasValue ? index.Value?.GetString("Token") : null;
+        var id = new byte[IdBytes];
+        HMACSHA256.HashData(idKey, Encoding.UTF8.GetBytes($"{schoolId}\u001f{campaignId}")).AsSpan(0, ShardBytes).CopyTo(id);
+        HMACSHA256.HashData(idKey, Encoding.UTF8.GetBytes($"{schoolId}\u001f{guardianId}\u001f{campaignId}")).AsSpan(0, IdBytes - ShardBytes).CopyTo(id.AsSpan(ShardBytes));
+        return id;
     }
 
-    private static async Task KeepExpiryAsync(TableClient table, string token, Instant expiresAt, CancellationToken cancellationToken)
-    {
-        var row = await table.GetEntityIfExistsAsync<TableEntity>(RowId(token), TokenRow, cancellationToken: cancellationToken);
-        if (row.HasValue && row.Value is { } entity && entity.GetDateTimeOffset("ExpiresAt") != expiresAt.ToDateTimeOffset())
-        {
-            await table.UpdateEntityAsync(new TableEntity(entity.PartitionKey, entity.RowKey) { ["ExpiresAt"] = expiresAt.ToDateTimeOffset() }, entity.ETag, TableUpdateMode.Merge, cancellationToken);
-        }
-    }
+    /// <summary>The first 3 bytes of the id are the first 4 base64url characters: valid in a key.</summary>
+    private static string PartitionOf(string token) => "L" + token[..4];
 
-    /// <summary>The random part of a token: base64url, so valid as a partition key.</summary>
-    private static string RowId(string token) => token[..12];
-
-    /// <summary>Ids may hold characters keys cannot ('/', '#', '?'): the triple is hashed.</summary>
-    private static string IndexKey(string schoolId, string guardianId, string campaignId) =>
-        "i-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{schoolId}\u001f{guardianId}\u001f{campaignId}")));
+    private static string RowOf(string token) => token[4..16];
 }

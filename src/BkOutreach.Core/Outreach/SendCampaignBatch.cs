@@ -93,6 +93,7 @@ public sealed partial class SendCampaignBatch(
 
         var records = new List<SendRecord>();
         var messages = new List<SmsMessage>();
+        var toSend = new List<Recipient>();
         int alreadySent = 0, skippedOut = 0, skippedBooked = 0;
         foreach (var r in recipients)
         {
@@ -119,17 +120,25 @@ public sealed partial class SendCampaignBatch(
                 continue;
             }
 
-            var token = await links.IssueAsync(batch.SchoolId, r.GuardianId, batch.CampaignId, expires, cancellationToken);
+            records.Add(new SendRecord(r.GuardianId, key, SendState.Pending, firstAttempt, null, null, default));
+            toSend.Add(r);
+        }
+
+        // The links of the whole batch in one or two storage transactions, not three trips per guardian.
+        var tokens = toSend.Count == 0
+            ? new Dictionary<string, string>()
+            : await links.IssueManyAsync(batch.SchoolId, batch.CampaignId, toSend.Select(r => r.GuardianId).ToList(), expires, cancellationToken);
+        foreach (var (r, record) in toSend.Zip(records.Where(x => x.State == SendState.Pending)))
+        {
             var rendered = templates.Render(template, r.Language, new SmsTemplateModel
             {
                 GuardianName = r.GuardianName,
                 StudentNames = r.Students.Select(s => s.Name).Distinct(StringComparer.Ordinal).ToList(),
                 SchoolName = school.Name,
                 CounselorName = counselorNames.GetValueOrDefault(r.Students[0].CounselorId, ""),
-                Link = LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, token),
+                Link = LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, tokens[r.GuardianId]),
             });
-            records.Add(new SendRecord(r.GuardianId, key, SendState.Pending, firstAttempt, null, null, default));
-            messages.Add(new SmsMessage(r.Phone, rendered.Text, key, key, firstAttempt));
+            messages.Add(new SmsMessage(r.Phone, rendered.Text, record.Key, record.Key, record.FirstAttemptAt));
         }
 
         await sendLog.WriteAsync(batch.CampaignId, batch.Wave, records, cancellationToken);

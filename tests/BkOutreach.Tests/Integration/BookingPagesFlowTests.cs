@@ -97,7 +97,7 @@ public sealed partial class BookingPagesFlowTests : IAsyncLifetime
 
         var taken = await PostFormAsync($"api/b/{tokens[1]}", ("slot", slot));
         var html = await taken.Content.ReadAsStringAsync();
-        var missing = await _browser.GetAsync("api/b/AAAAAAAAAAAAAAAAAAAAAAAA");
+        var missing = await _browser.GetAsync("api/b/AAAAAAAAAAAAAAAAAAAAAAAAAAAA");
         var missingHtml = await missing.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
@@ -105,7 +105,7 @@ public sealed partial class BookingPagesFlowTests : IAsyncLifetime
         Assert.DoesNotContain($"value=\"{slot}\"", html, StringComparison.Ordinal);
         Assert.Matches(SlotValues(), html);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        Assert.DoesNotContain("AAAAAAAAAAAAAAAAAAAAAAAA", missingHtml, StringComparison.Ordinal);
+        Assert.DoesNotContain("AAAAAAAAAAAAAAAAAAAAAAAAAAAA", missingHtml, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -71,7 +71,7 @@ public sealed class BookingRoutesTests : IAsyncLifetime
             Assert.InRange(start, new DateTimeOffset(2027, 1, 12, 2, 0, 0, TimeSpan.Zero), new DateTimeOffset(2027, 2, 15, 0, 0, 0, TimeSpan.FromHours(7)));
             Assert.Equal("bk-1", s.GetProperty("counselorId").GetString());
         });
-        Assert.Equal(HttpStatusCode.NotFound, (await _runner.Http.GetAsync("api/links/AAAAAAAAAAAAAAAAAAAAAAAA/slots")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _runner.Http.GetAsync("api/links/AAAAAAAAAAAAAAAAAAAAAAAAAAAA/slots")).StatusCode);
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class BookingRoutesTests : IAsyncLifetime
         var body = await booked.Content.ReadFromJsonAsync<JsonElement>();
         var moved = await BookAsync(tokens[0], later);
         var invite = await _runner.Http.GetStringAsync(new Uri(body.GetProperty("icsUrl").GetString()!).PathAndQuery.TrimStart('/'));
-        var strangerInvite = await _runner.Http.GetAsync($"api/bookings/{body.GetProperty("bookingId").GetString()}/invite.ics?token=AAAAAAAAAAAAAAAAAAAAAAAA");
+        var strangerInvite = await _runner.Http.GetAsync($"api/bookings/{body.GetProperty("bookingId").GetString()}/invite.ics?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAA");
 
         Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
         Assert.Equal(body.GetProperty("bookingId").GetString(), (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("bookingId").GetString());
@@ -165,7 +165,7 @@ public sealed class BookingRoutesTests : IAsyncLifetime
         var (_, _, tokens) = await SetUpAsync(1);
 
         var text = await _runner.Http.PostAsync($"api/links/{tokens[0]}/booking", new StringContent("slotId=x", Encoding.UTF8, "text/plain"));
-        var unknown = await BookAsync("AAAAAAAAAAAAAAAAAAAAAAAA", "bk-1.20270116T0800.30");
+        var unknown = await BookAsync("AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "bk-1.20270116T0800.30");
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, text.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using BkOutreach.Core.Outreach;
+using BkOutreach.Core.Links;
 using BkOutreach.LocalRunner;
 using BkOutreach.Tests.Fakes;
 using BkOutreach.Tests.Infrastructure;
@@ -87,7 +88,7 @@ public sealed partial class OutreachRoutesTests : IAsyncLifetime
             Assert.True(m.GetProperty("segments").GetInt32() <= 2, body);
             var link = LinkPattern().Match(body);
             Assert.True(link.Success, body);
-            Assert.Equal(24, link.Groups["token"].Value.Length);
+            Assert.Equal(LinkTokens.TokenLength, link.Groups["token"].Value.Length);
             var grant = await _runner.Services.GetRequiredService<BkOutreach.Core.Links.LinkTokens>().LookupAsync(link.Groups["token"].Value, CancellationToken.None);
             Assert.Equal(campaign, grant!.CampaignId);
         }

@@ -17,6 +17,8 @@ public sealed partial class LinkTokensTests : IAsyncLifetime
     // The booking window 2027-01-16 … 2027-02-14 in Palembang (WIB) ends at 2027-02-15T00:00+07:00.
     private static readonly Instant WindowEnd = Instant.FromUtc(2027, 2, 14, 17, 0);
 
+    private const string SigningKey = "c2lnbmluZy1rZXktZm9yLWxpbmstdG9rZW4tdGVzdHMtMDEyMzQ1Njc4OQ==";
+
     private readonly FakeTimeProvider _clock = new(Now);
     private readonly string _school = "school-" + Guid.NewGuid().ToString("N")[..8];
     private StorageAccount _storage = null!;
@@ -26,7 +28,7 @@ public sealed partial class LinkTokensTests : IAsyncLifetime
     {
         _storage = new StorageAccount(Options.Create(new StorageOptions { ConnectionString = await TestAzurite.ConnectionStringAsync() }), []);
         await _storage.EnsureCreatedAsync(default);
-        _links = Tokens("c2lnbmluZy1rZXktZm9yLWxpbmstdG9rZW4tdGVzdHMtMDEyMzQ1Njc4OQ==");
+        _links = Tokens(SigningKey);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -36,7 +38,7 @@ public sealed partial class LinkTokensTests : IAsyncLifetime
     {
         var token = await _links.IssueAsync(_school, "g-1", "camp-1", WindowEnd, default);
 
-        Assert.Matches(UrlSafe24(), token);
+        Assert.Matches(UrlSafe28(), token);
         var grant = await _links.LookupAsync(token, default);
         Assert.Equal(new LinkGrant(token, _school, "g-1", "camp-1", WindowEnd), grant);
         Assert.Equal($"https://bk.example.id/api/b/{token}", LinkTokens.BookingUrl("https://bk.example.id/", token));
@@ -103,7 +105,7 @@ public sealed partial class LinkTokensTests : IAsyncLifetime
         Assert.Null(await _links.LookupAsync(foreign, default));
         Assert.Null(await _links.LookupAsync(token[..^1], default));
         Assert.Null(await _links.LookupAsync(token + "A", default));
-        Assert.Null(await _links.LookupAsync("!!!!!!!!!!!!!!!!!!!!!!!!", default));
+        Assert.Null(await _links.LookupAsync(new string('!', LinkTokens.TokenLength), default));
         Assert.Null(await _links.LookupAsync("", default));
         Assert.Null(await _links.LookupAsync(null, default));
     }
@@ -111,9 +113,9 @@ public sealed partial class LinkTokensTests : IAsyncLifetime
     [Fact]
     public async Task Lookup_GenuineMacButNoRow_IsNull()
     {
-        var token = LinkTokens.Compose(await _links.MacKeyAsync(default), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        var token = LinkTokens.Compose(await _links.MacKeyAsync(default), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
 
-        Assert.Matches(UrlSafe24(), token);
+        Assert.Matches(UrlSafe28(), token);
         Assert.Null(await _links.LookupAsync(token, default));
     }
 
@@ -123,12 +125,41 @@ public sealed partial class LinkTokensTests : IAsyncLifetime
         var tokens = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => _links.IssueAsync(_school, $"g-{i}", "camp-many", WindowEnd, default)));
 
         Assert.Equal(100, tokens.Distinct(StringComparer.Ordinal).Count());
-        Assert.All(tokens, t => Assert.Matches(UrlSafe24(), t));
+        Assert.All(tokens, t => Assert.Matches(UrlSafe28(), t));
+    }
+
+    [Fact]
+    public async Task IssueMany_WritesACampaignsTokensInOneTransactionPer100_SameTokensAsOneByOne()
+    {
+        var counter = new CountingPolicy();
+        var counted = new StorageAccount(Options.Create(new StorageOptions { ConnectionString = await TestAzurite.ConnectionStringAsync() }), [new StoragePipelinePolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry)]);
+        var links = new LinkTokens(counted, new SigningKeyProvider(Options.Create(new LinksOptions { SigningKey = SigningKey }), counted), _clock);
+        await links.IssueAsync(_school, "warm-up", "camp-batch", WindowEnd, default);
+        var guardians = Enumerable.Range(0, 250).Select(i => $"g-{i}").ToList();
+
+        counter.Count = 0;
+        var tokens = await links.IssueManyAsync(_school, "camp-batch", guardians, WindowEnd, default);
+        var trips = counter.Count;
+
+        Assert.Equal(3, trips);
+        Assert.Equal(250, tokens.Values.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(await _links.IssueAsync(_school, "g-17", "camp-batch", WindowEnd, default), tokens["g-17"]);
+        foreach (var g in new[] { "g-0", "g-99", "g-100", "g-249" })
+        {
+            Assert.Equal(new LinkGrant(tokens[g], _school, g, "camp-batch", WindowEnd), await _links.LookupAsync(tokens[g], default));
+        }
+    }
+
+    private sealed class CountingPolicy : Azure.Core.Pipeline.HttpPipelineSynchronousPolicy
+    {
+        public int Count;
+
+        public override void OnSendingRequest(Azure.Core.HttpMessage message) => Interlocked.Increment(ref Count);
     }
 
     private LinkTokens Tokens(string signingKey) =>
         new(_storage, new SigningKeyProvider(Options.Create(new LinksOptions { SigningKey = signingKey }), _storage), _clock);
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{24}$")]
-    private static partial Regex UrlSafe24();
+    [GeneratedRegex("^[A-Za-z0-9_-]{28}$")]
+    private static partial Regex UrlSafe28();
 }

@@ -75,6 +75,10 @@ public sealed record MeetingRow(
     string Attendance);
 
 /// <summary>SMS batches that failed permanently (the <c>sms-send-poison</c> queue): never their recipients' phones or names.</summary>
-public sealed record PoisonQueueSummary(int ApproximateCount, IReadOnlyList<PoisonMessage> Peeked);
+public sealed record PoisonQueueSummary(int ApproximateCount, IReadOnlyList<PoisonMessage> Peeked)
+{
+    /// <summary>The newest failures recorded in the poison log (all schools; no personal data), with their reasons.</summary>
+    public IReadOnlyList<Reliability.PoisonRecord> Recent { get; init; } = [];
+}
 
 public sealed record PoisonMessage(string MessageId, DateTimeOffset? InsertedOn, long DequeueCount, string? CampaignId, int? Wave, int Recipients);

@@ -232,6 +232,19 @@ public static class DashboardRenderer
             html.Append("</tbody></table>\n");
         }
 
+        if (poison.Recent.Count > 0)
+        {
+            html.Append("<h3>Alasan gagal / Why they failed</h3>\n<table><thead><tr><th>Waktu / When (UTC)</th><th>Fungsi / Function</th><th>Pesan asal / Original message</th><th>Percobaan / Attempts</th><th>Alasan / Reason</th></tr></thead><tbody>\n");
+            foreach (var r in poison.Recent)
+            {
+                html.Append("<tr><td>").Append(E(r.PoisonedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", Inv))).Append("</td><td>").Append(E(r.Function))
+                    .Append("</td><td>").Append(E(r.MessageId)).Append("</td><td class=\"n\">").Append(r.DequeueCount.ToString(Inv))
+                    .Append("</td><td>").Append(E(r.Reason)).Append("</td></tr>\n");
+            }
+
+            html.Append("</tbody></table>\n");
+        }
+
         html.Append("</section>\n");
     }
 

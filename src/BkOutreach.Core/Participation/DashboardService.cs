@@ -18,6 +18,7 @@ public sealed class DashboardService(
     BookingStore bookings,
     ParticipationLog log,
     StorageAccount storage,
+    Reliability.PoisonLog poisonLog,
     TimeProvider time)
 {
     /// <summary>The queue where SMS batches land after failing every retry (the Functions host names it).</summary>
@@ -94,11 +95,11 @@ public sealed class DashboardService(
                 }
             }
 
-            return new PoisonQueueSummary(properties.Value.ApproximateMessagesCount, mine);
+            return new PoisonQueueSummary(properties.Value.ApproximateMessagesCount, mine) { Recent = await poisonLog.ListAsync(OutreachQueues.SendQueue, MaxPeek, cancellationToken) };
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            return new PoisonQueueSummary(0, []);
+            return new PoisonQueueSummary(0, []) { Recent = await poisonLog.ListAsync(OutreachQueues.SendQueue, MaxPeek, cancellationToken) };
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Azure.Data.Tables;
 using BkOutreach.Core.Storage;
 
@@ -9,8 +8,8 @@ public sealed record PoisonRecord(string Queue, string Function, string MessageI
 
 /// <summary>
 /// The record of queue messages moved to a poison queue, for the dashboard and for whoever retries them by
-/// hand. One row per poisoned message (partition = source queue, row = inverted time + message id, so a
-/// partition reads newest first). The reason is the last failure's exception message, cut to
+/// hand. One row per poisoned message (partition = source queue, row = message id, so the function's own
+/// record on its last attempt and the host's record of the move are one row). The reason is the last failure's exception message, cut to
 /// <see cref="MaxReasonLength"/>; messages of our own code carry no personal data, and the message body is
 /// never copied here (it holds phone numbers) — it stays in the poison queue.
 /// </summary>
@@ -23,9 +22,8 @@ public sealed class PoisonLog(StorageAccount storage, TimeProvider time)
     public async Task RecordAsync(string queue, string function, string messageId, long dequeueCount, string reason, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var row = (DateTimeOffset.MaxValue.UtcTicks - now.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "|" + messageId;
         await Table.UpsertEntityAsync(
-            new TableEntity(queue, row)
+            new TableEntity(queue, StorageKey(messageId))
             {
                 ["Function"] = function,
                 ["MessageId"] = messageId,
@@ -53,12 +51,12 @@ public sealed class PoisonLog(StorageAccount storage, TimeProvider time)
                 e.GetInt64("DequeueCount") ?? 0,
                 e.GetString("Reason") ?? "",
                 e.GetDateTimeOffset("PoisonedAt") ?? DateTimeOffset.MinValue));
-            if (queue is not null && list.Count >= max)
-            {
-                break;
-            }
         }
 
         return [.. list.OrderByDescending(r => r.PoisonedAt).Take(max)];
     }
+
+    /// <summary>Message ids are GUIDs from storage; anything a key cannot hold is replaced all the same.</summary>
+    private static string StorageKey(string messageId) =>
+        string.Concat(messageId.Select(c => char.IsAsciiLetterOrDigit(c) || c == '-' ? c : '_'));
 }

@@ -175,5 +175,43 @@ public sealed class FaultTests
         Assert.Contains("JsonException", record.Reason, StringComparison.Ordinal);
         Assert.Contains(logs.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Error && e.Message.Contains("poison queue", StringComparison.Ordinal) && e.Message.Contains("JsonException", StringComparison.Ordinal));
         Assert.Equal(5, logs.Entries.Count(e => e.Message.StartsWith("Function SendSmsBatch failed", StringComparison.Ordinal)));
+
+        var journey = new OutreachJourney(runner);
+        await journey.CreateSchoolAsync();
+        var dashboard = await runner.Admin.GetStringAsync($"api/admin/schools/{journey.SchoolId}/dashboard");
+        var section = dashboard[dashboard.IndexOf("<section id=\"poison\">", StringComparison.Ordinal)..];
+        Assert.Contains(System.Net.WebUtility.HtmlEncode(record.MessageId), section, StringComparison.Ordinal);
+        Assert.Contains("JsonException", section[..section.IndexOf("</section>", StringComparison.Ordinal)], StringComparison.Ordinal);
+        Assert.DoesNotContain("{ this is not a batch", dashboard, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendSmsBatch_OnItsLastAttempt_RecordsWhyBeforeTheHostPoisonsIt_EarlierAttemptsRecordNothing()
+    {
+        await using var runner = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = SchoolMorning });
+        var (journey, campaign) = await SchoolWithFamiliesAsync(runner, 1);
+        var function = new BkOutreach.Functions.Outreach.SendSmsBatch(
+            runner.Services.GetRequiredService<BkOutreach.Core.Outreach.SendCampaignBatch>(),
+            runner.Services.GetRequiredService<PoisonLog>());
+        // A wave the campaign does not have: the sender fails the same way on every attempt.
+        var broken = new BkOutreach.Core.Outreach.SendBatch(journey.SchoolId, campaign, 7, [new("g-x", "+6281200000001", "Wali", "id", [new("Siswa", "X-1", "bk-1")])]);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => function.Run(broken, "attempt-one", 1, CancellationToken.None));
+        await Assert.ThrowsAnyAsync<Exception>(() => function.Run(broken, "last-attempt", BkOutreach.Core.Reliability.QueueHostSettings.MaxDequeueCount, CancellationToken.None));
+
+        var recorded = await runner.Services.GetRequiredService<PoisonLog>().ListAsync("sms-send", 10, CancellationToken.None);
+        var record = Assert.Single(recorded);
+        Assert.Equal("last-attempt", record.MessageId);
+        Assert.Equal("SendSmsBatch", record.Function);
+        Assert.Equal(5, record.DequeueCount);
+        Assert.Contains("OutOfRange", record.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HostJson_MaxDequeueCount_IsWhatTheCodeAssumes()
+    {
+        using var host = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "host.json")));
+
+        Assert.Equal(BkOutreach.Core.Reliability.QueueHostSettings.MaxDequeueCount, host.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("maxDequeueCount").GetInt32());
     }
 }

@@ -69,6 +69,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Outreach.SendCampaignBatch>();
         services.AddSingleton<Outreach.HandleAcsEvents>();
         services.AddSingleton<Reliability.PoisonLog>();
+        services.AddSingleton<Privacy.GuardianErasure>();
         services.AddSingleton<Outreach.ICampaignTemplates, Outreach.SmsCampaignTemplates>();
         services.AddCounselorCalendar();
         services.AddSingleton<Participation.ParticipationLog>();

@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Data.Tables;
 using BkOutreach.Core.Storage;
 
@@ -27,6 +28,31 @@ public sealed class OptOutStore(StorageAccount storage, TimeProvider time)
         var wasOut = await IsOptedOutAsync(phone, cancellationToken);
         await Table.UpsertEntityAsync(new TableEntity(Partition, phone) { ["OptedOut"] = false, ["At"] = time.GetUtcNow() }, TableUpdateMode.Replace, cancellationToken);
         return wasOut;
+    }
+
+    /// <summary>
+    /// Deletes the number's row when it says "opted back in": such a row blocks nothing and only keeps the
+    /// number. A number that is opted out keeps its row (erasing a guardian must not undo their STOP).
+    /// </summary>
+    /// <returns>True when a row was deleted.</returns>
+    public async Task<bool> ForgetOptInAsync(string phone, CancellationToken cancellationToken)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(Partition, phone, cancellationToken: cancellationToken);
+        if (!row.HasValue || row.Value!.GetBoolean("OptedOut") != false)
+        {
+            return false;
+        }
+
+        try
+        {
+            await Table.DeleteEntityAsync(row.Value, row.Value.ETag, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            // Changed meanwhile (an opt-out arrived): the new row stands.
+            return false;
+        }
     }
 
     public async Task<bool> IsOptedOutAsync(string phone, CancellationToken cancellationToken)

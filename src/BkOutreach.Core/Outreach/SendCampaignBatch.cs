@@ -80,6 +80,7 @@ public sealed partial class SendCampaignBatch(
         var recipients = batch.Recipients.OrderBy(r => r.GuardianId, StringComparer.Ordinal).ToList();
         var existing = await sendLog.ReadRangeAsync(batch.CampaignId, batch.Wave, recipients[0].GuardianId, recipients[^1].GuardianId, cancellationToken);
         var optedOut = await optOuts.OptedOutAmongAsync(recipients.Select(r => r.Phone).ToList(), cancellationToken);
+        var stillKnown = await directory.GuardianIdsBetweenAsync(batch.SchoolId, recipients[0].GuardianId, recipients[^1].GuardianId, cancellationToken);
         var counselorNames = (await directory.ListCounselorsAsync(batch.SchoolId, cancellationToken)).ToDictionary(c => c.Id, c => c.Counselor.Name, StringComparer.Ordinal);
         var kind = campaign.Definition.Waves[batch.Wave].Kind;
         var isFollowUp = kind == "follow_up";
@@ -94,7 +95,7 @@ public sealed partial class SendCampaignBatch(
         var records = new List<SendRecord>();
         var messages = new List<SmsMessage>();
         var toSend = new List<Recipient>();
-        int alreadySent = 0, skippedOut = 0, skippedBooked = 0;
+        int alreadySent = 0, skippedOut = 0, skippedBooked = 0, erased = 0;
         foreach (var r in recipients)
         {
             var key = SendLog.KeyOf(batch.CampaignId, batch.Wave, r.GuardianId);
@@ -102,6 +103,13 @@ public sealed partial class SendCampaignBatch(
             if (row is not null && row.State != SendState.Pending)
             {
                 alreadySent++;
+                continue;
+            }
+
+            if (!stillKnown.Contains(r.GuardianId))
+            {
+                // Erased after the wave was queued: the batch still carries the number, the roster no longer does.
+                erased++;
                 continue;
             }
 
@@ -139,6 +147,11 @@ public sealed partial class SendCampaignBatch(
                 Link = LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, tokens[r.GuardianId]),
             });
             messages.Add(new SmsMessage(r.Phone, rendered.Text, record.Key, record.Key, record.FirstAttemptAt));
+        }
+
+        if (erased > 0)
+        {
+            LogErasedSkipped(logger, batch.CampaignId, batch.Wave, erased);
         }
 
         await sendLog.WriteAsync(batch.CampaignId, batch.Wave, records, cancellationToken);
@@ -217,6 +230,9 @@ public sealed partial class SendCampaignBatch(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} wave {Wave}: sent {Sent}, already sent {AlreadySent}, opted out {OptedOut}, booked {Booked}, rejected {Rejected}, to retry {Transient}")]
     private static partial void LogSent(ILogger logger, string campaignId, int wave, int sent, int alreadySent, int optedOut, int booked, int rejected, int transient);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} wave {Wave}: {Erased} recipient(s) erased since the wave was queued; not sent")]
+    private static partial void LogErasedSkipped(ILogger logger, string campaignId, int wave, int erased);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} wave {Wave}: quiet hours, batch deferred to {Opening}")]
     private static partial void LogDeferred(ILogger logger, string campaignId, int wave, DateTimeOffset opening);

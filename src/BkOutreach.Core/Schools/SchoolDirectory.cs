@@ -196,6 +196,39 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
     public Task<Guardian?> GetGuardianAsync(string schoolId, string guardianId, CancellationToken cancellationToken) =>
         GetDocumentAsync<Guardian>(StorageNames.GuardiansTable, schoolId, GuardianPrefix + guardianId, cancellationToken);
 
+    /// <summary>
+    /// Deletes the guardian and its phone index row in one transaction (both live in the school's partition),
+    /// so an erasure never leaves a number indexed without its guardian or the other way round. A later
+    /// import of the same number makes a new guardian with a new id.
+    /// </summary>
+    public async Task DeleteGuardianAsync(string schoolId, Guardian guardian, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.GuardiansTable);
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Delete, new TableEntity(schoolId, GuardianPrefix + guardian.Id), ETag.All) };
+        var index = await table.GetEntityIfExistsAsync<TableEntity>(schoolId, PhoneIndexPrefix + guardian.Phone, cancellationToken: cancellationToken);
+        if (index.HasValue && index.Value!.GetString("GuardianId") == guardian.Id)
+        {
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, index.Value, index.Value.ETag));
+        }
+
+        await table.SubmitTransactionAsync(actions, cancellationToken);
+    }
+
+    /// <summary>Which guardian ids between <paramref name="first"/> and <paramref name="last"/> (inclusive) still exist, in one range query.</summary>
+    public async Task<HashSet<string>> GuardianIdsBetweenAsync(string schoolId, string first, string last, CancellationToken cancellationToken)
+    {
+        var from = GuardianPrefix + first;
+        var to = GuardianPrefix + last;
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var e in storage.Table(StorageNames.GuardiansTable).QueryAsync<TableEntity>(
+            x => x.PartitionKey == schoolId && x.RowKey.CompareTo(from) >= 0 && x.RowKey.CompareTo(to) <= 0, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            ids.Add(e.RowKey[GuardianPrefix.Length..]);
+        }
+
+        return ids;
+    }
+
     public async Task<IReadOnlyList<Guardian>> ListGuardiansAsync(string schoolId, CancellationToken cancellationToken)
     {
         var list = new List<Guardian>();

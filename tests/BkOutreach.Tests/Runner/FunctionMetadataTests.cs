@@ -41,6 +41,8 @@ public sealed class FunctionMetadataTests
         ["GetParticipationCsv"] = "httpTrigger",
         ["GetParticipationEventsCsv"] = "httpTrigger",
         ["GetParticipationCodebook"] = "httpTrigger",
+        ["EraseGuardian"] = "httpTrigger",
+        ["EraseGuardianByPhone"] = "httpTrigger",
     };
 
     [Fact]

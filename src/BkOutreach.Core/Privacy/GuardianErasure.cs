@@ -1,0 +1,227 @@
+using Azure;
+using Azure.Data.Tables;
+using BkOutreach.Core.Booking;
+using BkOutreach.Core.Graph;
+using BkOutreach.Core.Outreach;
+using BkOutreach.Core.Participation;
+using BkOutreach.Core.Schools;
+using BkOutreach.Core.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace BkOutreach.Core.Privacy;
+
+/// <summary>What one erasure removed, for the log (counts only).</summary>
+public sealed record ErasureReport(string GuardianId, int BookingsCancelled, int RowsDeleted);
+
+/// <summary>
+/// Erases a guardian on request (right to erasure). Removed: the guardian row with the phone number, the
+/// guardian's and students' names (and the phone index row), every link token row of the guardian (the
+/// links stop working), the guardian's send-log rows, outbox messages to the number, kept SMS replies and
+/// pending survey / slot-offer / feedback questions of the number, and an "opted back in" row. Active
+/// bookings are cancelled through <see cref="BookingStore"/> (the seats are free again) and their calendar
+/// events through the calendar-sync outbox; every booking of the guardian loses its student ids.
+/// <para>
+/// Kept, because nothing in them names or reaches the person: the participation log (facts keyed by the
+/// random guardian id, with class and counsellor; once the guardian row is gone nothing links that id to a
+/// name or number, and the research export shows only an HMAC of it), booking rows (times, counsellor,
+/// random ids), reminder and delivery-event markers. Kept on purpose: an opt-out row, keyed by the number,
+/// so a guardian who said STOP is never messaged again, even after being imported again.
+/// </para>
+/// <para>
+/// Numbers are shared between schools of one deployment, so data keyed only by the number (outbox
+/// messages, free-text replies) is removed only when no other school still has a guardian with it;
+/// questions and offers carry their school and are removed for this school alone. The guardian row goes
+/// last, so an erasure interrupted half-way is finished by calling it again.
+/// </para>
+/// </summary>
+public sealed partial class GuardianErasure(
+    SchoolDirectory directory,
+    CampaignStore campaigns,
+    BookingStore bookings,
+    CalendarSyncStore calendarSync,
+    ParticipationFacts facts,
+    OptOutStore optOuts,
+    StorageAccount storage,
+    TimeProvider time,
+    ILogger<GuardianErasure> logger)
+{
+    private const string ReplyPartition = "reply";
+    private const string SurveyPartition = "awaiting-survey";
+    private const string OfferPartition = "slot-offer";
+    private const string FeedbackPartition = "awaiting-feedback";
+    private const string OutboxPartition = "outbox";
+
+    /// <summary>Erases the school's guardian with this id; not found when there is none (already erased).</summary>
+    public async Task<Result<ErasureReport>> EraseAsync(string schoolId, string guardianId, CancellationToken cancellationToken)
+    {
+        var guardian = await directory.GetGuardianAsync(schoolId, guardianId, cancellationToken);
+        return guardian is null ? Result<ErasureReport>.Missing() : Result<ErasureReport>.Ok(await EraseAsync(guardian, cancellationToken));
+    }
+
+    /// <summary>Erases the school's guardian with this phone number, written any way the roster accepts.</summary>
+    public async Task<Result<ErasureReport>> EraseByPhoneAsync(string schoolId, string? phone, CancellationToken cancellationToken)
+    {
+        var normalized = PhoneNumberNormalizer.Normalize(phone);
+        if (!normalized.IsValid)
+        {
+            return Result<ErasureReport>.Invalid([$"phone: {normalized.Error}."]);
+        }
+
+        var guardian = await directory.FindGuardianByPhoneAsync(schoolId, normalized.E164!, cancellationToken);
+        return guardian is null ? Result<ErasureReport>.Missing() : Result<ErasureReport>.Ok(await EraseAsync(guardian, cancellationToken));
+    }
+
+    private async Task<ErasureReport> EraseAsync(Guardian guardian, CancellationToken cancellationToken)
+    {
+        var schoolId = guardian.SchoolId;
+        var cancelled = await CancelBookingsAsync(guardian, cancellationToken);
+        var deleted = 0;
+        deleted += await DeleteLinksAsync(schoolId, guardian.Id, cancellationToken);
+        deleted += await DeleteSendRowsAsync(schoolId, guardian.Id, cancellationToken);
+        deleted += await DeleteQuestionsAsync(schoolId, guardian.Phone, cancellationToken);
+        if (!await KnownElsewhereAsync(schoolId, guardian.Phone, cancellationToken))
+        {
+            deleted += await DeleteWhereAsync(StorageNames.OutboxTable, TableClient.CreateQueryFilter($"PartitionKey eq {OutboxPartition} and To eq {guardian.Phone}"), cancellationToken);
+            deleted += await DeleteWhereAsync(StorageNames.RepliesTable, TableClient.CreateQueryFilter($"PartitionKey eq {ReplyPartition} and From eq {guardian.Phone}"), cancellationToken);
+        }
+
+        deleted += await optOuts.ForgetOptInAsync(guardian.Phone, cancellationToken) ? 1 : 0;
+        await directory.DeleteGuardianAsync(schoolId, guardian, cancellationToken);
+        var report = new ErasureReport(guardian.Id, cancelled, deleted + 1);
+        LogErased(logger, schoolId, guardian.Id, cancelled, report.RowsDeleted);
+        return report;
+    }
+
+    /// <summary>Cancels bookings that have not ended (freeing their seats) and strips student ids from all of the guardian's bookings.</summary>
+    private async Task<int> CancelBookingsAsync(Guardian guardian, CancellationToken cancellationToken)
+    {
+        var school = await directory.GetSchoolAsync(guardian.SchoolId, cancellationToken);
+        var now = time.GetUtcNow();
+        var cancelled = 0;
+        foreach (var counselor in await directory.ListCounselorsAsync(guardian.SchoolId, cancellationToken))
+        {
+            foreach (var booking in await bookings.ListAsync(guardian.SchoolId, counselor.Id, cancellationToken))
+            {
+                if (booking.GuardianId != guardian.Id)
+                {
+                    continue;
+                }
+
+                var kept = booking;
+                if (booking.Status == BookingStatus.Confirmed && booking.End > now
+                    && await bookings.CancelAsync(guardian.SchoolId, counselor.Id, booking.CampaignId, guardian.Id, cancellationToken) is { } done)
+                {
+                    kept = done;
+                    cancelled++;
+                    await calendarSync.ScheduleCancelAsync(booking.Id, "Dibatalkan atas permintaan penghapusan data.", cancellationToken);
+                    if (school is not null && await campaigns.GetAsync(guardian.SchoolId, booking.CampaignId, cancellationToken) is { } campaign)
+                    {
+                        await facts.BookingChangedAsync(guardian, campaign, done, school, ParticipationChannel.Admin, cancellationToken);
+                    }
+                }
+
+                if (kept.StudentIds.Count > 0)
+                {
+                    await bookings.SaveAsync(kept with { StudentIds = [] }, cancellationToken);
+                }
+            }
+        }
+
+        return cancelled;
+    }
+
+    /// <summary>
+    /// Every row of the links table that names this guardian of this school: matched on the SchoolId and
+    /// GuardianId properties, not on keys, so it holds whatever the key layout of the links table is.
+    /// </summary>
+    private Task<int> DeleteLinksAsync(string schoolId, string guardianId, CancellationToken cancellationToken) =>
+        DeleteWhereAsync(StorageNames.LinksTable, TableClient.CreateQueryFilter($"SchoolId eq {schoolId} and GuardianId eq {guardianId}"), cancellationToken);
+
+    private async Task<int> DeleteSendRowsAsync(string schoolId, string guardianId, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.SendsTable);
+        var deleted = 0;
+        foreach (var campaign in await campaigns.ListAsync(schoolId, cancellationToken))
+        {
+            for (var wave = 0; wave < campaign.Definition.Waves.Count; wave++)
+            {
+                deleted += await DeleteIfExistsAsync(table, SendLog.PartitionOf(campaign.Id, wave), guardianId, ETag.All, cancellationToken) ? 1 : 0;
+            }
+        }
+
+        return deleted;
+    }
+
+    /// <summary>The questions the number was last asked, when they belong to this school (they are keyed by number).</summary>
+    private async Task<int> DeleteQuestionsAsync(string schoolId, string phone, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.RepliesTable);
+        var deleted = 0;
+        foreach (var partition in new[] { SurveyPartition, OfferPartition, FeedbackPartition })
+        {
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(partition, phone, cancellationToken: cancellationToken);
+            if (!row.HasValue || row.Value is not { } entity)
+            {
+                continue;
+            }
+
+            var owner = partition == FeedbackPartition
+                ? (await bookings.GetAsync(entity.GetString("BookingId") ?? "", cancellationToken))?.SchoolId
+                : entity.GetString("SchoolId");
+            if (owner is null || owner == schoolId)
+            {
+                deleted += await DeleteIfExistsAsync(table, partition, phone, entity.ETag, cancellationToken) ? 1 : 0;
+            }
+        }
+
+        return deleted;
+    }
+
+    private async Task<bool> KnownElsewhereAsync(string schoolId, string phone, CancellationToken cancellationToken)
+    {
+        foreach (var other in await directory.ListSchoolIdsAsync(cancellationToken))
+        {
+            if (other != schoolId && await directory.FindGuardianByPhoneAsync(other, phone, cancellationToken) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private async Task<int> DeleteWhereAsync(string tableName, string filter, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(tableName);
+        var rows = new List<TableEntity>();
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            rows.Add(row);
+        }
+
+        var deleted = 0;
+        foreach (var row in rows)
+        {
+            deleted += await DeleteIfExistsAsync(table, row.PartitionKey, row.RowKey, ETag.All, cancellationToken) ? 1 : 0;
+        }
+
+        return deleted;
+    }
+
+    private static async Task<bool> DeleteIfExistsAsync(TableClient table, string partition, string row, ETag etag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await table.DeleteEntityAsync(partition, row, etag, cancellationToken);
+            return response.Status != 404;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            // Gone already, or rewritten meanwhile by a newer question that is not ours to remove.
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Guardian {GuardianId} of school {SchoolId} erased on request: {BookingsCancelled} booking(s) cancelled, {RowsDeleted} row(s) deleted")]
+    private static partial void LogErased(ILogger logger, string schoolId, string guardianId, int bookingsCancelled, int rowsDeleted);
+}

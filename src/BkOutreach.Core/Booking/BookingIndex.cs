@@ -31,7 +31,7 @@ internal sealed class BookingIndex(StorageAccount storage)
         lock (_gate)
         {
             _pending[bookingId] = partition;
-            _scheduled ??= Task.Run(WriteSoonAsync);
+            _scheduled ??= StartWriting();
         }
     }
 
@@ -79,6 +79,20 @@ internal sealed class BookingIndex(StorageAccount storage)
         }
     }
 
+    /// <summary>The write runs on its own, not as part of the request that queued it (no request context flows into it).</summary>
+    private Task StartWriting()
+    {
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            return Task.Run(WriteSoonAsync);
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(WriteSoonAsync);
+        }
+    }
+
     private async Task WriteSoonAsync()
     {
         await Task.Delay(Delay);
@@ -94,7 +108,7 @@ internal sealed class BookingIndex(StorageAccount storage)
         {
             lock (_gate)
             {
-                _scheduled = _pending.Count > 0 ? Task.Run(WriteSoonAsync) : null;
+                _scheduled = _pending.Count > 0 ? StartWriting() : null;
             }
         }
     }

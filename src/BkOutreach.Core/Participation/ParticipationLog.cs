@@ -100,7 +100,7 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
         lock (_gate)
         {
             _waiting.Add(participation);
-            _scheduled ??= Task.Run(WriteSoonAsync);
+            _scheduled ??= StartWriting();
         }
     }
 
@@ -185,6 +185,20 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
     /// <summary>The row key of a fact: hex SHA-256 of its key, so any key fits Table Storage's row-key rules.</summary>
     public static string RowKeyOf(string factKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(factKey)));
 
+    /// <summary>The write runs on its own, not as part of the request that queued it (no request context flows into it).</summary>
+    private Task StartWriting()
+    {
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            return Task.Run(WriteSoonAsync);
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(WriteSoonAsync);
+        }
+    }
+
     private async Task WriteSoonAsync()
     {
         await Task.Delay(SoonDelay);
@@ -200,7 +214,7 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
         {
             lock (_gate)
             {
-                _scheduled = _waiting.Count > 0 ? Task.Run(WriteSoonAsync) : null;
+                _scheduled = _waiting.Count > 0 ? StartWriting() : null;
             }
         }
     }

@@ -253,7 +253,6 @@ public static class LoadRun
         md.AppendLine(Inv, $"| storage round trips per request under load (all, incl. queue polling) | {(double)loadTrips.Values.Sum() / Math.Max(1, total):0.0} | |");
         md.AppendLine(Inv, $"| one uncontended new booking: latency p50 | {sequential.Percentile(50):0.0} ms | {sequential.Percentile(50) / floor:0} |");
         md.AppendLine(Inv, $"| one uncontended new booking: storage round trips (goal ≤ 3) | **{perBooking:0.0}** ({created} bookings) | |");
-        md.AppendLine();
         md.AppendLine(Inv, $"| one uncontended new booking after the parent opened the link (only the POST counted) | **{(double)openedTrips.Values.Sum() / Math.Max(1, openedCreated):0.0}** ({openedCreated} bookings) | |");
         md.AppendLine();
         md.AppendLine(Inv, $"Where one new booking's round trips go (per booking): {Breakdown(measuredTrips, created)}.");

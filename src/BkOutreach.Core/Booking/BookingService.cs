@@ -69,16 +69,17 @@ public sealed partial class BookingService(
             return null;
         }
 
-        var school = await directory.GetSchoolAsync(grant.SchoolId, cancellationToken);
-        var campaign = await campaigns.GetAsync(grant.SchoolId, grant.CampaignId, cancellationToken);
-        var guardian = await directory.GetGuardianAsync(grant.SchoolId, grant.GuardianId, cancellationToken);
+        // Read within the last seconds is good enough here (RecentReads): none of these decides a seat.
+        var school = await directory.GetSchoolRecentAsync(grant.SchoolId, cancellationToken);
+        var campaign = await campaigns.GetRecentAsync(grant.SchoolId, grant.CampaignId, cancellationToken);
+        var guardian = await directory.GetGuardianRecentAsync(grant.SchoolId, grant.GuardianId, cancellationToken);
         if (school is null || campaign is null || guardian is null)
         {
             return null;
         }
 
         var wanted = guardian.Students.Select(s => s.CounselorId).ToHashSet(StringComparer.Ordinal);
-        var counselors = (await directory.ListCounselorsAsync(grant.SchoolId, cancellationToken)).Where(c => wanted.Contains(c.Id)).ToList();
+        var counselors = (await directory.ListCounselorsRecentAsync(grant.SchoolId, cancellationToken)).Where(c => wanted.Contains(c.Id)).ToList();
         return new LinkContext(grant, school, campaign, guardian, counselors);
     }
 
@@ -88,10 +89,9 @@ public sealed partial class BookingService(
         var result = new List<CounselorSlots>();
         foreach (var counselor in link.Counselors)
         {
-            var current = await bookings.GetActiveAsync(link.Grant.SchoolId, counselor.Id, link.Grant.CampaignId, link.Guardian.Id, cancellationToken);
-            var query = await slots.QueryAsync(link.Grant.SchoolId, link.School, counselor.Id, counselor.Counselor, current, cancellationToken);
+            var (seats, query) = await slots.QueryForGuardianAsync(link.Grant.SchoolId, link.School, counselor.Id, counselor.Counselor, link.Grant.CampaignId, link.Guardian.Id, cancellationToken);
             var open = slots.OpenSlots(query).Where(s => InBookingWindow(link, s)).ToList();
-            result.Add(new CounselorSlots(counselor, link.StudentsOf(counselor.Id), open, current));
+            result.Add(new CounselorSlots(counselor, link.StudentsOf(counselor.Id), open, seats.Active));
         }
 
         return result;
@@ -112,8 +112,9 @@ public sealed partial class BookingService(
             return new BookResult(BookOutcome.NotBookable, null, SlotRejection.WrongCounselor.ToWire());
         }
 
-        var current = await bookings.GetActiveAsync(link.Grant.SchoolId, counselor.Id, link.Grant.CampaignId, link.Guardian.Id, cancellationToken);
-        var query = await slots.QueryAsync(link.Grant.SchoolId, link.School, counselor.Id, counselor.Counselor, current, cancellationToken);
+        // One read of the counsellor's partition serves the slot check and the seat transaction's first try.
+        var (seats, query) = await slots.QueryForGuardianAsync(link.Grant.SchoolId, link.School, counselor.Id, counselor.Counselor, link.Grant.CampaignId, link.Guardian.Id, cancellationToken);
+        var current = seats.Active;
         if (!slots.TryGetBookable(slotId!, query, out var slot, out var rejection))
         {
             // Booked by us already (a repeated submit) counts as success, not as "taken".
@@ -141,6 +142,7 @@ public sealed partial class BookingService(
         var students = link.StudentsOf(counselor.Id);
         var seat = await bookings.TakeSeatAsync(
             new SeatRequest(link.Grant.SchoolId, counselor.Id, link.Guardian.Id, link.Grant.CampaignId, slot.Id.ToString(), slot.Start.ToDateTimeOffset(), slot.End.ToDateTimeOffset(), slot.Capacity, chosenMode, [.. students.Select(s => s.Id)]),
+            seats,
             cancellationToken);
         switch (seat.Outcome)
         {
@@ -176,9 +178,14 @@ public sealed partial class BookingService(
     }
 
     /// <summary>A booking of this link's guardian and campaign, by id; null for anyone else's.</summary>
+    /// <remarks>
+    /// Looked up first in the partitions of the link's counsellors (one read, no index); then in the index, for
+    /// a booking with a counsellor the guardian's children no longer have.
+    /// </remarks>
     public async Task<Booking?> GetOwnAsync(LinkContext link, string bookingId, CancellationToken cancellationToken)
     {
-        var booking = await bookings.GetAsync(bookingId, cancellationToken);
+        var booking = await bookings.GetAsync(link.Grant.SchoolId, link.Counselors.Select(c => c.Id), bookingId, cancellationToken)
+            ?? await bookings.GetIndexedAsync(bookingId, cancellationToken);
         return booking is not null && booking.GuardianId == link.Guardian.Id && booking.CampaignId == link.Grant.CampaignId && booking.SchoolId == link.Grant.SchoolId
             ? booking
             : null;

@@ -20,22 +20,33 @@ namespace BkOutreach.Core.Booking;
 /// campaign (and counsellor: siblings with the same counsellor share it);</item>
 /// <item>the booking row (<c>b|id</c>) keeps the meeting, cancelled ones included.</item>
 /// </list>
-/// A lost race re-reads and decides again, so a retry either succeeds or sees the seat taken.
+/// A lost race re-reads and decides again, so a retry either succeeds or sees the seat taken. A request reads
+/// the guardian's rows and the holds once (<see cref="ReadSeatsAsync"/>) for both the slot check and the
+/// first attempt; the ETags and unique rows make that as safe as reading them again.
 /// </summary>
-public sealed class BookingStore(StorageAccount storage, TimeProvider time)
+public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IAsyncDisposable
 {
     private const int BucketMinutes = 5;
     private const int MaxAttempts = 12;
     private const string HoldPrefix = "h|";
     private const string BookingPrefix = "b|";
     private const string GuardianPrefix = "g|";
-    private const string IndexPartition = "booking";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly BookingIndex _index = new(storage);
 
     private TableClient Table => storage.Table(StorageNames.BookingsTable);
 
     /// <summary>Books, reschedules (the guardian's booking moves, atomically) or confirms a repeated submit.</summary>
-    public async Task<SeatResult> TakeSeatAsync(SeatRequest request, CancellationToken cancellationToken)
+    public Task<SeatResult> TakeSeatAsync(SeatRequest request, CancellationToken cancellationToken) =>
+        TakeSeatAsync(request, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="TakeSeatAsync(SeatRequest, CancellationToken)"/>, deciding the first attempt on rows this
+    /// request already read (<paramref name="known"/>, with their ETags) instead of reading them again. If they
+    /// moved on since, the transaction fails on its ETags or unique rows and the next attempt reads afresh.
+    /// </summary>
+    public async Task<SeatResult> TakeSeatAsync(SeatRequest request, SeatSnapshot? known, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(request.Seats, 1);
         if (request.End <= request.Start)
@@ -44,22 +55,34 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time)
         }
 
         var partition = PartitionOf(request.SchoolId, request.CounselorId);
+        var guardianKey = GuardianKey(request.CampaignId, request.GuardianId);
         for (var attempt = 1; ; attempt++)
         {
-            var pointer = await GetIfExistsAsync(partition, GuardianKey(request.CampaignId, request.GuardianId), cancellationToken);
-            Booking? current = null;
+            var snapshot = attempt == 1 && known is not null && known.Partition == partition && known.GuardianKey == guardianKey ? known : null;
+            TableEntity? pointer;
             TableEntity? currentRow = null;
-            if (pointer is not null)
+            if (snapshot is not null)
             {
-                currentRow = await GetIfExistsAsync(partition, BookingPrefix + pointer.GetString("BookingId"), cancellationToken);
-                current = currentRow is null ? null : Read(currentRow);
-                if (current is { Status: BookingStatus.Confirmed } && current.Start == request.Start && current.End == request.End)
+                pointer = snapshot.Pointer;
+                currentRow = snapshot.CurrentRow;
+            }
+            else
+            {
+                pointer = await GetIfExistsAsync(partition, guardianKey, cancellationToken);
+                if (pointer is not null)
                 {
-                    return new SeatResult(SeatOutcome.Unchanged, current);
+                    currentRow = await GetIfExistsAsync(partition, BookingPrefix + pointer.GetString("BookingId"), cancellationToken);
                 }
             }
 
-            var holds = await ReadHoldsAsync(partition, request.Start, request.End, current, cancellationToken);
+            var current = currentRow is null ? null : Read(currentRow);
+            if (current is { Status: BookingStatus.Confirmed } && current.Start == request.Start && current.End == request.End)
+            {
+                return new SeatResult(SeatOutcome.Unchanged, current);
+            }
+
+            var holds = snapshot?.HoldsCovering(request.Start, request.End, current)
+                ?? await ReadHoldsAsync(partition, request.Start, request.End, current, cancellationToken);
             var oldBuckets = current is { Status: BookingStatus.Confirmed } ? Buckets(current.Start, current.End).ToList() : [];
             var oldSlot = current is { Status: BookingStatus.Confirmed } ? SlotKey(current.Start, current.End) : null;
             var newSlot = SlotKey(request.Start, request.End);
@@ -152,15 +175,16 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time)
                     ? new TableTransactionAction(TableTransactionActionType.Add, pointerRow)
                     : new TableTransactionAction(TableTransactionActionType.UpdateReplace, pointerRow, pointer.ETag));
                 outcome = SeatOutcome.Booked;
-
-                // The index is written first: if the transaction then fails it points at nothing, which is harmless.
-                await storage.Table(StorageNames.BookingIndexTable).UpsertEntityAsync(
-                    new TableEntity(IndexPartition, booking.Id) { ["Partition"] = partition }, TableUpdateMode.Replace, cancellationToken);
             }
 
             try
             {
                 await Table.SubmitTransactionAsync(batch, cancellationToken);
+                if (outcome == SeatOutcome.Booked)
+                {
+                    _index.Add(booking.Id, partition);
+                }
+
                 return new SeatResult(outcome, booking, current);
             }
             catch (TableTransactionFailedException ex) when ((ex.Status is 404 or 409 or 412) && attempt < MaxAttempts)
@@ -234,16 +258,95 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time)
         return row is null ? null : Read(row) is { Status: BookingStatus.Confirmed } b ? b : null;
     }
 
-    public async Task<Booking?> GetAsync(string bookingId, CancellationToken cancellationToken)
+    /// <summary>
+    /// In one partition query, the guardian's pointer row and the hold rows of [from, to) — plus the booking
+    /// row when there is a pointer (a second read) — for the slot check and for
+    /// <see cref="TakeSeatAsync(SeatRequest, SeatSnapshot?, CancellationToken)"/>.
+    /// </summary>
+    public async Task<SeatSnapshot> ReadSeatsAsync(string schoolId, string counselorId, string campaignId, string guardianId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
-        var index = await storage.Table(StorageNames.BookingIndexTable).GetEntityIfExistsAsync<TableEntity>(IndexPartition, bookingId, cancellationToken: cancellationToken);
-        if (!index.HasValue)
+        var partition = PartitionOf(schoolId, counselorId);
+        var guardianKey = GuardianKey(campaignId, guardianId);
+        var low = HoldPrefix + Bucket(from);
+        var high = HoldPrefix + Bucket(to);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {guardianKey} or (RowKey ge {low} and RowKey lt {high}))");
+        TableEntity? pointer = null;
+        var holds = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
-            return null;
+            if (row.RowKey == guardianKey)
+            {
+                pointer = row;
+            }
+            else
+            {
+                KeepHold(holds, row, from, to);
+            }
         }
 
-        var row = await GetIfExistsAsync(index.Value!.GetString("Partition")!, BookingPrefix + bookingId, cancellationToken);
+        var currentRow = pointer is null ? null : await GetIfExistsAsync(partition, BookingPrefix + pointer.GetString("BookingId"), cancellationToken);
+        return new SeatSnapshot(partition, guardianKey, pointer, currentRow, currentRow is null ? null : Read(currentRow), from, to, holds);
+    }
+
+    /// <summary>A booking by id alone (admin routes, feedback replies), through the index.</summary>
+    public async Task<Booking?> GetAsync(string bookingId, CancellationToken cancellationToken)
+    {
+        var row = await GetIndexedRowAsync(bookingId, cancellationToken);
+        if (row is null && IsBookingId(bookingId))
+        {
+            // Not indexed: its index row was still waiting when the instance stopped. One search of the
+            // table (rare: only an unknown id or such a booking comes here) and the row is written now.
+            await foreach (var found in Table.QueryAsync<TableEntity>(e => e.RowKey == BookingPrefix + bookingId, cancellationToken: cancellationToken))
+            {
+                await _index.WriteAsync(bookingId, found.PartitionKey, cancellationToken);
+                row = found;
+                break;
+            }
+        }
+
         return row is null ? null : Read(row);
+    }
+
+    /// <summary>
+    /// A booking by id through the index only, never searching the table: for anonymous routes, where anyone
+    /// can send an id.
+    /// </summary>
+    public async Task<Booking?> GetIndexedAsync(string bookingId, CancellationToken cancellationToken) =>
+        await GetIndexedRowAsync(bookingId, cancellationToken) is { } row ? Read(row) : null;
+
+    /// <summary>A booking by id in the partitions of these counsellors (a parent's link knows them): no index needed.</summary>
+    public async Task<Booking?> GetAsync(string schoolId, IEnumerable<string> counselorIds, string bookingId, CancellationToken cancellationToken)
+    {
+        foreach (var counselorId in counselorIds)
+        {
+            var row = await GetIfExistsAsync(PartitionOf(schoolId, counselorId), BookingPrefix + bookingId, cancellationToken);
+            if (row is not null)
+            {
+                return Read(row);
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<TableEntity?> GetIndexedRowAsync(string bookingId, CancellationToken cancellationToken)
+    {
+        var partition = await _index.FindAsync(bookingId, cancellationToken);
+        return partition is null ? null : await GetIfExistsAsync(partition, BookingPrefix + bookingId, cancellationToken);
+    }
+
+    /// <summary>Writes the index rows still waiting, so nothing is left to the fallback search when the host stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _index.FlushAsync(limit.Token);
+        }
+        catch (Exception ex) when (ex is RequestFailedException or OperationCanceledException)
+        {
+            // Storage is gone or slow: GetAsync finds such bookings by searching.
+        }
     }
 
     /// <summary>Replaces a booking's row as it is (attendance, sync state), guarded by nothing but the id.</summary>
@@ -268,7 +371,12 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time)
     public async Task<IReadOnlyList<SeatUsage>> GetSeatUsageAsync(string schoolId, string counselorId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var holds = await ReadHoldsAsync(PartitionOf(schoolId, counselorId), from, to, null, cancellationToken);
-        return [.. holds.Values
+        return Usage(holds.Values);
+    }
+
+    /// <summary>Seats held per slot, from hold rows.</summary>
+    internal static IReadOnlyList<SeatUsage> Usage(IEnumerable<TableEntity> holds) =>
+        [.. holds
             .GroupBy(h => h.GetString("Slot")!, StringComparer.Ordinal)
             .Select(g =>
             {
@@ -276,30 +384,38 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time)
                 return new SeatUsage(start, end, g.Max(h => h.GetInt32("Count") ?? 0));
             })
             .OrderBy(u => u.Start)];
-    }
 
     internal static string PartitionOf(string schoolId, string counselorId) => $"{schoolId}|{counselorId}";
 
+    /// <summary>Which holds <see cref="ReadHoldsAsync"/> would keep for [from, to) (widened to <paramref name="alsoCover"/>).</summary>
+    internal static (DateTimeOffset From, DateTimeOffset To) HoldRange(DateTimeOffset from, DateTimeOffset to, Booking? alsoCover) =>
+        alsoCover is null
+            ? (from, to)
+            : (from < alsoCover.Start ? from : alsoCover.Start, to > alsoCover.End ? to : alsoCover.End);
+
+    /// <summary>Keeps a hold row whose slot overlaps [from, to), by its bucket.</summary>
+    internal static void KeepHold(Dictionary<string, TableEntity> holds, TableEntity row, DateTimeOffset from, DateTimeOffset to)
+    {
+        var (start, end) = ParseSlotKey(row.GetString("Slot")!);
+        if (end > from && start < to)
+        {
+            holds[row.RowKey[HoldPrefix.Length..]] = row;
+        }
+    }
+
+    /// <summary>The hold bucket key of an instant (row key without its prefix).</summary>
+    internal static string Bucket(DateTimeOffset t) => Floor(t).ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
+
     private async Task<Dictionary<string, TableEntity>> ReadHoldsAsync(string partition, DateTimeOffset from, DateTimeOffset to, Booking? alsoCover, CancellationToken cancellationToken)
     {
-        if (alsoCover is not null)
-        {
-            from = from < alsoCover.Start ? from : alsoCover.Start;
-            to = to > alsoCover.End ? to : alsoCover.End;
-        }
-
+        (from, to) = HoldRange(from, to, alsoCover);
         var low = HoldPrefix + Bucket(from);
         var high = HoldPrefix + Bucket(to);
         var holds = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
         await foreach (var row in Table.QueryAsync<TableEntity>(
             e => e.PartitionKey == partition && e.RowKey.CompareTo(low) >= 0 && e.RowKey.CompareTo(high) < 0, cancellationToken: cancellationToken))
         {
-            var bucket = row.RowKey[HoldPrefix.Length..];
-            var (start, end) = ParseSlotKey(row.GetString("Slot")!);
-            if (end > from && start < to)
-            {
-                holds[bucket] = row;
-            }
+            KeepHold(holds, row, from, to);
         }
 
         return holds;
@@ -326,7 +442,6 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time)
         return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute / BucketMinutes * BucketMinutes, 0, TimeSpan.Zero);
     }
 
-    private static string Bucket(DateTimeOffset t) => Floor(t).ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
 
     private static string SlotKey(DateTimeOffset start, DateTimeOffset end) =>
         $"{start.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}-{end.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}";
@@ -350,4 +465,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time)
     private static Booking Read(TableEntity row) => JsonSerializer.Deserialize<Booking>(row.GetString("Json")!, Json)!;
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
+
+    /// <summary>Whether an id could be one of <see cref="NewId"/>'s (only such ids are worth searching the table for).</summary>
+    private static bool IsBookingId(string id) => id.Length == 20 && id.All(char.IsAsciiHexDigitLower);
 }

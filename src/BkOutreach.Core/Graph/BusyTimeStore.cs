@@ -12,10 +12,18 @@ namespace BkOutreach.Core.Graph;
 /// <c>{schoolId}|{counselorId}</c>, one row per UTC day (row key <c>yyyy-MM-dd</c>) holding that day's
 /// intervals. A day row that exists with no intervals means "read, and free"; a missing row means "not
 /// read". An interval crossing midnight is stored in pieces and joined again on read.
+/// <see cref="GetRecentAsync"/> answers slot pages and bookings from a window read within
+/// <see cref="RecentReads.For"/> (the rows only change when the sync timer reads Graph again);
+/// <see cref="ReplaceAsync"/> forgets the counsellor's window.
 /// </summary>
-public sealed class BusyTimeStore(StorageAccount storage)
+public sealed class BusyTimeStore(StorageAccount storage, TimeProvider? time = null)
 {
     private const int MaxBatch = 100;
+
+    /// <summary>Read past the asked end, so the window still covers a caller whose "now" (and so its end) moved on a little.</summary>
+    private static readonly Duration RecentMargin = Duration.FromHours(1);
+
+    private readonly RecentReads _recent = new(time ?? TimeProvider.System);
 
     private TableClient Table => storage.Table(StorageNames.BusyTimesTable);
 
@@ -72,10 +80,51 @@ public sealed class BusyTimeStore(StorageAccount storage)
             actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity));
         }
 
-        foreach (var chunk in actions.Chunk(MaxBatch))
+        try
         {
-            await Table.SubmitTransactionAsync(chunk, cancellationToken);
+            foreach (var chunk in actions.Chunk(MaxBatch))
+            {
+                await Table.SubmitTransactionAsync(chunk, cancellationToken);
+            }
         }
+        finally
+        {
+            _recent.Forget(partition);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="GetAsync"/>, from the counsellor's window read within <see cref="RecentReads.For"/> when
+    /// it covers [from, to); busy time is synced from Graph on a timer, so a few seconds more are harmless.
+    /// </summary>
+    public async Task<IReadOnlyList<BusyInterval>> GetRecentAsync(
+        string schoolId,
+        string counselorId,
+        Instant from,
+        Instant to,
+        CancellationToken cancellationToken = default)
+    {
+        if (to <= from)
+        {
+            return [];
+        }
+
+        var key = PartitionFor(schoolId, counselorId);
+        var window = await ReadWindowAsync(key, schoolId, counselorId, from, to, cancellationToken);
+        if (window.From > from || window.To < to)
+        {
+            // Another range than the remembered one (a longer horizon): read it and remember it instead.
+            _recent.Forget(key);
+            window = await ReadWindowAsync(key, schoolId, counselorId, from, to, cancellationToken);
+        }
+
+        var clipped = new List<BusyInterval>();
+        foreach (var interval in window.Intervals)
+        {
+            AddClipped(clipped, interval, from, to);
+        }
+
+        return clipped;
     }
 
     /// <summary>Stored busy intervals within [from, to), clipped to it and joined across day boundaries, in order.</summary>
@@ -109,6 +158,12 @@ public sealed class BusyTimeStore(StorageAccount storage)
 
         return clipped;
     }
+
+    private async Task<BusyWindow> ReadWindowAsync(string key, string schoolId, string counselorId, Instant from, Instant to, CancellationToken cancellationToken) =>
+        (await _recent.GetAsync(
+            key,
+            async ct => new BusyWindow(from, to + RecentMargin, await GetAsync(schoolId, counselorId, from, to + RecentMargin, ct)),
+            cancellationToken))!;
 
     private async Task<IReadOnlyList<BusyInterval>> ReadDayAsync(string partition, LocalDate day, CancellationToken cancellationToken)
     {
@@ -167,6 +222,9 @@ public sealed class BusyTimeStore(StorageAccount storage)
             ? []
             : [.. (JsonSerializer.Deserialize<List<StoredInterval>>(json) ?? []).Select(s =>
                 new BusyInterval(Instant.FromUnixTimeSeconds(s.S), Instant.FromUnixTimeSeconds(s.E), s.Status))];
+
+    /// <summary>What <see cref="GetAsync"/> answered for [From, To).</summary>
+    private sealed record BusyWindow(Instant From, Instant To, IReadOnlyList<BusyInterval> Intervals);
 
     private sealed record StoredInterval(long S, long E, BusyStatus Status);
 }

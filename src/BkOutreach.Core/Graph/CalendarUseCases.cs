@@ -8,7 +8,7 @@ namespace BkOutreach.Core.Graph;
 public sealed class StoredBusyTime(BusyTimeStore store) : IBusyTimeSource
 {
     public async Task<IReadOnlyList<Interval>> GetBusyAsync(string schoolId, string counselorId, Instant from, Instant to, CancellationToken cancellationToken) =>
-        [.. (await store.GetAsync(schoolId, counselorId, from, to, cancellationToken)).Select(b => new Interval(b.Start, b.End))];
+        [.. (await store.GetRecentAsync(schoolId, counselorId, from, to, cancellationToken)).Select(b => new Interval(b.Start, b.End))];
 }
 
 /// <summary>The timers' work: refresh every counsellor's free/busy, and push pending calendar changes.</summary>

@@ -44,13 +44,26 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
     public Task LinkOpenedAsync(Guardian guardian, Campaign campaign, string localDate, CancellationToken cancellationToken) =>
         RecordAsync(guardian, campaign, ParticipationKind.LinkOpened, $"{FactKeys.LinkOpened(campaign.Id, guardian.Id)}:{localDate}", ParticipationChannel.Web, null, null, null, cancellationToken);
 
+    /// <summary>
+    /// A booking made, moved or cancelled: handed to <see cref="ParticipationLog.RecordSoon"/>, so the booking
+    /// request spends no round trip on its evidence (written within a moment, batched per school).
+    /// </summary>
     public Task BookingChangedAsync(Guardian guardian, Campaign campaign, Booking.Booking booking, SchoolSettings school, ParticipationChannel channel, CancellationToken cancellationToken)
     {
         var (kind, key) = booking.Status == Booking.BookingStatus.Cancelled
             ? (ParticipationKind.Cancelled, FactKeys.Cancelled(booking.Id))
             : booking.Sequence == 0 ? (ParticipationKind.Booked, FactKeys.Booked(booking.Id)) : (ParticipationKind.Rescheduled, FactKeys.Rescheduled(booking.Id, booking.Sequence));
         var value = kind == ParticipationKind.Cancelled ? null : SlotChoice.Of(booking.Start, school.TimeZone, booking.Mode).ToValue();
-        return RecordAsync(guardian, campaign, kind, key, channel, booking.CounselorId, null, value, cancellationToken);
+        try
+        {
+            log.RecordSoon(Event(guardian, campaign, kind, key, channel, booking.CounselorId, null, value));
+        }
+        catch (ArgumentException ex)
+        {
+            LogNotRecorded(logger, ParticipationWire.ToWire(kind), ex.GetType().Name);
+        }
+
+        return Task.CompletedTask;
     }
 
     public async Task BookingFollowUpAsync(Booking.Booking booking, ParticipationKind kind, string factKey, string? value, CancellationToken cancellationToken)
@@ -89,7 +102,10 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
     }
 
     private Task RecordAsync(Guardian guardian, Campaign campaign, ParticipationKind kind, string factKey, ParticipationChannel channel, string? counselorId, int? wave, string? value, CancellationToken cancellationToken) =>
-        SafeAsync(log.RecordAsync(new ParticipationEvent
+        SafeAsync(log.RecordAsync(Event(guardian, campaign, kind, factKey, channel, counselorId, wave, value), cancellationToken), ParticipationWire.ToWire(kind));
+
+    private ParticipationEvent Event(Guardian guardian, Campaign campaign, ParticipationKind kind, string factKey, ParticipationChannel channel, string? counselorId, int? wave, string? value) =>
+        new()
         {
             FactKey = factKey,
             Kind = kind,
@@ -103,7 +119,7 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
             Classes = [.. guardian.Students.Where(s => counselorId is null || s.CounselorId == counselorId).Select(s => s.Class).Distinct(StringComparer.Ordinal)],
             CounselorId = counselorId ?? guardian.Students.FirstOrDefault()?.CounselorId,
             Value = value,
-        }, cancellationToken), ParticipationWire.ToWire(kind));
+        };
 
     private async Task SafeAsync(Task work, string kind)
     {

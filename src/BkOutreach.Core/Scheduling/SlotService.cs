@@ -30,23 +30,21 @@ public sealed class SlotService(SchoolDirectory directory, BookingStore bookings
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
         var until = now + Duration.FromDays(counselor.HorizonDays + 1);
         var usage = await bookings.GetSeatUsageAsync(schoolId, counselorId, now.ToDateTimeOffset(), until.ToDateTimeOffset(), cancellationToken);
-        var held = new List<ExistingBooking>();
-        foreach (var u in usage)
-        {
-            var seats = u.Taken;
-            if (leaveOut is { Status: BookingStatus.Confirmed } own && own.Start == u.Start && own.End == u.End)
-            {
-                seats--;
-            }
+        return await QueryAsync(schoolId, school, counselorId, counselor, leaveOut, usage, now, until, cancellationToken);
+    }
 
-            if (seats > 0)
-            {
-                held.Add(new ExistingBooking(counselorId, Instant.FromDateTimeOffset(u.Start), Instant.FromDateTimeOffset(u.End), seats));
-            }
-        }
-
-        var busyTimes = await busy.GetBusyAsync(schoolId, counselorId, now, until, cancellationToken);
-        return new SlotQuery(school, counselorId, counselor, held, busyTimes, now);
+    /// <summary>
+    /// A guardian's seats with this counsellor and the counsellor's query, from ONE read of the booking
+    /// partition (<see cref="BookingStore.ReadSeatsAsync"/>): the guardian's booking is left out of the seats,
+    /// and the snapshot can go on to <see cref="BookingStore.TakeSeatAsync(SeatRequest, SeatSnapshot?, CancellationToken)"/>.
+    /// </summary>
+    public async Task<(SeatSnapshot Seats, SlotQuery Query)> QueryForGuardianAsync(
+        string schoolId, SchoolSettings school, string counselorId, CounselorSettings counselor, string campaignId, string guardianId, CancellationToken cancellationToken)
+    {
+        var now = Instant.FromDateTimeOffset(time.GetUtcNow());
+        var until = now + Duration.FromDays(counselor.HorizonDays + 1);
+        var seats = await bookings.ReadSeatsAsync(schoolId, counselorId, campaignId, guardianId, now.ToDateTimeOffset(), until.ToDateTimeOffset(), cancellationToken);
+        return (seats, await QueryAsync(schoolId, school, counselorId, counselor, seats.Active, seats.Usage, now, until, cancellationToken));
     }
 
     /// <summary>Open slots of every counsellor of a school (the public feed), or null for an unknown school.</summary>
@@ -66,6 +64,28 @@ public sealed class SlotService(SchoolDirectory directory, BookingStore bookings
         }
 
         return new SchoolSlots(school, all);
+    }
+
+    private async Task<SlotQuery> QueryAsync(
+        string schoolId, SchoolSettings school, string counselorId, CounselorSettings counselor, Booking.Booking? leaveOut, IReadOnlyList<SeatUsage> usage, Instant now, Instant until, CancellationToken cancellationToken)
+    {
+        var held = new List<ExistingBooking>();
+        foreach (var u in usage)
+        {
+            var seats = u.Taken;
+            if (leaveOut is { Status: BookingStatus.Confirmed } own && own.Start == u.Start && own.End == u.End)
+            {
+                seats--;
+            }
+
+            if (seats > 0)
+            {
+                held.Add(new ExistingBooking(counselorId, Instant.FromDateTimeOffset(u.Start), Instant.FromDateTimeOffset(u.End), seats));
+            }
+        }
+
+        var busyTimes = await busy.GetBusyAsync(schoolId, counselorId, now, until, cancellationToken);
+        return new SlotQuery(school, counselorId, counselor, held, busyTimes, now);
     }
 
     public IReadOnlyList<OpenSlot> OpenSlots(SlotQuery query) => calculator.OpenSlots(query);

@@ -9,7 +9,10 @@ namespace BkOutreach.Core.Schools;
 /// <summary>A counsellor of a school and when their settings last changed.</summary>
 public sealed record CounselorEntry(string Id, CounselorSettings Counselor, DateTimeOffset UpdatedAt);
 
-/// <summary>Schools, counsellors and guardians in Table Storage, each stored as its JSON document.</summary>
+/// <summary>
+/// Schools, counsellors and guardians in Table Storage, each stored as its JSON document. The <c>…Recent</c>
+/// reads serve a parent's link from <see cref="RecentReads"/>; every write here forgets what it changed.
+/// </summary>
 public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -18,11 +21,34 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
     private const string PhoneIndexPrefix = "phone:";
     private const string GuardianPrefix = "g:";
 
-    public Task PutSchoolAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken) =>
-        PutDocumentAsync(StorageNames.SchoolsTable, SchoolPartition, schoolId, school, cancellationToken);
+    private readonly RecentReads _recent = new(time);
+
+    public async Task PutSchoolAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PutDocumentAsync(StorageNames.SchoolsTable, SchoolPartition, schoolId, school, cancellationToken);
+        }
+        finally
+        {
+            _recent.Forget(SchoolKey(schoolId));
+        }
+    }
 
     public Task<SchoolSettings?> GetSchoolAsync(string schoolId, CancellationToken cancellationToken) =>
         GetDocumentAsync<SchoolSettings>(StorageNames.SchoolsTable, SchoolPartition, schoolId, cancellationToken);
+
+    /// <summary>The school as read within <see cref="RecentReads.For"/>: for a parent's link, not for admin work.</summary>
+    public Task<SchoolSettings?> GetSchoolRecentAsync(string schoolId, CancellationToken cancellationToken) =>
+        _recent.GetAsync(SchoolKey(schoolId), ct => GetSchoolAsync(schoolId, ct), cancellationToken);
+
+    /// <summary>The school's counsellors as read within <see cref="RecentReads.For"/>: for a parent's link, not for admin work.</summary>
+    public async Task<IReadOnlyList<CounselorEntry>> ListCounselorsRecentAsync(string schoolId, CancellationToken cancellationToken) =>
+        await _recent.GetAsync<IReadOnlyList<CounselorEntry>>(CounselorsKey(schoolId), async ct => await ListCounselorsAsync(schoolId, ct), cancellationToken) ?? [];
+
+    /// <summary>The guardian as read within <see cref="RecentReads.For"/>: for a parent's link, not for admin work.</summary>
+    public Task<Guardian?> GetGuardianRecentAsync(string schoolId, string guardianId, CancellationToken cancellationToken) =>
+        _recent.GetAsync(GuardianKey(schoolId, guardianId), ct => GetGuardianAsync(schoolId, guardianId, ct), cancellationToken);
 
     public async Task<IReadOnlyList<string>> ListSchoolIdsAsync(CancellationToken cancellationToken)
     {
@@ -37,6 +63,18 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
 
     /// <summary>Stores a counsellor's settings; the private feed key is created the first time and kept across updates.</summary>
     public async Task PutCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await StoreCounselorAsync(schoolId, counselorId, counselor, cancellationToken);
+        }
+        finally
+        {
+            _recent.Forget(CounselorsKey(schoolId));
+        }
+    }
+
+    private async Task StoreCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, CancellationToken cancellationToken)
     {
         var table = storage.Table(StorageNames.CounselorsTable);
         var json = JsonSerializer.Serialize(counselor, Json);
@@ -128,7 +166,15 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
             ? candidateId
             : (await table.GetEntityAsync<TableEntity>(schoolId, indexKey, cancellationToken: cancellationToken)).Value.GetString("GuardianId")!;
         var guardian = new Guardian(id, schoolId, phone, name, language, students);
-        await PutDocumentAsync(StorageNames.GuardiansTable, schoolId, GuardianPrefix + id, guardian, cancellationToken);
+        try
+        {
+            await PutDocumentAsync(StorageNames.GuardiansTable, schoolId, GuardianPrefix + id, guardian, cancellationToken);
+        }
+        finally
+        {
+            _recent.Forget(GuardianKey(schoolId, id));
+        }
+
         return (guardian, created);
     }
 
@@ -155,6 +201,7 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         }
 
         var actions = new List<TableTransactionAction>();
+        var written = new List<string>();
         int created = 0, updated = 0;
         var now = time.GetUtcNow();
         foreach (var (phone, name, language, students) in guardians)
@@ -174,13 +221,21 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
             }
 
             actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(schoolId, GuardianPrefix + id) { ["Json"] = json, ["UpdatedAt"] = now }));
+            written.Add(id!);
             created += isNew ? 1 : 0;
             updated += isNew ? 0 : 1;
         }
 
-        foreach (var chunk in actions.Chunk(100))
+        try
         {
-            await table.SubmitTransactionAsync(chunk, cancellationToken);
+            foreach (var chunk in actions.Chunk(100))
+            {
+                await table.SubmitTransactionAsync(chunk, cancellationToken);
+            }
+        }
+        finally
+        {
+            written.ForEach(id => _recent.Forget(GuardianKey(schoolId, id)));
         }
 
         return (created, updated);
@@ -263,6 +318,12 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         var response = await storage.Table(table).GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken);
         return response.HasValue ? JsonSerializer.Deserialize<T>(response.Value!.GetString("Json")!, Json) : null;
     }
+
+    private static string SchoolKey(string schoolId) => $"school|{schoolId}";
+
+    private static string CounselorsKey(string schoolId) => $"counselors|{schoolId}";
+
+    private static string GuardianKey(string schoolId, string guardianId) => $"guardian|{schoolId}|{guardianId}";
 
     /// <summary>192 random bits, URL-safe: unguessable, and per counsellor.</summary>
     private static string NewFeedKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');

@@ -145,4 +145,57 @@ public sealed class BookingStoreTests
         Assert.Equal(SeatOutcome.Booked, second.Outcome);
         Assert.Equal(2, (await store.ListAsync(_school, "bk-1", CancellationToken.None)).Count(b => b.Status == BookingStatus.Confirmed));
     }
+
+    [Fact]
+    public async Task Booking_OnAStaleSnapshot_TheTransactionRefusesIt_AndTheRetrySeesTheSeatTaken()
+    {
+        var store = await StoreAsync();
+        var snapshot = await store.ReadSeatsAsync(_school, "bk-1", "c1", "a", Saturday0800.AddDays(-1), Saturday0800.AddDays(1), CancellationToken.None);
+        Assert.Empty(snapshot.Usage);
+
+        var other = await store.TakeSeatAsync(Request("b", Saturday0800), CancellationToken.None);
+        var late = await store.TakeSeatAsync(Request("a", Saturday0800), snapshot, CancellationToken.None);
+
+        Assert.Equal(SeatOutcome.Booked, other.Outcome);
+        Assert.Equal(SeatOutcome.SlotTaken, late.Outcome);
+        Assert.Equal(1, Assert.Single(await store.GetSeatUsageAsync(_school, "bk-1", Saturday0800, Saturday0800.AddHours(1), CancellationToken.None)).Taken);
+    }
+
+    [Fact]
+    public async Task Booking_OnAFreshSnapshot_TakesTheSeat_AndTheSnapshotShowsTheGuardiansBookingNextTime()
+    {
+        var store = await StoreAsync();
+        var before = await store.ReadSeatsAsync(_school, "bk-1", "c1", "a", Saturday0800.AddDays(-1), Saturday0800.AddDays(1), CancellationToken.None);
+
+        var booked = await store.TakeSeatAsync(Request("a", Saturday0800), before, CancellationToken.None);
+        var after = await store.ReadSeatsAsync(_school, "bk-1", "c1", "a", Saturday0800.AddDays(-1), Saturday0800.AddDays(1), CancellationToken.None);
+
+        Assert.Equal(SeatOutcome.Booked, booked.Outcome);
+        Assert.Null(before.Active);
+        Assert.Equal(booked.Booking!.Id, after.Active?.Id);
+        Assert.Equal(1, Assert.Single(after.Usage).Taken);
+    }
+
+    [Fact]
+    public async Task GetById_WhenTheIndexRowWasLost_SearchesTheTable_AndWritesTheRowAgain()
+    {
+        var storage = await TestStorage.CreateAsync();
+        var time = new FakeTimeProvider(Saturday0800.AddDays(-5));
+        string id;
+        await using (var writer = new BookingStore(storage, time))
+        {
+            id = (await writer.TakeSeatAsync(Request("a", Saturday0800), CancellationToken.None)).Booking!.Id;
+        }
+
+        // As if the instance had stopped before writing the index row behind the booking.
+        await storage.Table(BkOutreach.Core.Storage.StorageNames.BookingIndexTable).DeleteEntityAsync("booking", id);
+        var reader = new BookingStore(storage, time);
+        Assert.Null(await reader.GetIndexedAsync(id, CancellationToken.None));
+
+        var found = await reader.GetAsync(id, CancellationToken.None);
+
+        Assert.Equal(id, found?.Id);
+        Assert.Equal(id, (await new BookingStore(storage, time).GetIndexedAsync(id, CancellationToken.None))?.Id);
+        Assert.Null(await reader.GetAsync("00000000000000000000", CancellationToken.None));
+    }
 }

@@ -1,0 +1,71 @@
+using Azure.Data.Tables;
+
+namespace BkOutreach.Core.Booking;
+
+/// <summary>
+/// One request's read of a counsellor's booking partition for one guardian (<see cref="BookingStore.ReadSeatsAsync"/>):
+/// the guardian's pointer and booking rows and the hold rows of [<see cref="From"/>, <see cref="To"/>), with
+/// their ETags. The slot check counts seats from it and the seat transaction's first attempt is built on it,
+/// so the request reads them once; the transaction, not this snapshot, decides whether the seat is free.
+/// </summary>
+public sealed class SeatSnapshot
+{
+    private readonly Dictionary<string, TableEntity> _holds;
+
+    internal SeatSnapshot(string partition, string guardianKey, TableEntity? pointer, TableEntity? currentRow, Booking? current, DateTimeOffset from, DateTimeOffset to, Dictionary<string, TableEntity> holds)
+    {
+        Partition = partition;
+        GuardianKey = guardianKey;
+        Pointer = pointer;
+        CurrentRow = currentRow;
+        From = from;
+        To = to;
+        _holds = holds;
+        Active = current is { Status: BookingStatus.Confirmed } ? current : null;
+        Usage = BookingStore.Usage(holds.Values);
+    }
+
+    /// <summary>The guardian's confirmed booking of the campaign with this counsellor, if any.</summary>
+    public Booking? Active { get; }
+
+    /// <summary>Seats held per slot in [<see cref="From"/>, <see cref="To"/>).</summary>
+    public IReadOnlyList<SeatUsage> Usage { get; }
+
+    public DateTimeOffset From { get; }
+
+    public DateTimeOffset To { get; }
+
+    internal string Partition { get; }
+
+    internal string GuardianKey { get; }
+
+    internal TableEntity? Pointer { get; }
+
+    internal TableEntity? CurrentRow { get; }
+
+    /// <summary>
+    /// The holds a fresh read of [from, to) (widened to <paramref name="alsoCover"/>) would give, or null when
+    /// that range reaches outside what was read (the caller then reads it).
+    /// </summary>
+    internal Dictionary<string, TableEntity>? HoldsCovering(DateTimeOffset from, DateTimeOffset to, Booking? alsoCover)
+    {
+        (from, to) = BookingStore.HoldRange(from, to, alsoCover);
+        if (from < From || to > To)
+        {
+            return null;
+        }
+
+        var low = BookingStore.Bucket(from);
+        var high = BookingStore.Bucket(to);
+        var holds = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
+        foreach (var (bucket, row) in _holds)
+        {
+            if (string.CompareOrdinal(bucket, low) >= 0 && string.CompareOrdinal(bucket, high) < 0)
+            {
+                BookingStore.KeepHold(holds, row, from, to);
+            }
+        }
+
+        return holds;
+    }
+}

@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using BkOutreach.Core.Links;
+using BkOutreach.Core.Outreach;
+using BkOutreach.Core.Schools;
+using BkOutreach.Core.Storage;
+using BkOutreach.LocalRunner;
+using BkOutreach.Tests.Fakes;
+using BkOutreach.Tests.Infrastructure;
+using BkOutreach.Tests.Integration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using NodaTime;
+using static BkOutreach.Tests.Reliability.ReliabilityKit;
+
+namespace BkOutreach.Tests.Booking;
+
+/// <summary>
+/// What one uncontended new booking costs in storage round trips: the token lookup, one read of the
+/// counsellor's booking partition and the seat transaction — at most 3. Counted are the requests made while
+/// the booking request runs; the booking index row and the participation fact are written behind, batched
+/// across bookings, outside it. SMS go to a (fake) ACS, as in production, so the confirmation is no storage write.
+/// </summary>
+public sealed class BookingRoundTripTests
+{
+    // Monday 2027-01-11 09:00 WIB.
+    private static readonly DateTimeOffset Clock = new(2027, 1, 11, 2, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task OneUncontendedNewBooking_AfterAWarmUpBooking_TakesAtMostThreeStorageRoundTrips()
+    {
+        await using var acs = await FakeAcsServer.StartAsync(clock: new RunnerClock(Clock));
+        var counter = new RequestRoundTrips();
+        await using var runner = await TestRunner.StartAsync(
+            s => UseAcs(s, acs, maxPerMinute: 60_000),
+            new RunnerSettings
+            {
+                Clock = Clock,
+                ConfigureServices = s =>
+                {
+                    s.AddSingleton(new StoragePipelinePolicy(counter, HttpPipelinePosition.PerRetry));
+                    s.AddSingleton<IStartupFilter>(new CountBookingPosts());
+                },
+            });
+        var tokens = await FamiliesWithLinksAsync(runner, 2);
+        var slots = (await runner.Http.GetFromJsonAsync<JsonElement>($"api/links/{tokens[0]}/slots")).EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToList();
+
+        // Warm-up: a first booking fills this instance's short-lived caches (school, campaign, counsellors,
+        // busy time); the second parent opens their link first, as a parent does, which reads their guardian.
+        using (var warmUp = await BookAsync(runner, tokens[0], slots[0]))
+        {
+            Assert.Equal(HttpStatusCode.Created, warmUp.StatusCode);
+        }
+
+        using (await runner.Http.GetAsync($"api/links/{tokens[1]}/slots"))
+        {
+        }
+
+        counter.Counted.Clear();
+        using var booked = await BookAsync(runner, tokens[1], slots[1]);
+
+        Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
+        var trips = counter.Counted.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var described = string.Join(", ", trips.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"));
+        Assert.True(trips.Values.Sum() <= 3, $"one new booking took {trips.Values.Sum()} storage round trips: {described}");
+        Assert.Equal(1, trips.GetValueOrDefault("GET links"));
+        Assert.Equal(1, trips.GetValueOrDefault("GET bookings"));
+        Assert.Equal(1, trips.GetValueOrDefault("POST $batch"));
+
+        // Written behind, yet there: the admin route finds the booking by id (index) and the log has the fact.
+        var bookingId = (await booked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("bookingId").GetString();
+        using var attended = await runner.Admin.PostAsync($"api/admin/bookings/{bookingId}/attendance", OutreachJourney.Json(new { status = "attended" }));
+        Assert.Equal(HttpStatusCode.OK, attended.StatusCode);
+    }
+
+    private static Task<HttpResponseMessage> BookAsync(TestRunner runner, string token, string slotId) =>
+        runner.Http.PostAsync($"api/links/{token}/booking", OutreachJourney.Json(new { slotId }));
+
+    /// <summary>A school with counsellor bk-1, <paramref name="families"/> guardians, a campaign and one link each.</summary>
+    private static async Task<List<string>> FamiliesWithLinksAsync(TestRunner runner, int families)
+    {
+        var journey = new OutreachJourney(runner);
+        await journey.CreateSchoolAsync();
+        await runner.Admin.PutAsync($"api/admin/schools/{journey.SchoolId}/counselors/bk-1", OutreachJourney.Json(new { name = "Guru BK Satu", email = "bk1@example.sch.id" }));
+        var csv = new StringBuilder("student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id\n");
+        for (var i = 0; i < families; i++)
+        {
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"S{i},Siswa {i},X IPA 1,Wali {i},08121{i:0000000},id,bk-1\n");
+        }
+
+        await journey.ImportAsync(csv.ToString());
+        var campaign = await journey.CreateCampaignAsync();
+        var definition = (await runner.Services.GetRequiredService<CampaignStore>().GetAsync(campaign, CancellationToken.None))!.Definition;
+        var expires = CampaignValidation.LinksExpireAt(definition, DateTimeZoneProviders.Tzdb["Asia/Jakarta"]);
+        var links = runner.Services.GetRequiredService<LinkTokens>();
+        var tokens = new List<string>();
+        foreach (var g in (await runner.Services.GetRequiredService<SchoolDirectory>().ListGuardiansAsync(journey.SchoolId, CancellationToken.None)).OrderBy(g => g.Name, StringComparer.Ordinal))
+        {
+            tokens.Add(await links.IssueAsync(journey.SchoolId, g.Id, campaign, expires, CancellationToken.None));
+        }
+
+        return tokens;
+    }
+
+    /// <summary>Marks the flow of every booking POST, so <see cref="RequestRoundTrips"/> counts what that request does.</summary>
+    private sealed class CountBookingPosts : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, following) =>
+            {
+                RequestRoundTrips.InBookingPost.Value = HttpMethods.IsPost(context.Request.Method)
+                    && context.Request.Path.Value?.EndsWith("/booking", StringComparison.Ordinal) == true;
+                await following();
+            });
+            next(app);
+        };
+    }
+
+    /// <summary>Counts storage requests (each retry too) made in the flow of a booking POST, by method and table.</summary>
+    private sealed class RequestRoundTrips : HttpPipelinePolicy
+    {
+        public static readonly AsyncLocal<bool> InBookingPost = new();
+
+        public ConcurrentDictionary<string, int> Counted { get; } = new(StringComparer.Ordinal);
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Count(message);
+            ProcessNext(message, pipeline);
+        }
+
+        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Count(message);
+            return ProcessNextAsync(message, pipeline);
+        }
+
+        private void Count(HttpMessage message)
+        {
+            if (!InBookingPost.Value)
+            {
+                return;
+            }
+
+            // Path: /{account}/{table}[(keys)] on Azurite; the table name is what matters.
+            var segments = message.Request.Uri.Path.Trim('/').Split('/');
+            var target = segments.Length > 1 ? segments[1] : segments[0];
+            var paren = target.IndexOf('(', StringComparison.Ordinal);
+            Counted.AddOrUpdate($"{message.Request.Method} {(paren >= 0 ? target[..paren] : target)}", 1, (_, n) => n + 1);
+        }
+    }
+}

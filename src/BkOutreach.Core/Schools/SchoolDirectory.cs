@@ -267,6 +267,7 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         }
 
         await table.SubmitTransactionAsync(actions, cancellationToken);
+        _recent.Forget(GuardianKey(schoolId, guardian.Id));
     }
 
     /// <summary>Which guardian ids between <paramref name="first"/> and <paramref name="last"/> (inclusive) still exist, in one range query.</summary>

@@ -20,25 +20,24 @@ internal sealed class BookingIndex(StorageAccount storage)
     private static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(500);
 
     private readonly Dictionary<string, string> _pending = new(StringComparer.Ordinal);
-    private readonly Lock _gate = new();
-    private Task? _scheduled;
+    private readonly WriteBehind _writer = new(Delay);
 
     private TableClient Table => storage.Table(StorageNames.BookingIndexTable);
 
     /// <summary>Queues the row of a booking just created; it is written within <see cref="Delay"/>.</summary>
     public void Add(string bookingId, string partition)
     {
-        lock (_gate)
+        lock (_writer.Gate)
         {
             _pending[bookingId] = partition;
-            _scheduled ??= StartWriting();
+            _writer.Schedule(WriteSoonAsync, HasWaiting);
         }
     }
 
     /// <summary>The booking's partition, from memory while its row waits, else from the table; null when not indexed.</summary>
     public async Task<string?> FindAsync(string bookingId, CancellationToken cancellationToken)
     {
-        lock (_gate)
+        lock (_writer.Gate)
         {
             if (_pending.TryGetValue(bookingId, out var waiting))
             {
@@ -58,7 +57,7 @@ internal sealed class BookingIndex(StorageAccount storage)
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         List<KeyValuePair<string, string>> rows;
-        lock (_gate)
+        lock (_writer.Gate)
         {
             rows = [.. _pending];
         }
@@ -66,7 +65,7 @@ internal sealed class BookingIndex(StorageAccount storage)
         foreach (var chunk in rows.Chunk(MaxBatch))
         {
             await Table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, Row(r.Key, r.Value))), cancellationToken);
-            lock (_gate)
+            lock (_writer.Gate)
             {
                 foreach (var (id, partition) in chunk)
                 {
@@ -79,37 +78,17 @@ internal sealed class BookingIndex(StorageAccount storage)
         }
     }
 
-    /// <summary>The write runs on its own, not as part of the request that queued it (no request context flows into it).</summary>
-    private Task StartWriting()
-    {
-        if (ExecutionContext.IsFlowSuppressed())
-        {
-            return Task.Run(WriteSoonAsync);
-        }
-
-        using (ExecutionContext.SuppressFlow())
-        {
-            return Task.Run(WriteSoonAsync);
-        }
-    }
+    private bool HasWaiting() => _pending.Count > 0;
 
     private async Task WriteSoonAsync()
     {
-        await Task.Delay(Delay);
         try
         {
             await FlushAsync(CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The rows stay waiting and are tried again below; a lookup meanwhile answers from memory.
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _scheduled = _pending.Count > 0 ? StartWriting() : null;
-            }
+            // The rows stay waiting and are tried again; a lookup meanwhile answers from memory.
         }
     }
 

@@ -29,9 +29,8 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
     private static readonly TimeSpan SoonDelay = TimeSpan.FromMilliseconds(500);
 
     private readonly List<ParticipationEvent> _waiting = [];
-    private readonly Lock _gate = new();
+    private readonly WriteBehind _writer = new(SoonDelay);
     private readonly SemaphoreSlim _flush = new(1, 1);
-    private Task? _scheduled;
     private static readonly TimeSpan ZoneCacheFor = TimeSpan.FromMinutes(10);
     private static readonly LocalDateTimePattern LocalPattern = LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'ss");
     private readonly ConcurrentDictionary<string, (DateTimeZone Zone, DateTimeOffset Until)> _zones = new(StringComparer.Ordinal);
@@ -97,10 +96,10 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
     public void RecordSoon(ParticipationEvent participation)
     {
         Validate(participation);
-        lock (_gate)
+        lock (_writer.Gate)
         {
             _waiting.Add(participation);
-            _scheduled ??= StartWriting();
+            _writer.Schedule(WriteSoonAsync, () => _waiting.Count > 0);
         }
     }
 
@@ -111,7 +110,7 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
         try
         {
             List<ParticipationEvent> batch;
-            lock (_gate)
+            lock (_writer.Gate)
             {
                 batch = [.. _waiting];
                 _waiting.Clear();
@@ -129,7 +128,7 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
             catch
             {
                 // Recording is idempotent: they wait again and the next write repeats them.
-                lock (_gate)
+                lock (_writer.Gate)
                 {
                     _waiting.InsertRange(0, batch);
                 }
@@ -185,23 +184,8 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
     /// <summary>The row key of a fact: hex SHA-256 of its key, so any key fits Table Storage's row-key rules.</summary>
     public static string RowKeyOf(string factKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(factKey)));
 
-    /// <summary>The write runs on its own, not as part of the request that queued it (no request context flows into it).</summary>
-    private Task StartWriting()
-    {
-        if (ExecutionContext.IsFlowSuppressed())
-        {
-            return Task.Run(WriteSoonAsync);
-        }
-
-        using (ExecutionContext.SuppressFlow())
-        {
-            return Task.Run(WriteSoonAsync);
-        }
-    }
-
     private async Task WriteSoonAsync()
     {
-        await Task.Delay(SoonDelay);
         try
         {
             await FlushAsync(CancellationToken.None);
@@ -209,13 +193,6 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogNotWritten(logger, ex.GetType().Name);
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _scheduled = _waiting.Count > 0 ? StartWriting() : null;
-            }
         }
     }
 

@@ -94,7 +94,7 @@ public sealed partial class SendCampaignBatch(
 
         var records = new List<SendRecord>();
         var messages = new List<SmsMessage>();
-        var toSend = new List<Recipient>();
+        var toSend = new List<(Recipient Recipient, SendRecord Record)>();
         int alreadySent = 0, skippedOut = 0, skippedBooked = 0, erased = 0;
         foreach (var r in recipients)
         {
@@ -128,15 +128,16 @@ public sealed partial class SendCampaignBatch(
                 continue;
             }
 
-            records.Add(new SendRecord(r.GuardianId, key, SendState.Pending, firstAttempt, null, null, default));
-            toSend.Add(r);
+            var pendingRecord = new SendRecord(r.GuardianId, key, SendState.Pending, firstAttempt, null, null, default);
+            records.Add(pendingRecord);
+            toSend.Add((r, pendingRecord));
         }
 
         // The links of the whole batch in one or two storage transactions, not three trips per guardian.
         var tokens = toSend.Count == 0
             ? new Dictionary<string, string>()
-            : await links.IssueManyAsync(batch.SchoolId, batch.CampaignId, toSend.Select(r => r.GuardianId).ToList(), expires, cancellationToken);
-        foreach (var (r, record) in toSend.Zip(records.Where(x => x.State == SendState.Pending)))
+            : await links.IssueManyAsync(batch.SchoolId, batch.CampaignId, toSend.Select(x => x.Recipient.GuardianId).ToList(), expires, cancellationToken);
+        foreach (var (r, record) in toSend)
         {
             var rendered = templates.Render(template, r.Language, new SmsTemplateModel
             {
@@ -161,10 +162,9 @@ public sealed partial class SendCampaignBatch(
         }
 
         // Registered before the send, so a reply can never arrive before the question it answers is known.
-        var pending = records.Where(r => r.State == SendState.Pending).Select(r => r.GuardianId).ToHashSet(StringComparer.Ordinal);
         if (kind.StartsWith("survey_", StringComparison.Ordinal))
         {
-            foreach (var r in recipients.Where(r => pending.Contains(r.GuardianId)))
+            foreach (var (r, _) in toSend)
             {
                 await surveyPrompts.AskedAsync(r.Phone, batch.SchoolId, batch.CampaignId, batch.Wave, r.GuardianId, kind == "survey_barrier" ? Participation.SurveyAsked.Barrier : Participation.SurveyAsked.ChannelAndTime, campaign.Definition.Term, cancellationToken);
             }

@@ -16,6 +16,9 @@ public sealed record LoadOptions
 
     public int FeedSlots { get; init; } = 1_000;
 
+    /// <summary>Which parts to run (booking, campaign, feeds); all by default.</summary>
+    public IReadOnlySet<string> Phases { get; init; } = AllPhases;
+
     /// <summary>Where to write the Markdown report as well as printing it.</summary>
     public string? Out { get; init; }
 
@@ -33,12 +36,24 @@ public sealed record LoadOptions
                 "--max-per-minute" => options with { MaxPerMinute = Number(args[i], value) },
                 "--feed-slots" => options with { FeedSlots = Number(args[i], value) },
                 "--out" when value is not null => options with { Out = value },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --clients N --seconds N --guardians N --max-per-minute N --feed-slots N --out FILE."),
+                "--phases" => options with { Phases = PhaseList(value) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --clients N --seconds N --guardians N --max-per-minute N --feed-slots N --phases booking,campaign,feeds --out FILE."),
             };
             i++;
         }
 
         return options;
+    }
+
+    private static readonly IReadOnlySet<string> AllPhases = new HashSet<string>(["booking", "campaign", "feeds"], StringComparer.Ordinal);
+
+    private static IReadOnlySet<string> PhaseList(string? value)
+    {
+        var phases = (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        var unknown = phases.Except(AllPhases).ToList();
+        return phases.Count > 0 && unknown.Count == 0
+            ? phases
+            : throw new ArgumentException($"--phases takes a comma-separated list of booking, campaign, feeds{(unknown.Count > 0 ? $" (not {string.Join(", ", unknown)})" : "")}.");
     }
 
     private static int Number(string name, string? value) =>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Azure.Core;
 using Azure.Core.Pipeline;
 
@@ -11,20 +12,30 @@ namespace BkOutreach.LoadDriver;
 public sealed class RoundTripCounter : HttpPipelinePolicy
 {
     private readonly ConcurrentDictionary<string, long> _byTarget = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _ticksByTarget = new(StringComparer.Ordinal);
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        Count(message);
+        var target = Count(message);
+        var started = Stopwatch.GetTimestamp();
         ProcessNext(message, pipeline);
+        _ticksByTarget.AddOrUpdate(target, Stopwatch.GetTimestamp() - started, (_, n) => n + Stopwatch.GetTimestamp() - started);
     }
 
-    public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        Count(message);
-        return ProcessNextAsync(message, pipeline);
+        var target = Count(message);
+        var started = Stopwatch.GetTimestamp();
+        await ProcessNextAsync(message, pipeline);
+        var elapsed = Stopwatch.GetTimestamp() - started;
+        _ticksByTarget.AddOrUpdate(target, elapsed, (_, n) => n + elapsed);
     }
 
     public IReadOnlyDictionary<string, long> Snapshot() => new Dictionary<string, long>(_byTarget, StringComparer.Ordinal);
+
+    /// <summary>Time spent waiting for storage so far, in milliseconds, by the same targets as <see cref="Snapshot"/>.</summary>
+    public IReadOnlyDictionary<string, long> TimeSnapshot() =>
+        _ticksByTarget.ToDictionary(kv => kv.Key, kv => kv.Value * 1000 / Stopwatch.Frequency, StringComparer.Ordinal);
 
     /// <summary>What was counted between two snapshots.</summary>
     public static Dictionary<string, long> Difference(IReadOnlyDictionary<string, long> before, IReadOnlyDictionary<string, long> after) =>
@@ -32,7 +43,7 @@ public sealed class RoundTripCounter : HttpPipelinePolicy
             .Where(x => x.Value > 0)
             .ToDictionary(x => x.Key, x => x.Value, StringComparer.Ordinal);
 
-    private void Count(HttpMessage message)
+    private string Count(HttpMessage message)
     {
         var request = message.Request;
         var path = request.Uri.Path.Trim('/');
@@ -47,6 +58,8 @@ public sealed class RoundTripCounter : HttpPipelinePolicy
         }
 
         var kind = segments.Length > 2 && segments[2].StartsWith("messages", StringComparison.Ordinal) ? "/messages" : "";
-        _byTarget.AddOrUpdate($"{request.Method} {target}{kind}", 1, (_, n) => n + 1);
+        var key = $"{request.Method} {target}{kind}";
+        _byTarget.AddOrUpdate(key, 1, (_, n) => n + 1);
+        return key;
     }
 }

@@ -14,41 +14,69 @@ namespace BkOutreach.Core.Outreach;
 /// Second <c>w</c> may carry <c>floor((w+1)·max/60) − floor(w·max/60)</c> messages, so any 60 consecutive
 /// seconds carry exactly <c>max</c> and the allowance is spread evenly (600/min → 10 each second). An
 /// instance claims seats in the current second's row with an ETag-guarded update (a lost race re-reads);
-/// when the second is full it waits for the next one. Instances therefore never need to know about each
-/// other, and a crashed instance holds nothing. Any sliding minute touches at most 61 seconds, so the
-/// worst case is max + max/60 (1.7% over) — providers measure per second or minute with that slack.
+/// when the second is full it reserves the rest in the next seconds at once and sends when they begin.
+/// Instances therefore never need to know about each other; a crashed instance wastes at most the seats it
+/// reserved (never more than <see cref="ReserveAheadSeconds"/> ahead). Any sliding minute touches at most
+/// 61 seconds, so the worst case is max + max/60 (1.7% over) — providers measure per second or minute with
+/// that slack.
 /// </para>
 /// </summary>
 public sealed class SmsRateLimiter(StorageAccount storage, IOptions<SmsOptions> options, TimeProvider time)
 {
     private const string Partition = "sms";
 
-    /// <summary>Waits until <paramref name="count"/> sends may go out now; returns when all are granted.</summary>
+    /// <summary>How far ahead of the present an instance may reserve seats.</summary>
+    public const int ReserveAheadSeconds = 10;
+
+    /// <summary>
+    /// Waits until <paramref name="count"/> sends may go out now; returns when all are granted. When the
+    /// current second is full the rest is reserved in the following seconds straight away (at most
+    /// <see cref="ReserveAheadSeconds"/> ahead) and the call returns when the last of them begins, so no
+    /// second's allowance is lost to instances waking up and racing for it after it has started.
+    /// </summary>
     public async Task AcquireAsync(int count, CancellationToken cancellationToken)
     {
         var remaining = count;
+        var second = time.GetUtcNow().ToUnixTimeSeconds();
+        var last = second;
         while (remaining > 0)
         {
-            var granted = await TryAcquireAsync(remaining, cancellationToken);
-            remaining -= granted;
+            var present = time.GetUtcNow().ToUnixTimeSeconds();
+            if (second > present + ReserveAheadSeconds)
+            {
+                await DelayUntilAsync(second - ReserveAheadSeconds, cancellationToken);
+                present = time.GetUtcNow().ToUnixTimeSeconds();
+            }
+
+            // A second that has already gone by cannot be used any more.
+            second = Math.Max(second, present);
+            var granted = await TryAcquireInAsync(second, remaining, cancellationToken);
+            if (granted > 0)
+            {
+                remaining -= granted;
+                last = second;
+            }
+
             if (remaining > 0)
             {
-                var now = time.GetUtcNow();
-                var nextSecond = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds() + 1);
-                await Task.Delay(nextSecond - now + TimeSpan.FromMilliseconds(5), time, cancellationToken);
+                second++;
             }
         }
+
+        await DelayUntilAsync(last, cancellationToken);
     }
 
     /// <summary>Claims up to <paramref name="wanted"/> sends in the current second; returns how many were granted.</summary>
-    public async Task<int> TryAcquireAsync(int wanted, CancellationToken cancellationToken)
+    public Task<int> TryAcquireAsync(int wanted, CancellationToken cancellationToken) =>
+        TryAcquireInAsync(time.GetUtcNow().ToUnixTimeSeconds(), wanted, cancellationToken);
+
+    private async Task<int> TryAcquireInAsync(long second, int wanted, CancellationToken cancellationToken)
     {
         var table = storage.Table(StorageNames.RateLimitTable);
+        var capacity = CapacityOf(second, options.Value.MaxPerMinute);
+        var rowKey = second.ToString(CultureInfo.InvariantCulture);
         while (true)
         {
-            var second = time.GetUtcNow().ToUnixTimeSeconds();
-            var capacity = CapacityOf(second, options.Value.MaxPerMinute);
-            var rowKey = second.ToString(CultureInfo.InvariantCulture);
             var existing = await table.GetEntityIfExistsAsync<TableEntity>(Partition, rowKey, cancellationToken: cancellationToken);
             var used = existing.HasValue ? existing.Value!.GetInt32("Used") ?? 0 : 0;
             var grant = Math.Min(wanted, capacity - used);
@@ -75,6 +103,15 @@ public sealed class SmsRateLimiter(StorageAccount storage, IOptions<SmsOptions> 
             {
                 // Another instance claimed in the same second first: read again.
             }
+        }
+    }
+
+    private async Task DelayUntilAsync(long unixSecond, CancellationToken cancellationToken)
+    {
+        var wait = DateTimeOffset.FromUnixTimeSeconds(unixSecond) - time.GetUtcNow();
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, time, cancellationToken);
         }
     }
 

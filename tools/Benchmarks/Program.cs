@@ -4,6 +4,7 @@ using BkOutreach.Benchmarks;
 var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["dashboard"] = DashboardBenchmark.RunAsync,
+    ["feed-render"] = FeedRenderBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -7,13 +7,39 @@ using NodaTime;
 
 namespace BkOutreach.Core.Calendar;
 
-/// <summary>A rendered feed: the exact bytes, their ETag and the data's Last-Modified.</summary>
-public sealed record RenderedFeed(byte[] Body, string ETag, Instant? LastModified);
+/// <summary>
+/// A feed ready to answer: its ETag and the data's Last-Modified, known before rendering, and the exact
+/// bytes, rendered only when <see cref="Body"/> is first read, so a 304 costs no rendering.
+/// </summary>
+public sealed class RenderedFeed
+{
+    private readonly Lazy<byte[]> _body;
+
+    public RenderedFeed(byte[] body, string etag, Instant? lastModified)
+        : this(() => body, etag, lastModified)
+    {
+    }
+
+    public RenderedFeed(Func<byte[]> render, string etag, Instant? lastModified)
+    {
+        _body = new Lazy<byte[]>(render);
+        ETag = etag;
+        LastModified = lastModified;
+    }
+
+    public string ETag { get; }
+
+    public Instant? LastModified { get; }
+
+    public byte[] Body => _body.Value;
+}
 
 /// <summary>The public open-slot feed of a school and the private booked-meetings feed of each counsellor.</summary>
 public sealed class CalendarFeeds(SlotService slots, SchoolDirectory directory, BookingStore bookings)
 {
     public const string UidDomain = "bkoutreach";
+
+    private readonly RenderedBodies _rendered = new(maxBytes: 32 * 1024 * 1024);
 
     /// <summary>Open slots of every counsellor; null for an unknown school.</summary>
     public async Task<RenderedFeed?> SchoolSlotsAsync(string schoolId, CancellationToken cancellationToken)
@@ -101,9 +127,17 @@ public sealed class CalendarFeeds(SlotService slots, SchoolDirectory directory, 
             Transparent = true,
         };
 
-    private static RenderedFeed Render(string name, DateTimeZone zone, IReadOnlyList<FeedEvent> events)
+    /// <summary>
+    /// The ETag comes from the events themselves (<see cref="CalendarHttp.Validator"/>), so a client that
+    /// already holds the feed gets its 304 without the feed being rendered; the bytes of a feed that is
+    /// rendered are kept by that ETag, so the next subscriber asking for the same feed gets them unrendered.
+    /// </summary>
+    private RenderedFeed Render(string name, DateTimeZone zone, IReadOnlyList<FeedEvent> events)
     {
-        var body = CalendarHttp.Encode(CalendarRenderer.RenderFeed(name, zone, events));
-        return new RenderedFeed(body, CalendarHttp.ETag(body), CalendarHttp.LastModified(events));
+        var etag = CalendarHttp.Validator(name, zone, events);
+        return new RenderedFeed(
+            () => _rendered.GetOrAdd(etag, () => CalendarHttp.Encode(CalendarRenderer.RenderFeed(name, zone, events))),
+            etag,
+            CalendarHttp.LastModified(events));
     }
 }

@@ -18,8 +18,34 @@ public static class CalendarHttp
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(body, hash);
-        var base64 = Convert.ToBase64String(hash).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        return "\"" + base64 + "\"";
+        return Quote(hash);
+    }
+
+    /// <summary>
+    /// A strong ETag for the feed <see cref="CalendarRenderer.RenderFeed"/> makes of these inputs, computed
+    /// without rendering it: SHA-256 over every field of every event (in any order, as the renderer sorts
+    /// them), the calendar's name, the zone and its tzdb version, and the build of the renderer (its
+    /// module version id, which changes whenever its code does), so equal ETags mean equal bytes.
+    /// </summary>
+    public static string Validator(string calendarName, DateTimeZone zone, IReadOnlyCollection<FeedEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        ArgumentNullException.ThrowIfNull(events);
+        var eventHashes = events.Select(EventHash).ToList();
+        eventHashes.Sort((a, b) => a.AsSpan().SequenceCompareTo(b));
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var header = new StringBuilder();
+        Field(header, RendererBuild);
+        Field(header, calendarName);
+        Field(header, zone.Id);
+        Field(header, DateTimeZoneProviders.Tzdb.VersionId);
+        hash.AppendData(Encoding.UTF8.GetBytes(header.ToString()));
+        foreach (var eventHash in eventHashes)
+        {
+            hash.AppendData(eventHash);
+        }
+
+        return Quote(hash.GetHashAndReset());
     }
 
     /// <summary>The latest LastModified of the events, or null for an empty feed.</summary>
@@ -62,6 +88,33 @@ public static class CalendarHttp
 
         return false;
     }
+
+    private static readonly string RendererBuild = typeof(CalendarRenderer).Assembly.ManifestModule.ModuleVersionId.ToString("N")
+        + "/" + typeof(Ical.Net.Calendar).Assembly.ManifestModule.ModuleVersionId.ToString("N");
+
+    private static string Quote(ReadOnlySpan<byte> hash) =>
+        "\"" + Convert.ToBase64String(hash).TrimEnd('=').Replace('+', '-').Replace('/', '_') + "\"";
+
+    private static byte[] EventHash(FeedEvent e)
+    {
+        var text = new StringBuilder();
+        Field(text, e.Uid);
+        Field(text, e.Start.ToUnixTimeTicks().ToString(CultureInfo.InvariantCulture));
+        Field(text, e.End.ToUnixTimeTicks().ToString(CultureInfo.InvariantCulture));
+        Field(text, e.Summary);
+        Field(text, e.Description);
+        Field(text, e.Location);
+        Field(text, e.Url?.OriginalString);
+        Field(text, e.Status.ToString());
+        Field(text, e.Sequence.ToString(CultureInfo.InvariantCulture));
+        Field(text, e.LastModified.ToUnixTimeTicks().ToString(CultureInfo.InvariantCulture));
+        Field(text, e.Transparent ? "T" : "O");
+        return SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
+    }
+
+    // Length-prefixed, so no two different field lists read the same; null differs from "".
+    private static void Field(StringBuilder text, string? value) =>
+        text.Append(value is null ? "-" : value.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(value).Append('|');
 
     private static string StripWeak(string tag) => tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : tag;
 }

@@ -89,6 +89,42 @@ public sealed partial class BookingPagesFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EitherWaySlot_TheFormAsksHowToMeet_AndBooksTheParentsChoice()
+    {
+        var (school, tokens) = await SetUpAsync(2);
+        async Task SetModeAsync(string mode)
+        {
+            var counselor = await _runner.Admin.PutAsync($"api/admin/schools/{school}/counselors/bk-1", JsonContent.Create(new
+            {
+                name = "Guru bk-1",
+                email = "bk-1@example.sch.id",
+                windows = new[] { new { days = new[] { "Sat", "Sun" }, from = "08:00", to = "12:00", mode } },
+            }));
+            Assert.Equal(HttpStatusCode.OK, counselor.StatusCode);
+        }
+
+        await SetModeAsync("in_person");
+        var plain = await _browser.GetStringAsync($"api/b/{tokens[0]}");
+        await SetModeAsync("either");
+
+        // The page is read within the directory cache's lifetime; a write through this instance clears it.
+        var page = await _browser.GetStringAsync($"api/b/{tokens[0]}");
+        var slots = SlotValues().Matches(page).Select(m => m.Groups[1].Value).ToList();
+        var online = await PostFormAsync($"api/b/{tokens[0]}", ("slot", slots[0]), ("mode", "online"));
+        var inPerson = await PostFormAsync($"api/b/{tokens[1]}", ("slot", slots[1]));
+        var booked = await _runner.Services.GetRequiredService<BkOutreach.Core.Booking.BookingStore>().ListAsync(school, "bk-1", CancellationToken.None);
+
+        Assert.Matches(SlotValues(), plain);
+        Assert.DoesNotContain("name=\"mode\"", plain, StringComparison.Ordinal);
+        Assert.Contains("<input type=\"radio\" name=\"mode\" value=\"in_person\" checked>", page, StringComparison.Ordinal);
+        Assert.Contains("<input type=\"radio\" name=\"mode\" value=\"online\">Daring (online)", page, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.SeeOther, online.StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, inPerson.StatusCode);
+        Assert.Equal("online", Assert.Single(booked, b => b.SlotId == slots[0]).Mode);
+        Assert.Equal("in_person", Assert.Single(booked, b => b.SlotId == slots[1]).Mode);
+    }
+
+    [Fact]
     public async Task TakenSeat_Is409WithTheMessageAndTheRemainingSlots_AndBadTokensGet404()
     {
         var (_, tokens) = await SetUpAsync(2);

@@ -60,7 +60,8 @@ public sealed class BookingPages
             Booked: c.Booking is not null,
             Booking: c.Booking is null ? MeetingView.None : Meeting(c.Booking, lang),
             Days: Days(c.Slots.Where(s => s.Start.Date >= from && (until is null || s.Start.Date < until)), lang),
-            Later: until is not null && c.Slots.Any(s => s.Start.Date >= until))).ToList();
+            Later: until is not null && c.Slots.Any(s => s.Start.Date >= until),
+            Either: c.Slots.Any(s => s.Start.Date >= from && (until is null || s.Start.Date < until) && s.Mode == MeetingMode.Either))).ToList();
 
         return Render(BookingPage, lang, new()
         {
@@ -221,7 +222,8 @@ public sealed class BookingPages
     }
 
     // Liquid with strict variables reads a null member as undefined, so "no booking" is a flag and an empty meeting.
-    internal sealed record CounselorView(int Index, string Id, string Name, string Students, bool Booked, MeetingView Booking, IReadOnlyList<DayView> Days, bool Later);
+    /// <param name="Either">Some listed slot may be in person or online: the form asks which the parent wants.</param>
+    internal sealed record CounselorView(int Index, string Id, string Name, string Students, bool Booked, MeetingView Booking, IReadOnlyList<DayView> Days, bool Later, bool Either);
 
     internal sealed record MeetingView(string Date, string Time, string Mode, bool Online, string JoinUrl)
     {

@@ -19,6 +19,7 @@ public sealed class DashboardService(
     ParticipationLog log,
     StorageAccount storage,
     Reliability.PoisonLog poisonLog,
+    ParticipationFacts facts,
     TimeProvider time)
 {
     /// <summary>The queue where SMS batches land after failing every retry (the Functions host names it).</summary>
@@ -42,13 +43,19 @@ public sealed class DashboardService(
             allBookings.AddRange(await bookings.ListAsync(schoolId, counselor.Id, cancellationToken));
         }
 
+        var entries = await log.ListAsync(schoolId, cancellationToken);
+        if ((await facts.RestoreBookingFactsAsync(school, allBookings, entries, cancellationToken)).Count > 0)
+        {
+            entries = await log.ListAsync(schoolId, cancellationToken);
+        }
+
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
         var inputs = new DashboardInputs
         {
             SchoolId = schoolId,
             School = school,
             Now = now,
-            Entries = await log.ListAsync(schoolId, cancellationToken),
+            Entries = entries,
             Campaigns = await campaigns.ListAsync(schoolId, cancellationToken),
             CounselorNames = counselors.ToDictionary(c => c.Id, c => c.Counselor.Name, StringComparer.Ordinal),
             Bookings = allBookings,

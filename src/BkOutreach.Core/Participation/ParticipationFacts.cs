@@ -66,6 +66,76 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
         return Task.CompletedTask;
     }
 
+    /// <summary>How long after a booking's last change its facts may still be on their way (written behind).</summary>
+    public static readonly TimeSpan BookingFactsSettleAfter = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Puts back booking facts the log lacks: <see cref="BookingChangedAsync"/> writes them behind, so an
+    /// instance that stopped hard within that moment lost them, while the booking itself is safe in its
+    /// transaction. The booking rows are the record: each needs its <c>booked</c> fact, its current move
+    /// (<c>rescheduled</c> at its sequence) when it was moved, and <c>cancelled</c> when cancelled. Bookings
+    /// changed within <see cref="BookingFactsSettleAfter"/> are left alone (their facts may still be coming).
+    /// A restored fact carries the booking's own time; recording is insert-once, so a fact that arrives
+    /// meanwhile is not counted twice. Returns what was written.
+    /// </summary>
+    public async Task<IReadOnlyList<ParticipationEvent>> RestoreBookingFactsAsync(
+        SchoolSettings school, IEnumerable<Booking.Booking> bookings, IEnumerable<ParticipationEntry> entries, CancellationToken cancellationToken)
+    {
+        var known = entries.Select(e => e.Event.FactKey).ToHashSet(StringComparer.Ordinal);
+        var settled = time.GetUtcNow() - BookingFactsSettleAfter;
+        var restored = new List<ParticipationEvent>();
+        foreach (var booking in bookings.Where(b => b.UpdatedAt <= settled))
+        {
+            var missing = ExpectedFacts(booking, school).Where(f => !known.Contains(f.Key)).ToList();
+            if (missing.Count == 0)
+            {
+                continue;
+            }
+
+            var campaign = await campaigns.GetAsync(booking.SchoolId, booking.CampaignId, cancellationToken);
+            var guardian = await directory.GetGuardianAsync(booking.SchoolId, booking.GuardianId, cancellationToken);
+            if (campaign is null || guardian is null)
+            {
+                // Erased guardian or deleted campaign: nothing to attribute the fact to.
+                continue;
+            }
+
+            foreach (var (kind, key, at, value) in missing)
+            {
+                var fact = Event(guardian, campaign, kind, key, ParticipationChannel.Web, booking.CounselorId, null, value) with { OccurredAt = at };
+                if (await log.RecordAsync(fact, cancellationToken))
+                {
+                    restored.Add(fact);
+                }
+            }
+        }
+
+        if (restored.Count > 0)
+        {
+            LogRestored(logger, restored.Count);
+        }
+
+        return restored;
+    }
+
+    private static IEnumerable<(ParticipationKind Kind, string Key, DateTimeOffset At, string? Value)> ExpectedFacts(Booking.Booking booking, SchoolSettings school)
+    {
+        var choice = SlotChoice.Of(booking.Start, school.TimeZone, booking.Mode).ToValue();
+
+        // Every move and the cancellation raise the sequence. A moved booking's first slot is no longer
+        // known; its booked fact then carries no choice.
+        var moves = booking.Status == Booking.BookingStatus.Cancelled ? booking.Sequence - 1 : booking.Sequence;
+        yield return (ParticipationKind.Booked, FactKeys.Booked(booking.Id), booking.CreatedAt, moves == 0 ? choice : null);
+        if (booking.Status == Booking.BookingStatus.Cancelled)
+        {
+            yield return (ParticipationKind.Cancelled, FactKeys.Cancelled(booking.Id), booking.UpdatedAt, null);
+        }
+        else if (booking.Sequence > 0)
+        {
+            yield return (ParticipationKind.Rescheduled, FactKeys.Rescheduled(booking.Id, booking.Sequence), booking.UpdatedAt, choice);
+        }
+    }
+
     public async Task BookingFollowUpAsync(Booking.Booking booking, ParticipationKind kind, string factKey, string? value, CancellationToken cancellationToken)
     {
         var campaign = await campaigns.GetAsync(booking.SchoolId, booking.CampaignId, cancellationToken);
@@ -135,4 +205,7 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Participation fact {Kind} not recorded ({ErrorType}); the action itself stands")]
     private static partial void LogNotRecorded(ILogger logger, string kind, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Restored {Count} booking fact(s) missing from the participation log (lost with a stopped instance)")]
+    private static partial void LogRestored(ILogger logger, int count);
 }

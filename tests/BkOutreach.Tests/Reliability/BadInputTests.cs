@@ -153,10 +153,13 @@ public sealed class BadInputTests : IAsyncLifetime
         }
 
         // A route may answer 413 from Content-Length alone and close; without 100-continue the client
-        // would still be writing the body into a closed connection.
+        // would still be writing the body into a closed connection. The client waits for the server's
+        // answer however busy the machine is (by default it gives up waiting after 1 s and sends the body).
         request.Headers.ExpectContinue = true;
+        using var client = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(1) }) { BaseAddress = _runner.Admin.BaseAddress };
+        client.DefaultRequestHeaders.Add("x-functions-key", TestRunner.AdminKey);
 
-        using var response = await _runner.Admin.SendAsync(request);
+        using var response = await client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }

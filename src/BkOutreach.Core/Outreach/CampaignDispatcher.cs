@@ -114,7 +114,7 @@ public sealed partial class CampaignDispatcher(
         var batches = 0;
         foreach (var chunk in audience.Chunk(BatchSize))
         {
-            var message = JsonSerializer.Serialize(new SendBatch(campaign.SchoolId, campaign.Id, wave, chunk), Json);
+            var message = JsonSerializer.Serialize(new SendBatch(campaign.SchoolId, campaign.Id, wave, [.. chunk.Select(r => r.GuardianId)]), Json);
             await queue.SendMessageAsync(message, visibilityTimeout: delay > TimeSpan.Zero ? delay : null, cancellationToken: cancellationToken);
             batches++;
         }

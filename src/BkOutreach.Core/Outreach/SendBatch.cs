@@ -1,12 +1,14 @@
 namespace BkOutreach.Core.Outreach;
 
 /// <summary>
-/// One queue message of a wave's fan-out: up to <see cref="CampaignDispatcher.BatchSize"/> recipients whose
-/// guardian ids are contiguous in sorted order, so the sender reads their send state with one range query.
-/// Recipients carry what the SMS needs, so sending reads no roster rows.
+/// One queue message of a wave's fan-out: up to <see cref="CampaignDispatcher.BatchSize"/> guardian ids,
+/// contiguous in sorted order, so the sender reads their roster rows and their send state with one range
+/// query each. The message carries ids only: no phone number or name sits in the queue (or in its poison
+/// copy), and a guardian erased or moved out of the audience since the fan-out is not sent to.
 /// </summary>
-public sealed record SendBatch(string SchoolId, string CampaignId, int Wave, IReadOnlyList<Recipient> Recipients);
+public sealed record SendBatch(string SchoolId, string CampaignId, int Wave, IReadOnlyList<string> GuardianIds);
 
+/// <summary>A guardian as the sender needs them, built from the roster at send time.</summary>
 public sealed record Recipient(string GuardianId, string Phone, string GuardianName, string Language, IReadOnlyList<RecipientStudent> Students);
 
 public sealed record RecipientStudent(string Name, string Class, string CounselorId);

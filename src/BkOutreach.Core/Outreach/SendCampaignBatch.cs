@@ -53,10 +53,15 @@ public sealed partial class SendCampaignBatch(
     {
         var school = await directory.GetSchoolAsync(batch.SchoolId, cancellationToken);
         var campaign = await campaigns.GetAsync(batch.SchoolId, batch.CampaignId, cancellationToken);
-        if (school is null || campaign is null || batch.Recipients.Count == 0)
+        if (school is null || campaign is null || batch.GuardianIds is not { Count: > 0 })
         {
             LogDropped(logger, batch.CampaignId, batch.Wave);
             return new BatchOutcome(0, 0, 0, 0, 0, false);
+        }
+
+        if (batch.Wave < 0 || batch.Wave >= campaign.Definition.Waves.Count)
+        {
+            throw new InvalidOperationException($"Campaign {batch.CampaignId} has no wave {batch.Wave}; this batch can never be sent.");
         }
 
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
@@ -77,10 +82,26 @@ public sealed partial class SendCampaignBatch(
             return new BatchOutcome(0, 0, 0, 0, 0, true);
         }
 
-        var recipients = batch.Recipients.OrderBy(r => r.GuardianId, StringComparer.Ordinal).ToList();
-        var existing = await sendLog.ReadRangeAsync(batch.CampaignId, batch.Wave, recipients[0].GuardianId, recipients[^1].GuardianId, cancellationToken);
+        // The batch names guardians; who they are and how to reach them is read from the roster now, so a
+        // guardian erased or moved out of the audience since the fan-out is not sent to.
+        var ids = batch.GuardianIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var existing = await sendLog.ReadRangeAsync(batch.CampaignId, batch.Wave, ids[0], ids[^1], cancellationToken);
+        var roster = await directory.GuardiansBetweenAsync(batch.SchoolId, ids[0], ids[^1], cancellationToken);
+        var recipients = new List<Recipient>();
+        var erased = 0;
+        foreach (var id in ids)
+        {
+            if (roster.TryGetValue(id, out var guardian) && CampaignDispatcher.ToRecipient(guardian, campaign.Definition.Audience) is { } recipient)
+            {
+                recipients.Add(recipient);
+            }
+            else
+            {
+                erased++;
+            }
+        }
+
         var optedOut = await optOuts.OptedOutAmongAsync(recipients.Select(r => r.Phone).ToList(), cancellationToken);
-        var stillKnown = await directory.GuardianIdsBetweenAsync(batch.SchoolId, recipients[0].GuardianId, recipients[^1].GuardianId, cancellationToken);
         var counselorNames = (await directory.ListCounselorsAsync(batch.SchoolId, cancellationToken)).ToDictionary(c => c.Id, c => c.Counselor.Name, StringComparer.Ordinal);
         var kind = campaign.Definition.Waves[batch.Wave].Kind;
         var isFollowUp = kind == "follow_up";
@@ -95,7 +116,7 @@ public sealed partial class SendCampaignBatch(
         var records = new List<SendRecord>();
         var messages = new List<SmsMessage>();
         var toSend = new List<(Recipient Recipient, SendRecord Record)>();
-        int alreadySent = 0, skippedOut = 0, skippedBooked = 0, erased = 0;
+        int alreadySent = 0, skippedOut = 0, skippedBooked = 0;
         foreach (var r in recipients)
         {
             var key = SendLog.KeyOf(batch.CampaignId, batch.Wave, r.GuardianId);
@@ -103,13 +124,6 @@ public sealed partial class SendCampaignBatch(
             if (row is not null && row.State != SendState.Pending)
             {
                 alreadySent++;
-                continue;
-            }
-
-            if (!stillKnown.Contains(r.GuardianId))
-            {
-                // Erased after the wave was queued: the batch still carries the number, the roster no longer does.
-                erased++;
                 continue;
             }
 
@@ -231,7 +245,7 @@ public sealed partial class SendCampaignBatch(
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} wave {Wave}: sent {Sent}, already sent {AlreadySent}, opted out {OptedOut}, booked {Booked}, rejected {Rejected}, to retry {Transient}")]
     private static partial void LogSent(ILogger logger, string campaignId, int wave, int sent, int alreadySent, int optedOut, int booked, int rejected, int transient);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} wave {Wave}: {Erased} recipient(s) erased since the wave was queued; not sent")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} wave {Wave}: {Erased} guardian(s) erased or out of the audience since the wave was queued; not sent")]
     private static partial void LogErasedSkipped(ILogger logger, string campaignId, int wave, int erased);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} wave {Wave}: quiet hours, batch deferred to {Opening}")]

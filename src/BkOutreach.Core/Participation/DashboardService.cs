@@ -98,7 +98,7 @@ public sealed class DashboardService(
 
                 if (batch is null || batch.SchoolId == schoolId)
                 {
-                    mine.Add(new PoisonMessage(message.MessageId, message.InsertedOn, message.DequeueCount, batch?.CampaignId, batch?.Wave, batch?.Recipients.Count ?? 0));
+                    mine.Add(new PoisonMessage(message.MessageId, message.InsertedOn, message.DequeueCount, batch?.CampaignId, batch?.Wave, batch?.GuardianIds?.Count ?? 0));
                 }
             }
 

@@ -270,19 +270,19 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         _recent.Forget(GuardianKey(schoolId, guardian.Id));
     }
 
-    /// <summary>Which guardian ids between <paramref name="first"/> and <paramref name="last"/> (inclusive) still exist, in one range query.</summary>
-    public async Task<HashSet<string>> GuardianIdsBetweenAsync(string schoolId, string first, string last, CancellationToken cancellationToken)
+    /// <summary>The guardians whose ids lie between <paramref name="first"/> and <paramref name="last"/> (inclusive), by id, in one range query.</summary>
+    public async Task<Dictionary<string, Guardian>> GuardiansBetweenAsync(string schoolId, string first, string last, CancellationToken cancellationToken)
     {
         var from = GuardianPrefix + first;
         var to = GuardianPrefix + last;
-        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var guardians = new Dictionary<string, Guardian>(StringComparer.Ordinal);
         await foreach (var e in storage.Table(StorageNames.GuardiansTable).QueryAsync<TableEntity>(
-            x => x.PartitionKey == schoolId && x.RowKey.CompareTo(from) >= 0 && x.RowKey.CompareTo(to) <= 0, select: ["RowKey"], cancellationToken: cancellationToken))
+            x => x.PartitionKey == schoolId && x.RowKey.CompareTo(from) >= 0 && x.RowKey.CompareTo(to) <= 0, select: ["RowKey", "Json"], cancellationToken: cancellationToken))
         {
-            ids.Add(e.RowKey[GuardianPrefix.Length..]);
+            guardians[e.RowKey[GuardianPrefix.Length..]] = JsonSerializer.Deserialize<Guardian>(e.GetString("Json")!, Json)!;
         }
 
-        return ids;
+        return guardians;
     }
 
     public async Task<IReadOnlyList<Guardian>> ListGuardiansAsync(string schoolId, CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using BkOutreach.Core.Outreach;
 using BkOutreach.Core.Links;
+using BkOutreach.Core.Schools;
 using BkOutreach.LocalRunner;
 using BkOutreach.Tests.Fakes;
 using BkOutreach.Tests.Infrastructure;
@@ -130,6 +131,33 @@ public sealed partial class OutreachRoutesTests : IAsyncLifetime
         Assert.Equal(3, (await journey.OutboxAsync(campaign)).Count);
         Assert.DoesNotContain(messages, m => m.GetProperty("to").GetString() == "+6281373450217");
         await _runner.Services.GetRequiredService<OptOutStore>().OptInAsync("+6281373450217", CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task QueuedBatch_NamesGuardiansOnly_AndGoesToWhomTheRosterNamesAtSendTime()
+    {
+        var ct = CancellationToken.None;
+        var journey = new OutreachJourney(_runner);
+        await journey.CreateSchoolAsync();
+        await journey.ImportAsync(OutreachJourney.Roster);
+        var campaign = await journey.CreateCampaignAsync(audience: new { classes = new[] { "X IPA 1" } });
+        var directory = _runner.Services.GetRequiredService<SchoolDirectory>();
+        var siti = (await directory.FindGuardianByPhoneAsync(journey.SchoolId, "+6281271234501", ct))!;
+        var abdul = (await directory.FindGuardianByPhoneAsync(journey.SchoolId, "+6281373450217", ct))!;
+        var queued = JsonSerializer.Serialize(new SendBatch(journey.SchoolId, campaign, 0, [siti.Id, abdul.Id]), new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+        // After the wave was queued, Abdul's son moved to a class outside the campaign's audience.
+        await journey.ImportAsync("student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id\nS2,Rizki Pratama,XI IPS 1,Abdul Rahman,+62 813 7345 0217,id,bk-1\n");
+        var run = await _runner.Admin.PostAsync("admin/functions/SendSmsBatch", OutreachJourney.Json(new { input = queued }));
+        var sent = await Poll.UntilAsync(() => journey.OutboxAsync(campaign), m => m.Count >= 1);
+        await Task.Delay(1000);
+
+        Assert.Equal(HttpStatusCode.Accepted, run.StatusCode);
+        Assert.DoesNotContain("8127123", queued, StringComparison.Ordinal);
+        Assert.DoesNotContain("Siti", queued, StringComparison.Ordinal);
+        Assert.DoesNotContain("Nurul", queued, StringComparison.Ordinal);
+        Assert.Equal(["+6281271234501"], (await journey.OutboxAsync(campaign)).Select(m => m.GetProperty("to").GetString()));
+        Assert.Contains("Nurul", sent[0].GetProperty("body").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -128,8 +128,7 @@ public sealed partial class GuardianErasureTests : IAsyncLifetime
         var campaign = await journey.CreateCampaignAsync();
         var siti = await GuardianAsync(journey, SitiPhone);
         var abdul = await GuardianAsync(journey, AbdulPhone);
-        var batch = new SendBatch(journey.SchoolId, campaign, 0, [.. new[] { siti, abdul }.Select(g =>
-            new Recipient(g.Id, g.Phone, g.Name, g.Language, [.. g.Students.Select(s => new RecipientStudent(s.Name, s.Class, s.CounselorId))]))]);
+        var batch = new SendBatch(journey.SchoolId, campaign, 0, [siti.Id, abdul.Id]);
         Assert.Equal(HttpStatusCode.NoContent, (await _runner.Admin.DeleteAsync($"api/admin/schools/{journey.SchoolId}/guardians/{siti.Id}")).StatusCode);
 
         var run = await _runner.Admin.PostAsync("admin/functions/SendSmsBatch", OutreachJourney.Json(new { input = JsonSerializer.Serialize(batch, new JsonSerializerOptions(JsonSerializerDefaults.Web)) }));

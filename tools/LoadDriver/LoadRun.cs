@@ -358,17 +358,7 @@ public static class LoadRun
         while (events < options.FeedSlots && counselors < 100)
         {
             counselors++;
-            await PutAsync(ctx, $"api/admin/schools/{School}/counselors/f{counselors}", new
-            {
-                name = $"Guru {counselors}",
-                email = $"f{counselors}@example.sch.id",
-                windows = new[] { new { days = new[] { "Sat", "Sun" }, from = "07:00", to = "17:00", mode = "either" } },
-                slotMinutes = 30,
-                bufferMinutes = 0,
-                seats = 1,
-                minimumNoticeHours = 24,
-                horizonDays = 28,
-            });
+            await PutWeekendCounselorAsync(ctx, School, counselors, $"Guru {counselors}");
             events = CountEvents(await ctx.Http.GetStringAsync($"api/calendar/{School}/slots.ics"));
         }
 
@@ -377,17 +367,7 @@ public static class LoadRun
         var rendered = new Stats();
         for (var i = 0; i < 25; i++)
         {
-            await PutAsync(ctx, $"api/admin/schools/{School}/counselors/f1", new
-            {
-                name = $"Guru 1 ({i})",
-                email = "f1@example.sch.id",
-                windows = new[] { new { days = new[] { "Sat", "Sun" }, from = "07:00", to = "17:00", mode = "either" } },
-                slotMinutes = 30,
-                bufferMinutes = 0,
-                seats = 1,
-                minimumNoticeHours = 24,
-                horizonDays = 28,
-            });
+            await PutWeekendCounselorAsync(ctx, School, 1, $"Guru 1 ({i})");
 
             // Let whatever the change set going in the background (cache, queue) settle before timing.
             await Task.Delay(300);
@@ -470,6 +450,20 @@ public static class LoadRun
 
     private static string Breakdown(Dictionary<string, long> trips, int per) =>
         string.Join(", ", trips.OrderByDescending(kv => kv.Value).Select(kv => $"`{kv.Key}` {(double)kv.Value / Math.Max(1, per):0.##}"));
+
+    /// <summary>Counsellor f{n}: Saturday and Sunday 07:00–17:00, 30-minute slots, four weeks ahead.</summary>
+    private static Task PutWeekendCounselorAsync(Context ctx, string school, int n, string name) =>
+        PutAsync(ctx, $"api/admin/schools/{school}/counselors/f{n}", new
+        {
+            name,
+            email = $"f{n}@example.sch.id",
+            windows = new[] { new { days = new[] { "Sat", "Sun" }, from = "07:00", to = "17:00", mode = "either" } },
+            slotMinutes = 30,
+            bufferMinutes = 0,
+            seats = 1,
+            minimumNoticeHours = 24,
+            horizonDays = 28,
+        });
 
     private static async Task PutSchoolAsync(Context ctx, string school) =>
         await PutAsync(ctx, $"api/admin/schools/{school}", new

@@ -78,12 +78,7 @@ public sealed class LoadAcsServer : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => LocalRunner.Azurite.FreePorts(1)[0];
 
     public async ValueTask DisposeAsync()
     {

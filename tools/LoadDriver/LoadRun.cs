@@ -33,7 +33,7 @@ public static class LoadRun
     public static async Task<LoadReport> RunAsync(LoadOptions options, TextWriter log)
     {
         log.WriteLine("Starting Azurite (in memory) …");
-        await using var azurite = await Azurite.StartAsync(LoadAcsServer.FreePort(), LoadAcsServer.FreePort(), LoadAcsServer.FreePort(), null, log, CancellationToken.None);
+        await using var azurite = await Azurite.StartOnFreePortsAsync(null, log, CancellationToken.None);
         await using var acs = await LoadAcsServer.StartAsync();
         var counter = new RoundTripCounter();
         var port = LoadAcsServer.FreePort();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Sockets;
 
 namespace BkOutreach.LocalRunner;
@@ -53,6 +54,50 @@ public sealed class Azurite : IAsyncDisposable
     }
 
     /// <summary>Starts Azurite on the given ports; <paramref name="location"/> null keeps everything in memory.</summary>
+    /// <summary>
+    /// Starts Azurite on three free ports. They are chosen together, so never the same twice, and if another
+    /// process takes one before Azurite binds it (tests run in parallel) it is tried again on new ones.
+    /// </summary>
+    public static async Task<Azurite> StartOnFreePortsAsync(string? location, TextWriter log, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var ports = FreePorts(3);
+            try
+            {
+                return await StartAsync(ports[0], ports[1], ports[2], location, log, cancellationToken);
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("before listening", StringComparison.Ordinal))
+            {
+                log.WriteLine($"{ex.Message} Trying other ports.");
+            }
+        }
+    }
+
+    /// <summary><paramref name="count"/> distinct loopback ports free at this moment (all held open while chosen).</summary>
+    public static int[] FreePorts(int count)
+    {
+        var listeners = new List<TcpListener>();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var listener = new TcpListener(IPAddress.Loopback, 0);
+                listeners.Add(listener);
+                listener.Start();
+            }
+
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            foreach (var listener in listeners)
+            {
+                listener.Dispose();
+            }
+        }
+    }
+
     public static async Task<Azurite> StartAsync(int blobPort, int queuePort, int tablePort, string? location, TextWriter log, CancellationToken cancellationToken)
     {
         var script = await EnsureInstalledAsync(log, cancellationToken);

@@ -16,16 +16,11 @@ public static class TestAzurite
 
     public static async Task<Azurite> GetAsync() => await Instance.Value;
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Azurite.FreePorts(1)[0];
 
     private static async Task<Azurite> StartAsync()
     {
-        var azurite = await Azurite.StartAsync(FreePort(), FreePort(), FreePort(), location: null, TextWriter.Null, CancellationToken.None);
+        var azurite = await Azurite.StartOnFreePortsAsync(location: null, TextWriter.Null, CancellationToken.None);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => azurite.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));
         return azurite;
     }

@@ -40,7 +40,7 @@ public sealed class TestRunner : IAsyncDisposable
         configure?.Invoke(values);
         var own = values.ContainsKey("AzureWebJobsStorage")
             ? null
-            : await Azurite.StartAsync(TestAzurite.FreePort(), TestAzurite.FreePort(), TestAzurite.FreePort(), null, TextWriter.Null, CancellationToken.None);
+            : await Azurite.StartOnFreePortsAsync(null, TextWriter.Null, CancellationToken.None);
         if (own is not null)
         {
             values["AzureWebJobsStorage"] = own.ConnectionString;

@@ -69,7 +69,10 @@ public sealed class FaultTests
     {
         const int Families = 150;
         var folder = Path.Combine(Path.GetTempPath(), "bk-azurite-" + Guid.NewGuid().ToString("N"));
-        int blob = TestAzurite.FreePort(), queue = TestAzurite.FreePort(), table = TestAzurite.FreePort();
+        // Azurite is restarted on the same ports, so they must stay free while it is down: ports below the
+        // kernel's ephemeral range are never handed to the parallel tests' connections or to bind(0).
+        var ports = PortsOutsideTheEphemeralRange(3);
+        int blob = ports[0], queue = ports[1], table = ports[2];
         var azurite = await Azurite.StartAsync(blob, queue, table, folder, TextWriter.Null, CancellationToken.None);
         try
         {
@@ -205,6 +208,25 @@ public sealed class FaultTests
         Assert.Equal("SendSmsBatch", record.Function);
         Assert.Equal(5, record.DequeueCount);
         Assert.Contains("has no wave 7", record.Reason, StringComparison.Ordinal);
+    }
+
+    private static int[] PortsOutsideTheEphemeralRange(int count)
+    {
+        var ports = new List<int>();
+        for (var candidate = 20_000 + Random.Shared.Next(10_000); ports.Count < count; candidate++)
+        {
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, candidate);
+                listener.Start();
+                ports.Add(candidate);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+            }
+        }
+
+        return [.. ports];
     }
 
     [Fact]

@@ -96,6 +96,13 @@ public sealed partial class HandleAcsEvents(
     private async Task<bool> OnReceivedAsync(SmsReceived received, CancellationToken cancellationToken)
     {
         var from = AcsEvents.NormalizeNumber(received.From);
+        if (!IsE164(from))
+        {
+            // Not a phone number (Event Grid payloads are outside input): nothing to look up or answer.
+            LogKeyword(logger, received.MessageId, "ignored_sender_not_a_number");
+            return false;
+        }
+
         switch (received.Keyword)
         {
             case SmsKeyword.OptOut:
@@ -144,6 +151,10 @@ public sealed partial class HandleAcsEvents(
     }
 
     private static string SafeKey(string id) => OutboxSmsSender.RowKeyFor(id);
+
+    /// <summary>"+" and 8 to 15 digits: the only sender an SMS reply can come from.</summary>
+    private static bool IsE164(string number) =>
+        number.Length is >= 9 and <= 16 && number[0] == '+' && number.AsSpan(1).IndexOfAnyExceptInRange('0', '9') < 0;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery report for message {MessageId}: {Status} (known: {Known})")]
     private static partial void LogDeliveryReport(ILogger logger, string messageId, string status, bool known);

@@ -84,7 +84,8 @@ public sealed class SendLog(StorageAccount storage)
         campaignId = guardianId = "";
         wave = 0;
         var parts = key.Split(':');
-        if (parts is not ["campaign", var c, "wave", var w, "guardian", var g] || !int.TryParse(w, System.Globalization.CultureInfo.InvariantCulture, out wave))
+        if (parts is not ["campaign", var c, "wave", var w, "guardian", var g] || !int.TryParse(w, System.Globalization.CultureInfo.InvariantCulture, out wave)
+            || !IsKeySafe(c) || !IsKeySafe(g))
         {
             return false;
         }
@@ -93,6 +94,10 @@ public sealed class SendLog(StorageAccount storage)
         guardianId = g;
         return true;
     }
+
+    /// <summary>Whether a part of a key (which may come from outside, e.g. a delivery report's tag) can name a table row.</summary>
+    private static bool IsKeySafe(string part) =>
+        part.Length is > 0 and <= 256 && !part.Any(ch => ch is '/' or '\\' or '#' or '?' || char.IsControl(ch));
 
     private static TableEntity ToEntity(string partition, SendRecord r) => new(partition, r.GuardianId)
     {

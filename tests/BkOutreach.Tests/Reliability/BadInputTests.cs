@@ -109,6 +109,22 @@ public sealed class BadInputTests : IAsyncLifetime
             threads: 1);
     }
 
+    [Theory]
+    [InlineData("Microsoft.Communication.SMSReceived", "{\"from\":\"nR4|1!!x/4w%`|Y% Zw?KOF\\\\X\",\"to\":\"+6281200000000\",\"message\":\"1\"}")] // found by CsCheck seed 6d_p3vTRhqp6
+    [InlineData("Microsoft.Communication.SMSReceived", "{\"from\":\"+62 812#34\",\"message\":\"STOP\"}")]
+    [InlineData("Microsoft.Communication.SMSDeliveryReportReceived", "{\"messageId\":\"m1\",\"deliveryStatus\":\"Delivered\",\"tag\":\"campaign:c/1:wave:0:guardian:g#?\"}")]
+    public async Task EventGridWebhook_SenderNotANumber_OrTagWithReservedCharacters_IsIgnored(string eventType, string data)
+    {
+        var json = $"[{{\"id\":\"{Guid.NewGuid():N}\",\"eventType\":\"{eventType}\",\"data\":{data}}}]";
+
+        using var response = await _runner.Admin.PostAsync("api/events/acs", new StringContent(json, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(1, body.RootElement.GetProperty("ignored").GetInt32());
+        Assert.Equal(0, body.RootElement.GetProperty("processed").GetInt32());
+    }
+
     [Fact]
     public async Task BookingJson_AnyBody_NeverAServerError()
     {

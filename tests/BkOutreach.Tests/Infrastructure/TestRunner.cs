@@ -47,6 +47,8 @@ public sealed class TestRunner : IAsyncDisposable
         }
 
         var fixedBaseUrl = values.GetValueOrDefault("Links:BaseUrl");
+        var log = new RunnerLog();
+        var configureServices = settings?.ConfigureServices;
         RunnerApp? app = null;
         for (var attempt = 1; app is null; attempt++)
         {
@@ -61,6 +63,11 @@ public sealed class TestRunner : IAsyncDisposable
                     Settings = values,
                     RunTimers = false,
                     Output = TextWriter.Null,
+                    ConfigureServices = services =>
+                    {
+                        services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(log);
+                        configureServices?.Invoke(services);
+                    },
                 });
             }
             catch (IOException) when (attempt < 5)
@@ -72,8 +79,11 @@ public sealed class TestRunner : IAsyncDisposable
                 throw;
             }
         }
-        return new TestRunner(app) { _ownStorage = own, StorageConnectionString = values["AzureWebJobsStorage"]! };
+        return new TestRunner(app) { _ownStorage = own, StorageConnectionString = values["AzureWebJobsStorage"]!, Log = log };
     }
+
+    /// <summary>What the runner logged lately, for the message of a test that timed out waiting on it.</summary>
+    public RunnerLog Log { get; private init; } = new();
 
     /// <summary>The storage this runner uses, for a second runner that must see the same data.</summary>
     public string StorageConnectionString { get; private init; } = "";

@@ -73,7 +73,7 @@ public sealed partial class OutreachJourney(TestRunner runner, string timeZone =
     public async Task<List<string>> BookingLinksAsync(string campaignId, int expected)
     {
         var messages = await Poll.UntilAsync(() => OutboxAsync(campaignId), m => m.Count >= expected);
-        Assert.Equal(expected, messages.Count);
+        Assert.True(expected == messages.Count, $"expected {expected} outreach SMS in the outbox, found {messages.Count}; the runner logged:\n{runner.Log.Tail()}");
         return [.. messages.Select(m =>
         {
             var link = BookingLink().Match(m.GetProperty("body").GetString()!);

@@ -73,13 +73,30 @@ public sealed partial class OutreachJourney(TestRunner runner, string timeZone =
     public async Task<List<string>> BookingLinksAsync(string campaignId, int expected)
     {
         var messages = await Poll.UntilAsync(() => OutboxAsync(campaignId), m => m.Count >= expected);
-        Assert.True(expected == messages.Count, $"expected {expected} outreach SMS in the outbox, found {messages.Count}; the runner logged:\n{runner.Log.Tail()}");
+        if (messages.Count != expected)
+        {
+            Assert.Fail($"expected {expected} outreach SMS in the outbox, found {messages.Count}; {await QueueStateAsync()}; the runner logged:\n{runner.Log.Tail()}");
+        }
+
         return [.. messages.Select(m =>
         {
             var link = BookingLink().Match(m.GetProperty("body").GetString()!);
             Assert.True(link.Success, m.GetProperty("body").GetString());
             return link.Value;
         })];
+    }
+
+    /// <summary>How many messages wait in the send queue and its poison queue, for a failure message.</summary>
+    private async Task<string> QueueStateAsync()
+    {
+        var state = new List<string>();
+        foreach (var name in new[] { BkOutreach.Core.Outreach.OutreachQueues.SendQueue, BkOutreach.Core.Outreach.OutreachQueues.SendQueue + "-poison" })
+        {
+            var queue = new Azure.Storage.Queues.QueueClient(runner.StorageConnectionString, name);
+            state.Add(await queue.ExistsAsync() ? $"{name}: {(await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount} messages" : $"{name}: none");
+        }
+
+        return string.Join(", ", state);
     }
 
     /// <summary>A roster of <paramref name="families"/> guardians with one child each, all with counsellor bk-1.</summary>

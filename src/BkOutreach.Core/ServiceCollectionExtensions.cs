@@ -74,6 +74,7 @@ public static class ServiceCollectionExtensions
         services.AddCounselorCalendar();
         services.AddSingleton<Participation.ParticipationLog>();
         services.AddSingleton<Participation.PseudonymKeyProvider>();
+        services.AddSingleton<Participation.ParticipationRecord>();
         services.AddSingleton<Participation.ParticipationExport>();
         services.AddSingleton<Participation.RecordSurveyReply>();
         services.AddSingleton<Participation.DashboardService>();

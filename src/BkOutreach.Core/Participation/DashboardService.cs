@@ -15,11 +15,9 @@ namespace BkOutreach.Core.Participation;
 public sealed class DashboardService(
     SchoolDirectory directory,
     CampaignStore campaigns,
-    BookingStore bookings,
-    ParticipationLog log,
+    ParticipationRecord record,
     StorageAccount storage,
     Reliability.PoisonLog poisonLog,
-    ParticipationFacts facts,
     TimeProvider time)
 {
     /// <summary>The queue where SMS batches land after failing every retry (the Functions host names it).</summary>
@@ -36,18 +34,7 @@ public sealed class DashboardService(
             return Result<DashboardModel>.Missing();
         }
 
-        var counselors = await directory.ListCounselorsAsync(schoolId, cancellationToken);
-        var allBookings = new List<Booking.Booking>();
-        foreach (var counselor in counselors)
-        {
-            allBookings.AddRange(await bookings.ListAsync(schoolId, counselor.Id, cancellationToken));
-        }
-
-        var entries = await log.ListAsync(schoolId, cancellationToken);
-        if ((await facts.RestoreBookingFactsAsync(school, allBookings, entries, cancellationToken)).Count > 0)
-        {
-            entries = await log.ListAsync(schoolId, cancellationToken);
-        }
+        var (counselors, allBookings, entries) = await record.ReadAsync(schoolId, school, cancellationToken);
 
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
         var inputs = new DashboardInputs

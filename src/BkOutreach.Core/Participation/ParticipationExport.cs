@@ -36,7 +36,7 @@ public sealed class CsvExport(string fileName, IReadOnlyList<string> header, IEn
 /// pseudonymous guardian ids and no names or phone numbers (the log holds none; the roster is never read).
 /// The codebook is generated from the same column lists, so it cannot drift from the files.
 /// </summary>
-public sealed class ParticipationExport(SchoolDirectory directory, ParticipationLog log, PseudonymKeyProvider keys)
+public sealed class ParticipationExport(SchoolDirectory directory, ParticipationRecord record, PseudonymKeyProvider keys)
 {
     private static readonly LocalDateTimePattern LocalPattern = LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd' 'HH':'mm':'ss");
 
@@ -82,13 +82,13 @@ public sealed class ParticipationExport(SchoolDirectory directory, Participation
     /// <summary>One row per guardian per campaign; null when the school does not exist.</summary>
     public async Task<CsvExport?> GuardianCampaignsAsync(string schoolId, CancellationToken cancellationToken)
     {
-        if (await directory.GetSchoolAsync(schoolId, cancellationToken) is null)
+        if (await directory.GetSchoolAsync(schoolId, cancellationToken) is not { } school)
         {
             return null;
         }
 
         var pseudonyms = await keys.ForSchoolAsync(schoolId, cancellationToken);
-        var rows = ParticipationAnalysis.ByGuardianAndCampaign(await log.ListAsync(schoolId, cancellationToken));
+        var rows = ParticipationAnalysis.ByGuardianAndCampaign((await record.ReadAsync(schoolId, school, cancellationToken)).Entries);
         return new CsvExport($"{schoolId}-participation.csv", [.. GuardianColumns.Select(c => c.Name)],
             rows.Select(r => Fields(GuardianColumns, (r, pseudonyms.Of(r.GuardianId)))));
     }
@@ -96,13 +96,13 @@ public sealed class ParticipationExport(SchoolDirectory directory, Participation
     /// <summary>One row per fact, in time order; null when the school does not exist.</summary>
     public async Task<CsvExport?> EventsAsync(string schoolId, CancellationToken cancellationToken)
     {
-        if (await directory.GetSchoolAsync(schoolId, cancellationToken) is null)
+        if (await directory.GetSchoolAsync(schoolId, cancellationToken) is not { } school)
         {
             return null;
         }
 
         var pseudonyms = await keys.ForSchoolAsync(schoolId, cancellationToken);
-        var entries = await log.ListAsync(schoolId, cancellationToken);
+        var entries = (await record.ReadAsync(schoolId, school, cancellationToken)).Entries;
         return new CsvExport($"{schoolId}-participation-events.csv", [.. EventColumns.Select(c => c.Name)],
             entries.Select(e => Fields(EventColumns, (e, pseudonyms.Of(e.Event.GuardianId)))));
     }

@@ -32,6 +32,38 @@ public sealed partial class ParticipationExportTests
     }
 
     [Fact]
+    public async Task BookingWhoseFactWasLost_IsInBothExports_OnceItHasSettled()
+    {
+        var kit = await ParticipationTestKit.CreateAsync();
+        var ct = CancellationToken.None;
+        await kit.Directory.PutCounselorAsync(kit.SchoolId, "bk-1", new CounselorSettings { Name = "Bu Rahma" }, ct);
+        await kit.Campaigns.PutAsync(kit.SchoolId, ParticipationTestKit.Campaign, new BkOutreach.Core.Outreach.CampaignDefinition { Name = "Genap", Term = ParticipationTestKit.Term }, ct);
+        var (guardian, _) = await kit.Directory.UpsertGuardianAsync(kit.SchoolId, "+6281234567801", "Wali", "id", [new Student("s1", "Siswa", "XI IPA 1", "bk-1")], ct);
+
+        // Saturday 16 January 2027, 08:00 WIB; taken through the store, so no fact was written behind.
+        var start = new DateTimeOffset(2027, 1, 16, 1, 0, 0, TimeSpan.Zero);
+        var seat = await kit.Bookings.TakeSeatAsync(
+            new BkOutreach.Core.Booking.SeatRequest(kit.SchoolId, "bk-1", guardian.Id, ParticipationTestKit.Campaign, "bk-1.20270116T0800.30", start, start.AddMinutes(30), 1, "in_person", ["s1"]),
+            null,
+            ct);
+        Assert.NotNull(seat.Booking);
+        var pseudonym = (await kit.Keys.ForSchoolAsync(kit.SchoolId, ct)).Of(guardian.Id);
+
+        // Within the settling minute the fact may still be on its way: nothing is made up.
+        var (_, early) = ParticipationTestKit.Parse(await ParticipationTestKit.ReadAsync((await kit.Export.EventsAsync(kit.SchoolId, ct))!));
+        Assert.Empty(early);
+
+        kit.Time.Advance(TimeSpan.FromMinutes(5));
+        var (eventHeader, events) = ParticipationTestKit.Parse(await ParticipationTestKit.ReadAsync((await kit.Export.EventsAsync(kit.SchoolId, ct))!));
+        var (guardianHeader, guardians) = ParticipationTestKit.Parse(await ParticipationTestKit.ReadAsync((await kit.Export.GuardianCampaignsAsync(kit.SchoolId, ct))!));
+
+        var booked = Assert.Single(events);
+        Assert.Equal(("booked", pseudonym, "saturday:in_person"), (booked[Array.IndexOf(eventHeader, "kind")], booked[Array.IndexOf(eventHeader, "guardian_pseudonym")], booked[Array.IndexOf(eventHeader, "value")]));
+        var row = Assert.Single(guardians);
+        Assert.Equal(("1", "2027-01-11 08:00:00"), (row[Array.IndexOf(guardianHeader, "booked")], row[Array.IndexOf(guardianHeader, "first_booked_local")]));
+    }
+
+    [Fact]
     public async Task Pseudonyms_StableAcrossExportsAndRestarts_DifferentPerSchool_NotTheId()
     {
         var kit = await ParticipationTestKit.CreateAsync();

@@ -25,8 +25,15 @@ public sealed class ParticipationTestKit
         Directory = new SchoolDirectory(storage, Time);
         Log = new ParticipationLog(storage, Directory, Time, NullLogger<ParticipationLog>.Instance);
         Keys = new PseudonymKeyProvider(storage);
-        Export = new ParticipationExport(Directory, Log, Keys);
+        Campaigns = new BkOutreach.Core.Outreach.CampaignStore(storage);
+        Bookings = new BkOutreach.Core.Booking.BookingStore(storage, Time);
+        var facts = new ParticipationFacts(Log, Campaigns, Directory, Time, NullLogger<ParticipationFacts>.Instance);
+        Export = new ParticipationExport(Directory, new ParticipationRecord(Directory, Bookings, Log, facts), Keys);
     }
+
+    public BkOutreach.Core.Outreach.CampaignStore Campaigns { get; }
+
+    public BkOutreach.Core.Booking.BookingStore Bookings { get; }
 
     public StorageAccount Storage { get; }
 

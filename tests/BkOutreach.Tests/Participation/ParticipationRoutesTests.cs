@@ -77,7 +77,7 @@ public sealed class ParticipationRoutesTests : IAsyncLifetime
     [Fact]
     public async Task ParticipationRoutes_WithoutKey_Are401()
     {
-        foreach (var path in new[] { "dashboard", "participation.csv", "participation-events.csv", "participation.csv/codebook" })
+        foreach (var path in new[] { "dashboard", "participation.csv", "participation-events.csv", "participation.csv/codebook", "codebook" })
         {
             Assert.Equal(HttpStatusCode.Unauthorized, (await _runner.Http.GetAsync($"api/admin/schools/{_school}/{path}")).StatusCode);
         }
@@ -136,7 +136,11 @@ public sealed class ParticipationRoutesTests : IAsyncLifetime
         Assert.Equal(5, eventRows.Count);
         Assert.Contains(eventRows, r => r.Contains("barrier=1"));
         Assert.Equal(HttpStatusCode.OK, codebook.StatusCode);
-        Assert.Contains("guardian_pseudonym", await codebook.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var text = await codebook.Content.ReadAsStringAsync();
+        Assert.Contains("guardian_pseudonym", text, StringComparison.Ordinal);
+        var atSchool = await _runner.Admin.GetAsync($"api/admin/schools/{_school}/codebook");
+        Assert.Equal((HttpStatusCode.OK, text), (atSchool.StatusCode, await atSchool.Content.ReadAsStringAsync()));
+        Assert.Equal(HttpStatusCode.NotFound, (await _runner.Admin.GetAsync("api/admin/schools/no-such-school/codebook")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _runner.Admin.GetAsync("api/admin/schools/no-such-school/participation.csv")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _runner.Admin.GetAsync("api/admin/schools/no-such-school/dashboard")).StatusCode);
     }

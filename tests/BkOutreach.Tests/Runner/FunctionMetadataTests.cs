@@ -41,6 +41,7 @@ public sealed class FunctionMetadataTests
         ["GetParticipationCsv"] = "httpTrigger",
         ["GetParticipationEventsCsv"] = "httpTrigger",
         ["GetParticipationCodebook"] = "httpTrigger",
+        ["GetSchoolCodebook"] = "httpTrigger",
         ["EraseGuardian"] = "httpTrigger",
         ["EraseGuardianByPhone"] = "httpTrigger",
     };

@@ -38,7 +38,7 @@ public sealed class CreateLinkBooking(BookingService booking, PostThrottle throt
             return new NotFoundObjectResult(new { error = "unknown_link" });
         }
 
-        var result = await booking.BookAsync(link, body!.SlotId, body.Mode, cancellationToken);
+        var result = await booking.BookAsync(link, body!.SlotId, body.Mode, BkOutreach.Core.Participation.ParticipationChannel.Web, cancellationToken);
         return result.Outcome switch
         {
             BookOutcome.SlotTaken => new ConflictObjectResult(new { error = "slot_taken" }),

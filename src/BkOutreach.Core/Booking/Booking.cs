@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using BkOutreach.Core.Participation;
+
 namespace BkOutreach.Core.Booking;
 
 public enum BookingStatus
@@ -53,6 +56,14 @@ public sealed record Booking
     public int? FeedbackScore { get; init; }
 
     public IReadOnlyList<string> StudentIds { get; init; } = [];
+
+    /// <summary>Where the parent booked: the booking page or JSON route (<c>web</c>) or an SMS reply (<c>sms</c>).</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<ParticipationChannel>))]
+    public ParticipationChannel BookedVia { get; init; } = ParticipationChannel.Web;
+
+    /// <summary>Where the latest move or cancellation came from (as <see cref="BookedVia"/> until there is one).</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<ParticipationChannel>))]
+    public ParticipationChannel ChangedVia { get; init; } = ParticipationChannel.Web;
 }
 
 /// <summary>What a guardian asks for: a seat in one slot of one counsellor, for one campaign.</summary>
@@ -66,7 +77,8 @@ public sealed record SeatRequest(
     DateTimeOffset End,
     int Seats,
     string Mode,
-    IReadOnlyList<string> StudentIds);
+    IReadOnlyList<string> StudentIds,
+    ParticipationChannel Via = ParticipationChannel.Web);
 
 public enum SeatOutcome
 {

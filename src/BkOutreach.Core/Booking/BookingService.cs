@@ -99,7 +99,8 @@ public sealed partial class BookingService(
 
     /// <summary>Books the slot, or moves the guardian's booking with that counsellor to it.</summary>
     /// <param name="mode">For a slot offered both ways, the parent's choice (<c>online</c> or <c>in_person</c>).</param>
-    public async Task<BookResult> BookAsync(LinkContext link, string? slotId, string? mode, CancellationToken cancellationToken)
+    /// <param name="via">Where the parent asked: the booking page or JSON route (web) or an SMS reply (sms).</param>
+    public async Task<BookResult> BookAsync(LinkContext link, string? slotId, string? mode, Participation.ParticipationChannel via, CancellationToken cancellationToken)
     {
         if (!SlotId.TryParse(slotId, out var id))
         {
@@ -141,7 +142,7 @@ public sealed partial class BookingService(
         };
         var students = link.StudentsOf(counselor.Id);
         var seat = await bookings.TakeSeatAsync(
-            new SeatRequest(link.Grant.SchoolId, counselor.Id, link.Guardian.Id, link.Grant.CampaignId, slot.Id.ToString(), slot.Start.ToDateTimeOffset(), slot.End.ToDateTimeOffset(), slot.Capacity, chosenMode, [.. students.Select(s => s.Id)]),
+            new SeatRequest(link.Grant.SchoolId, counselor.Id, link.Guardian.Id, link.Grant.CampaignId, slot.Id.ToString(), slot.Start.ToDateTimeOffset(), slot.End.ToDateTimeOffset(), slot.Capacity, chosenMode, [.. students.Select(s => s.Id)], via),
             seats,
             cancellationToken);
         switch (seat.Outcome)
@@ -159,13 +160,13 @@ public sealed partial class BookingService(
         return new BookResult(seat.Outcome == SeatOutcome.Rescheduled ? BookOutcome.Rescheduled : BookOutcome.Booked, booking);
     }
 
-    /// <summary>Cancels the guardian's bookings of this campaign (with one counsellor, or all); returns what was cancelled.</summary>
+    /// <summary>Cancels the guardian's bookings of this campaign (with one counsellor, or all) from the page or the JSON route; returns what was cancelled.</summary>
     public async Task<IReadOnlyList<Booking>> CancelAsync(LinkContext link, string? counselorId, CancellationToken cancellationToken)
     {
         var cancelled = new List<Booking>();
         foreach (var counselor in link.Counselors.Where(c => counselorId is null || string.Equals(c.Id, counselorId, StringComparison.Ordinal)))
         {
-            var booking = await bookings.CancelAsync(link.Grant.SchoolId, counselor.Id, link.Grant.CampaignId, link.Guardian.Id, cancellationToken);
+            var booking = await bookings.CancelAsync(link.Grant.SchoolId, counselor.Id, link.Grant.CampaignId, link.Guardian.Id, Participation.ParticipationChannel.Web, cancellationToken);
             if (booking is not null)
             {
                 cancelled.Add(booking);
@@ -205,7 +206,7 @@ public sealed partial class BookingService(
     /// <summary>Confirmation or cancellation SMS (once per booking version) and the counsellor's calendar.</summary>
     private async Task AfterChangeAsync(LinkContext link, CounselorEntry counselor, Booking booking, string template, CancellationToken cancellationToken)
     {
-        await facts.BookingChangedAsync(link.Guardian, link.Campaign, booking, link.School, Participation.ParticipationChannel.Web, cancellationToken);
+        await facts.BookingChangedAsync(link.Guardian, link.Campaign, booking, link.School, cancellationToken);
         var local = Instant.FromDateTimeOffset(booking.Start).InZone(link.Zone);
         var text = templates.Render(template, link.Guardian.Language, new SmsTemplateModel
         {

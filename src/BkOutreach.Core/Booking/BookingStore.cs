@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using BkOutreach.Core.Participation;
 using BkOutreach.Core.Storage;
 
 namespace BkOutreach.Core.Booking;
@@ -146,7 +147,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IA
             SeatOutcome outcome;
             if (current is { Status: BookingStatus.Confirmed })
             {
-                booking = current with { SlotId = request.SlotId, Start = request.Start, End = request.End, Mode = request.Mode, Sequence = current.Sequence + 1, UpdatedAt = now, StudentIds = request.StudentIds };
+                booking = current with { SlotId = request.SlotId, Start = request.Start, End = request.End, Mode = request.Mode, Sequence = current.Sequence + 1, UpdatedAt = now, StudentIds = request.StudentIds, ChangedVia = request.Via };
                 batch.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(partition, booking), currentRow!.ETag));
                 var pointerRow = new TableEntity(partition, GuardianKey(request.CampaignId, request.GuardianId)) { ["BookingId"] = booking.Id };
                 batch.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, pointerRow, pointer!.ETag));
@@ -168,6 +169,8 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IA
                     CreatedAt = now,
                     UpdatedAt = now,
                     StudentIds = request.StudentIds,
+                    BookedVia = request.Via,
+                    ChangedVia = request.Via,
                 };
                 batch.Add(new TableTransactionAction(TableTransactionActionType.Add, ToEntity(partition, booking)));
                 var pointerRow = new TableEntity(partition, GuardianKey(request.CampaignId, request.GuardianId)) { ["BookingId"] = booking.Id };
@@ -195,7 +198,8 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IA
     }
 
     /// <summary>Cancels the guardian's active booking of this campaign with this counsellor; null when there is none.</summary>
-    public async Task<Booking?> CancelAsync(string schoolId, string counselorId, string campaignId, string guardianId, CancellationToken cancellationToken)
+    /// <param name="via">Where the cancellation came from (kept on the booking for the participation log).</param>
+    public async Task<Booking?> CancelAsync(string schoolId, string counselorId, string campaignId, string guardianId, ParticipationChannel via, CancellationToken cancellationToken)
     {
         var partition = PartitionOf(schoolId, counselorId);
         for (var attempt = 1; ; attempt++)
@@ -228,7 +232,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IA
                     }
                 }
 
-                cancelled = booking with { Status = BookingStatus.Cancelled, Sequence = booking.Sequence + 1, UpdatedAt = time.GetUtcNow() };
+                cancelled = booking with { Status = BookingStatus.Cancelled, Sequence = booking.Sequence + 1, UpdatedAt = time.GetUtcNow(), ChangedVia = via };
                 batch.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(partition, cancelled), row!.ETag));
             }
 

@@ -91,7 +91,7 @@ public sealed class SmsReplyBooking(
             return null;
         }
 
-        var result = await booking.BookAsync(link, slotIds[index], null, cancellationToken);
+        var result = await booking.BookAsync(link, slotIds[index], null, Participation.ParticipationChannel.Sms, cancellationToken);
         if (result.Outcome is BookOutcome.SlotTaken or BookOutcome.NotBookable)
         {
             await OfferAsync(link.Grant.SchoolId, link.Grant.CampaignId, link.Guardian.Id, $"slot-offer:{messageId}", cancellationToken);

@@ -46,9 +46,10 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
 
     /// <summary>
     /// A booking made, moved or cancelled: handed to <see cref="ParticipationLog.RecordSoon"/>, so the booking
-    /// request spends no round trip on its evidence (written within a moment, batched per school).
+    /// request spends no round trip on its evidence (written within a moment, batched per school). The
+    /// channel is the booking's own record of where this change came from.
     /// </summary>
-    public Task BookingChangedAsync(Guardian guardian, Campaign campaign, Booking.Booking booking, SchoolSettings school, ParticipationChannel channel, CancellationToken cancellationToken)
+    public Task BookingChangedAsync(Guardian guardian, Campaign campaign, Booking.Booking booking, SchoolSettings school, CancellationToken cancellationToken)
     {
         var (kind, key) = booking.Status == Booking.BookingStatus.Cancelled
             ? (ParticipationKind.Cancelled, FactKeys.Cancelled(booking.Id))
@@ -56,7 +57,7 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
         var value = kind == ParticipationKind.Cancelled ? null : SlotChoice.Of(booking.Start, school.TimeZone, booking.Mode).ToValue();
         try
         {
-            log.RecordSoon(Event(guardian, campaign, kind, key, channel, booking.CounselorId, null, value));
+            log.RecordSoon(Event(guardian, campaign, kind, key, booking.ChangedVia, booking.CounselorId, null, value));
         }
         catch (ArgumentException ex)
         {
@@ -100,9 +101,9 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
                 continue;
             }
 
-            foreach (var (kind, key, at, value) in missing)
+            foreach (var (kind, key, at, via, value) in missing)
             {
-                var fact = Event(guardian, campaign, kind, key, ParticipationChannel.Web, booking.CounselorId, null, value) with { OccurredAt = at };
+                var fact = Event(guardian, campaign, kind, key, via, booking.CounselorId, null, value) with { OccurredAt = at };
                 if (await log.RecordAsync(fact, cancellationToken))
                 {
                     restored.Add(fact);
@@ -118,21 +119,21 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
         return restored;
     }
 
-    private static IEnumerable<(ParticipationKind Kind, string Key, DateTimeOffset At, string? Value)> ExpectedFacts(Booking.Booking booking, SchoolSettings school)
+    private static IEnumerable<(ParticipationKind Kind, string Key, DateTimeOffset At, ParticipationChannel Via, string? Value)> ExpectedFacts(Booking.Booking booking, SchoolSettings school)
     {
         var choice = SlotChoice.Of(booking.Start, school.TimeZone, booking.Mode).ToValue();
 
         // Every move and the cancellation raise the sequence. A moved booking's first slot is no longer
         // known; its booked fact then carries no choice.
         var moves = booking.Status == Booking.BookingStatus.Cancelled ? booking.Sequence - 1 : booking.Sequence;
-        yield return (ParticipationKind.Booked, FactKeys.Booked(booking.Id), booking.CreatedAt, moves == 0 ? choice : null);
+        yield return (ParticipationKind.Booked, FactKeys.Booked(booking.Id), booking.CreatedAt, booking.BookedVia, moves == 0 ? choice : null);
         if (booking.Status == Booking.BookingStatus.Cancelled)
         {
-            yield return (ParticipationKind.Cancelled, FactKeys.Cancelled(booking.Id), booking.UpdatedAt, null);
+            yield return (ParticipationKind.Cancelled, FactKeys.Cancelled(booking.Id), booking.UpdatedAt, booking.ChangedVia, null);
         }
         else if (booking.Sequence > 0)
         {
-            yield return (ParticipationKind.Rescheduled, FactKeys.Rescheduled(booking.Id, booking.Sequence), booking.UpdatedAt, choice);
+            yield return (ParticipationKind.Rescheduled, FactKeys.Rescheduled(booking.Id, booking.Sequence), booking.UpdatedAt, booking.ChangedVia, choice);
         }
     }
 

@@ -109,14 +109,14 @@ public sealed partial class GuardianErasure(
 
                 var kept = booking;
                 if (booking.Status == BookingStatus.Confirmed && booking.End > now
-                    && await bookings.CancelAsync(guardian.SchoolId, counselor.Id, booking.CampaignId, guardian.Id, cancellationToken) is { } done)
+                    && await bookings.CancelAsync(guardian.SchoolId, counselor.Id, booking.CampaignId, guardian.Id, ParticipationChannel.Admin, cancellationToken) is { } done)
                 {
                     kept = done;
                     cancelled++;
                     await calendarSync.ScheduleCancelAsync(booking.Id, "Dibatalkan atas permintaan penghapusan data.", cancellationToken);
                     if (school is not null && await campaigns.GetAsync(guardian.SchoolId, booking.CampaignId, cancellationToken) is { } campaign)
                     {
-                        await facts.BookingChangedAsync(guardian, campaign, done, school, ParticipationChannel.Admin, cancellationToken);
+                        await facts.BookingChangedAsync(guardian, campaign, done, school, cancellationToken);
                     }
                 }
 

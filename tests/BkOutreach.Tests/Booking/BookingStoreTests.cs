@@ -123,8 +123,8 @@ public sealed class BookingStoreTests
         var store = await StoreAsync();
         var booked = (await store.TakeSeatAsync(Request("a", Saturday0800), CancellationToken.None)).Booking!;
 
-        var cancelled = await store.CancelAsync(_school, "bk-1", "c1", "a", CancellationToken.None);
-        var again = await store.CancelAsync(_school, "bk-1", "c1", "a", CancellationToken.None);
+        var cancelled = await store.CancelAsync(_school, "bk-1", "c1", "a", BkOutreach.Core.Participation.ParticipationChannel.Web, CancellationToken.None);
+        var again = await store.CancelAsync(_school, "bk-1", "c1", "a", BkOutreach.Core.Participation.ParticipationChannel.Web, CancellationToken.None);
         var other = await store.TakeSeatAsync(Request("b", Saturday0800), CancellationToken.None);
 
         Assert.Equal(BookingStatus.Cancelled, cancelled!.Status);

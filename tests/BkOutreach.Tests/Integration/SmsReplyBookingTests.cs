@@ -48,6 +48,16 @@ public sealed class SmsReplyBookingTests : IAsyncLifetime
         Assert.Single(reoffer);
         var firstOffer = offers.Single(o => o.GetProperty("to").GetString() == "+6281299990002").GetProperty("body").GetString()!;
         Assert.NotEqual(firstOffer, reoffer[0].GetProperty("body").GetString());
+
+        // The research export says the booking came by SMS, not from the booking page.
+        var (header, booked) = await Poll.UntilAsync(
+            async () =>
+            {
+                var (h, rows) = Participation.ParticipationTestKit.Parse(await _runner.Admin.GetStringAsync($"api/admin/schools/{journey.SchoolId}/participation-events.csv"));
+                return (h, rows.Where(r => r[Array.IndexOf(h, "kind")] == "booked").ToList());
+            },
+            x => x.Item2.Count > 0);
+        Assert.Equal("sms", Assert.Single(booked)[Array.IndexOf(header, "channel")]);
     }
 
     private async Task<List<JsonElement>> Outbox() => [.. (await _runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray()];

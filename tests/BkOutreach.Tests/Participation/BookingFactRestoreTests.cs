@@ -26,11 +26,11 @@ public sealed class BookingFactRestoreTests : IAsyncLifetime
     private T Get<T>()
         where T : notnull => _runner.Services.GetRequiredService<T>();
 
-    private async Task<BkOutreach.Core.Booking.Booking> BookAsync(string guardianId, int slot)
+    private async Task<BkOutreach.Core.Booking.Booking> BookAsync(string guardianId, int slot, ParticipationChannel via = ParticipationChannel.Web)
     {
         var start = Saturday0800.AddMinutes(30 * slot);
         var seat = await Get<BookingStore>().TakeSeatAsync(
-            new SeatRequest(_school, "bk-1", guardianId, "c-genap", $"bk-1.20270116T{8 + (slot / 2):00}{slot % 2 * 30:00}.30", start, start.AddMinutes(30), 1, "in_person", ["s" + guardianId]),
+            new SeatRequest(_school, "bk-1", guardianId, "c-genap", $"bk-1.20270116T{8 + (slot / 2):00}{slot % 2 * 30:00}.30", start, start.AddMinutes(30), 1, "in_person", ["s" + guardianId], via),
             null,
             CancellationToken.None);
         return seat.Booking!;
@@ -54,11 +54,11 @@ public sealed class BookingFactRestoreTests : IAsyncLifetime
         await Get<CampaignStore>().PutAsync(_school, "c-genap", new CampaignDefinition { Name = "Genap", Term = "2026/2027 Genap" }, ct);
 
         // Taken through the store, so no fact was written: as if the instance stopped before writing behind.
-        var booked = await BookAsync(guardians[0], 0);
+        var booked = await BookAsync(guardians[0], 0, ParticipationChannel.Sms);
         await BookAsync(guardians[1], 2);
         var moved = await BookAsync(guardians[1], 3);
         await BookAsync(guardians[2], 4);
-        var cancelled = (await Get<BookingStore>().CancelAsync(_school, "bk-1", "c-genap", guardians[2], ct))!;
+        var cancelled = (await Get<BookingStore>().CancelAsync(_school, "bk-1", "c-genap", guardians[2], ParticipationChannel.Web, ct))!;
         var log = Get<ParticipationLog>();
 
         // The moved booking's first fact did arrive; only its move is missing.
@@ -94,6 +94,10 @@ public sealed class BookingFactRestoreTests : IAsyncLifetime
         var entries = (await log.ListAsync(_school, ct)).ToDictionary(e => e.Event.FactKey, e => e.Event, StringComparer.Ordinal);
         var first = entries[FactKeys.Booked(booked.Id)];
         Assert.Equal(booked.CreatedAt, first.OccurredAt);
+
+        // Each fact keeps where it came from: this one was booked by an SMS reply, the others on the page.
+        Assert.Equal(ParticipationChannel.Sms, first.Channel);
+        Assert.All(restored.Where(f => f.FactKey != first.FactKey), f => Assert.Equal(ParticipationChannel.Web, f.Channel));
         Assert.Equal(SlotChoice.Of(booked.Start, "Asia/Jakarta", "in_person").ToValue(), first.Value);
         Assert.Equal(["XI IPA 1"], first.Classes);
         Assert.Equal("2026/2027 Genap", first.Term);

@@ -43,7 +43,7 @@ public sealed class PageFlow(BookingService booking, BookingPages pages, Partici
             return new PageResponse(422, await RenderBookingAsync(link, PageNotice.NoSlotChosen, null, cancellationToken));
         }
 
-        var result = await booking.BookAsync(link, slot, mode, cancellationToken);
+        var result = await booking.BookAsync(link, slot, mode, Participation.ParticipationChannel.Web, cancellationToken);
         return result.Outcome switch
         {
             BookOutcome.SlotTaken => new PageResponse(409, await RenderBookingAsync(link, PageNotice.SlotTaken, null, cancellationToken)),

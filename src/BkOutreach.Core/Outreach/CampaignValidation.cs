@@ -1,64 +1,69 @@
 using System.Globalization;
+using System.Text.Json;
 using BkOutreach.Core.Schools;
+using BkOutreach.Core.Sms;
 using NodaTime;
 using NodaTime.Text;
 
 namespace BkOutreach.Core.Outreach;
 
-/// <summary>Checks a campaign against its school and lists every problem, each naming the field.</summary>
+/// <summary>
+/// Checks a campaign against its school and lists every problem, each naming the field. The admin route
+/// calls <see cref="Validate"/> with <c>today</c> (the school's date); campaign plans reuse
+/// <see cref="ValidateCommon"/> for the parts a plan shares with a campaign (name, template, audience,
+/// wave kinds, sizes). What passes can always be dispatched: every wave has a date inside the term, the
+/// booking window lies inside the term and has not ended, and the stored document fits one table property.
+/// </summary>
 public static class CampaignValidation
 {
-    public static IReadOnlyList<string> Validate(CampaignDefinition campaign, SchoolSettings school, IReadOnlyCollection<string> counselorIds, IReadOnlyCollection<string> templates)
-    {
-        var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(campaign.Name))
-        {
-            problems.Add("name: is required.");
-        }
+    /// <summary>The templates a campaign may send: transactional texts (confirmations, reminders, the opt-out reply) never go to a whole audience.</summary>
+    public static readonly IReadOnlyList<string> CampaignKinds = [SmsTemplates.Outreach, SmsTemplates.FollowUp, Participation.SurveyTemplates.Barrier, Participation.SurveyTemplates.ChannelAndTime];
 
-        var term = school.Terms.FirstOrDefault(t => string.Equals(t.Name, campaign.Term, StringComparison.Ordinal));
+    public const int MaxAfterDays = 90;
+
+    private static readonly JsonSerializerOptions StoredJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Every problem of <paramref name="campaign"/> for <paramref name="school"/>; <paramref name="today"/> (the school's date) refuses windows that already ended.</summary>
+    public static IReadOnlyList<string> Validate(CampaignDefinition campaign, SchoolSettings school, IReadOnlyCollection<string> counselorIds, IReadOnlyCollection<string> templates, LocalDate? today = null)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        ArgumentNullException.ThrowIfNull(school);
+        var problems = ValidateCommon(campaign.Name, campaign.Template, campaign.Audience, campaign.Waves, counselorIds, templates);
+
+        var terms = school.Terms ?? [];
+        var term = terms.FirstOrDefault(t => t is not null && string.Equals(t.Name, campaign.Term, StringComparison.Ordinal));
+        (LocalDate First, LocalDate Last)? termDays = term is not null && ParseDate(term.FirstDay) is { } first && ParseDate(term.LastDay) is { } last ? (first, last) : null;
         if (term is null)
         {
-            problems.Add($"term: '{campaign.Term}' is not one of the school's terms ({string.Join(", ", school.Terms.Select(t => t.Name))}).");
+            problems.Add($"term: '{campaign.Term}' is not one of the school's terms ({string.Join(", ", terms.Where(t => t is not null).Select(t => t.Name))}).");
         }
 
-        if (!templates.Contains(campaign.Template))
+        var waves = campaign.Waves ?? [];
+        for (var i = 0; i < waves.Count; i++)
         {
-            problems.Add($"template: '{campaign.Template}' is not a known template ({string.Join(", ", templates)}).");
-        }
-
-        if (campaign.Audience?.CounselorId is { } counselor && !counselorIds.Contains(counselor))
-        {
-            problems.Add($"audience.counselorId: '{counselor}' is not a counsellor of this school.");
-        }
-
-        if (campaign.Waves.Count == 0)
-        {
-            problems.Add("waves: at least one wave is required.");
-        }
-
-        for (var i = 0; i < campaign.Waves.Count; i++)
-        {
-            var wave = campaign.Waves[i];
-            switch (wave.Kind)
+            if (waves[i] is not { } wave)
             {
-                case "outreach" when ParseDate(wave.SendOn) is null:
-                    problems.Add($"waves[{i}].sendOn: an outreach wave needs a date (yyyy-MM-dd).");
-                    break;
-                case "follow_up" when i == 0:
-                    problems.Add($"waves[{i}]: a follow_up wave follows another wave; the first must be an outreach wave.");
-                    break;
-                case "follow_up" when wave.AfterDays is not (>= 1 and <= 90):
-                    problems.Add($"waves[{i}].afterDays: must be between 1 and 90.");
-                    break;
-                case "survey_barrier" or "survey_channel" when ParseDate(wave.SendOn) is null && (i == 0 || wave.AfterDays is not (>= 1 and <= 90)):
-                    problems.Add($"waves[{i}]: a survey wave needs sendOn (yyyy-MM-dd) or, after another wave, afterDays (1-90).");
-                    break;
-                case "outreach" or "follow_up" or "survey_barrier" or "survey_channel":
-                    break;
-                default:
-                    problems.Add($"waves[{i}].kind: must be outreach, follow_up, survey_barrier or survey_channel, got '{wave.Kind}'.");
-                    break;
+                continue;
+            }
+
+            if (wave.SendOn is not null)
+            {
+                if (ParseDate(wave.SendOn) is { } sendOn)
+                {
+                    DocumentLimits.InRange(problems, $"waves[{i}].sendOn", sendOn, today);
+                }
+                else
+                {
+                    problems.Add($"waves[{i}].sendOn: '{Cut(wave.SendOn)}' is not a yyyy-MM-dd date.");
+                }
+            }
+            else if (wave.Kind == SmsTemplates.Outreach)
+            {
+                problems.Add($"waves[{i}].sendOn: an outreach wave needs a date (yyyy-MM-dd).");
+            }
+            else if (wave.Kind is Participation.SurveyTemplates.Barrier or Participation.SurveyTemplates.ChannelAndTime && (i == 0 || wave.AfterDays is null))
+            {
+                problems.Add($"waves[{i}]: a survey wave needs sendOn (yyyy-MM-dd) or, after another wave, afterDays (1-{MaxAfterDays}).");
             }
         }
 
@@ -68,9 +73,122 @@ public static class CampaignValidation
         {
             problems.Add("bookingWindow: from and to are required dates (yyyy-MM-dd).");
         }
-        else if (from > to)
+        else if (BothInRange(problems, from.Value, to.Value, today))
         {
-            problems.Add("bookingWindow: from must not be after to.");
+            if (from > to)
+            {
+                problems.Add("bookingWindow: from must not be after to.");
+            }
+            else if (termDays is { } days && (from < days.First || to > days.Last))
+            {
+                problems.Add($"bookingWindow: {Format(from.Value)}..{Format(to.Value)} is not inside the term {term!.Name} ({term.FirstDay}..{term.LastDay}).");
+            }
+
+            if (today is { } t && to < t)
+            {
+                problems.Add($"bookingWindow.to: {Format(to.Value)} has already passed (today is {Format(t)} at the school).");
+            }
+        }
+
+        // Only when every wave has a date can the waves' days be checked against the term and the window.
+        if (termDays is { } termRange && to is not null && HasDates(waves))
+        {
+            var dates = WaveDates(campaign);
+            for (var i = 0; i < dates.Count; i++)
+            {
+                var kind = waves[i].Kind;
+                if (dates[i] < termRange.First || dates[i] > termRange.Last)
+                {
+                    problems.Add($"waves[{i}]: goes out on {Format(dates[i])}, outside the term {term!.Name} ({term.FirstDay}..{term.LastDay}).");
+                }
+                else if (kind is SmsTemplates.Outreach or SmsTemplates.FollowUp && dates[i] > to)
+                {
+                    problems.Add($"waves[{i}]: goes out on {Format(dates[i])}, after the booking window ends ({Format(to!.Value)}); its links would not work.");
+                }
+            }
+        }
+
+        DocumentLimits.StoredSize(problems, JsonSerializer.Serialize(campaign, StoredJson).Length);
+        return problems;
+    }
+
+    /// <summary>
+    /// The checks a campaign shares with a campaign plan: name, template (a campaign kind that exists),
+    /// audience, the waves' kinds, order and <c>afterDays</c>, and the list sizes. A wave's date is the
+    /// caller's to check (<c>sendOn</c> for a campaign; term days for a plan), except that the first wave
+    /// cannot count <c>afterDays</c> from a wave before it.
+    /// </summary>
+    public static List<string> ValidateCommon(string? name, string? template, CampaignAudience? audience, IReadOnlyList<CampaignWave?>? waves, IReadOnlyCollection<string> counselorIds, IReadOnlyCollection<string> templates)
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            problems.Add("name: is required.");
+        }
+
+        DocumentLimits.Length(problems, "name", name, DocumentLimits.MaxNameLength);
+
+        var allowed = templates.Where(t => CampaignKinds.Contains(t, StringComparer.Ordinal)).ToList();
+        if (template is null || !allowed.Contains(template, StringComparer.Ordinal))
+        {
+            problems.Add($"template: '{Cut(template)}' is not a campaign template; use one of {string.Join(", ", allowed)} (confirmations, reminders and the opt-out reply are sent by the app itself, never to an audience).");
+        }
+
+        if (audience?.CounselorId is { } counselor && !counselorIds.Contains(counselor))
+        {
+            problems.Add($"audience.counselorId: '{Cut(counselor)}' is not a counsellor of this school.");
+        }
+
+        if (audience?.Classes is { } classes)
+        {
+            DocumentLimits.Count(problems, "audience.classes", classes, DocumentLimits.MaxClasses);
+            for (var i = 0; i < classes.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(classes[i]))
+                {
+                    problems.Add($"audience.classes[{i}]: a class name is required.");
+                }
+
+                DocumentLimits.Length(problems, $"audience.classes[{i}]", classes[i], DocumentLimits.MaxShortTextLength);
+            }
+        }
+
+        if (waves is null)
+        {
+            problems.Add("waves: must be a list of waves, not null.");
+            return problems;
+        }
+
+        if (waves.Count == 0)
+        {
+            problems.Add("waves: at least one wave is required.");
+        }
+
+        DocumentLimits.Count(problems, "waves", waves, DocumentLimits.MaxWaves);
+        for (var i = 0; i < waves.Count; i++)
+        {
+            var wave = waves[i];
+            if (wave is null)
+            {
+                problems.Add($"waves[{i}]: must be an object.");
+                continue;
+            }
+
+            switch (wave.Kind)
+            {
+                case SmsTemplates.FollowUp when i == 0:
+                    problems.Add($"waves[{i}]: a follow_up wave follows another wave; the first must be an outreach wave.");
+                    break;
+                case SmsTemplates.FollowUp when wave.AfterDays is not (>= 1 and <= MaxAfterDays):
+                case SmsTemplates.Outreach or Participation.SurveyTemplates.Barrier or Participation.SurveyTemplates.ChannelAndTime when wave.AfterDays is not (null or (>= 1 and <= MaxAfterDays)):
+                    problems.Add($"waves[{i}].afterDays: must be between 1 and {MaxAfterDays}.");
+                    break;
+                case SmsTemplates.Outreach or SmsTemplates.FollowUp or Participation.SurveyTemplates.Barrier or Participation.SurveyTemplates.ChannelAndTime:
+                    break;
+                default:
+                    problems.Add($"waves[{i}].kind: must be {string.Join(", ", CampaignKinds)}, got '{Cut(wave.Kind)}'.");
+                    break;
+            }
         }
 
         return problems;
@@ -98,6 +216,22 @@ public static class CampaignValidation
 
     public static LocalDate? ParseDate(string? value) =>
         value is not null && LocalDatePattern.Iso.Parse(value) is { Success: true } result ? result.Value : null;
+
+    private static bool HasDates(IReadOnlyList<CampaignWave?> waves) =>
+        waves.Count is > 0 and <= DocumentLimits.MaxWaves
+        && waves.Select((w, i) => w is not null && (ParseDate(w.SendOn) is { } d
+            ? d >= DocumentLimits.EarliestDate && d <= DocumentLimits.LatestEver
+            : w.SendOn is null && i > 0 && w.AfterDays is >= 1 and <= MaxAfterDays)).All(ok => ok);
+
+    private static bool BothInRange(List<string> problems, LocalDate from, LocalDate to, LocalDate? today)
+    {
+        var fromOk = DocumentLimits.InRange(problems, "bookingWindow.from", from, today);
+        var toOk = DocumentLimits.InRange(problems, "bookingWindow.to", to, today);
+        return fromOk && toOk;
+    }
+
+    /// <summary>A value echoed in a problem, cut so a huge field does not make a huge answer.</summary>
+    private static string? Cut(string? value) => value is { Length: > 64 } ? value[..64] + "…" : value;
 
     public static string Format(LocalDate date) => LocalDatePattern.Iso.Format(date).ToString(CultureInfo.InvariantCulture);
 }

@@ -1,9 +1,10 @@
 using BkOutreach.Core.Schools;
+using NodaTime;
 
 namespace BkOutreach.Core.Outreach;
 
 /// <summary>Stores a term campaign after checking it against its school, counsellors and templates.</summary>
-public sealed class DefineCampaign(SchoolDirectory directory, CampaignStore campaigns, ICampaignTemplates templates)
+public sealed class DefineCampaign(SchoolDirectory directory, CampaignStore campaigns, ICampaignTemplates templates, TimeProvider time)
 {
     public async Task<Result<Campaign>> ExecuteAsync(string schoolId, CampaignDefinition definition, CancellationToken cancellationToken)
     {
@@ -14,7 +15,8 @@ public sealed class DefineCampaign(SchoolDirectory directory, CampaignStore camp
         }
 
         var counselors = (await directory.ListCounselorsAsync(schoolId, cancellationToken)).Select(c => c.Id).ToList();
-        var problems = CampaignValidation.Validate(definition, school, counselors, templates.CampaignTemplates);
+        var today = Instant.FromDateTimeOffset(time.GetUtcNow()).InZone(SendingWindow.ZoneOf(school)).Date;
+        var problems = CampaignValidation.Validate(definition, school, counselors, templates.CampaignTemplates, today);
         if (problems.Count > 0)
         {
             return Result<Campaign>.Invalid(problems);
@@ -24,7 +26,7 @@ public sealed class DefineCampaign(SchoolDirectory directory, CampaignStore camp
     }
 }
 
-/// <summary>The templates a campaign's first wave may use.</summary>
+/// <summary>The templates a campaign may use: the campaign kinds (<see cref="CampaignValidation.CampaignKinds"/>) that have a text.</summary>
 public interface ICampaignTemplates
 {
     IReadOnlyCollection<string> CampaignTemplates { get; }

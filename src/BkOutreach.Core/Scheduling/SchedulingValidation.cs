@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using BkOutreach.Core.Schools;
 using NodaTime;
 
@@ -7,7 +8,10 @@ namespace BkOutreach.Core.Scheduling;
 /// <summary>
 /// Checks school and counsellor documents before they are stored (the admin routes answer 400 with all of
 /// them). Every problem is reported, each starting with the JSON path of the field it is about, so an admin
-/// can fix everything in one go.
+/// can fix everything in one go. Nulls where a value is needed, dates outside
+/// <see cref="DocumentLimits"/>' range and sizes past its limits are problems too, so a stored document can
+/// always be used later. The admin routes pass <c>today</c> (the school's date), which bounds how far ahead a
+/// date may lie; readers of stored documents (the slot calculator) leave it out.
 /// </summary>
 public static class SchedulingValidation
 {
@@ -19,7 +23,9 @@ public static class SchedulingValidation
     public const int MaxHorizonDays = 180;
     public const int MaxPrayerMarginMinutes = 120;
 
-    public static IReadOnlyList<string> Validate(SchoolSettings school)
+    private static readonly JsonSerializerOptions StoredJson = new(JsonSerializerDefaults.Web);
+
+    public static IReadOnlyList<string> Validate(SchoolSettings school, LocalDate? today = null)
     {
         ArgumentNullException.ThrowIfNull(school);
         var problems = new List<string>();
@@ -28,6 +34,8 @@ public static class SchedulingValidation
         {
             problems.Add("name: required.");
         }
+
+        DocumentLimits.Length(problems, "name", school.Name, DocumentLimits.MaxNameLength);
 
         if (!ScheduleText.TryGetZone(school.TimeZone, out _))
         {
@@ -51,7 +59,18 @@ public static class SchedulingValidation
 
         CheckWindow("sendingWindow", school.SendingWindow, problems);
 
+        if (school.Terms is null)
+        {
+            problems.Add("terms: must be a list ([] for none), not null.");
+        }
+
         var terms = school.Terms ?? [];
+        DocumentLimits.Count(problems, "terms", terms, DocumentLimits.MaxTerms);
+        foreach (var name in terms.Where(t => t?.Name is not null).GroupBy(t => t.Name.Trim(), StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key))
+        {
+            problems.Add($"terms: the name '{name}' is used more than once; campaigns name their term.");
+        }
+
         for (var i = 0; i < terms.Count; i++)
         {
             var path = $"terms[{i}]";
@@ -67,10 +86,17 @@ public static class SchedulingValidation
                 problems.Add($"{path}.name: required.");
             }
 
-            CheckDateRange(path, "firstDay", term.FirstDay, "lastDay", term.LastDay, required: true, problems);
+            DocumentLimits.Length(problems, path + ".name", term.Name, DocumentLimits.MaxNameLength);
+            CheckDateRange(path, "firstDay", term.FirstDay, "lastDay", term.LastDay, required: true, today, problems);
+        }
+
+        if (school.Blackouts is null)
+        {
+            problems.Add("blackouts: must be a list ([] for none), not null.");
         }
 
         var blackouts = school.Blackouts ?? [];
+        DocumentLimits.Count(problems, "blackouts", blackouts, DocumentLimits.MaxBlackouts);
         for (var i = 0; i < blackouts.Count; i++)
         {
             var blackout = blackouts[i];
@@ -80,7 +106,8 @@ public static class SchedulingValidation
                 continue;
             }
 
-            CheckDateRange($"blackouts[{i}]", "from", blackout.From, "to", blackout.To, required: false, problems);
+            CheckDateRange($"blackouts[{i}]", "from", blackout.From, "to", blackout.To, required: false, today, problems);
+            DocumentLimits.Length(problems, $"blackouts[{i}].reason", blackout.Reason, DocumentLimits.MaxShortTextLength);
         }
 
         if (school.PrayerBlackouts is { } prayers)
@@ -90,6 +117,11 @@ public static class SchedulingValidation
             CheckMargin("prayerBlackouts.maghrib", prayers.Maghrib, problems);
             CheckMargin("prayerBlackouts.isha", prayers.Isha, problems);
             CheckWindow("prayerBlackouts.jumatan", prayers.Jumatan, problems);
+        }
+
+        if (double.IsFinite(school.Latitude) && double.IsFinite(school.Longitude))
+        {
+            DocumentLimits.StoredSize(problems, JsonSerializer.Serialize(school, StoredJson).Length);
         }
 
         return problems;
@@ -105,6 +137,7 @@ public static class SchedulingValidation
             problems.Add("name: required.");
         }
 
+        DocumentLimits.Length(problems, "name", counselor.Name, DocumentLimits.MaxNameLength);
         if (counselor.Email is { } email && (email.Length > 254 || email.IndexOf('@', StringComparison.Ordinal) is <= 0 || email.EndsWith('@') || email.Any(char.IsWhiteSpace)))
         {
             problems.Add($"email: '{email}' is not an email address or UPN.");
@@ -116,7 +149,13 @@ public static class SchedulingValidation
         Range(problems, "minimumNoticeHours", counselor.MinimumNoticeHours, 0, MaxNoticeHours);
         Range(problems, "horizonDays", counselor.HorizonDays, 1, MaxHorizonDays);
 
+        if (counselor.Windows is null)
+        {
+            problems.Add("windows: must be a list (omit it or send [] for the default policy), not null.");
+        }
+
         var windows = counselor.Windows ?? [];
+        DocumentLimits.Count(problems, "windows", windows, DocumentLimits.MaxWindows);
         var parsed = new List<(int Index, IsoDayOfWeek Day, LocalTime From, LocalTime To)>();
         for (var i = 0; i < windows.Count; i++)
         {
@@ -132,6 +171,10 @@ public static class SchedulingValidation
             if (window.Days is not { Count: > 0 })
             {
                 problems.Add($"{path}.days: at least one of Mon, Tue, Wed, Thu, Fri, Sat, Sun.");
+            }
+            else if (window.Days.Count > 7)
+            {
+                problems.Add($"{path}.days: {window.Days.Count} items; at most 7.");
             }
             else
             {
@@ -177,6 +220,7 @@ public static class SchedulingValidation
             }
         }
 
+        DocumentLimits.StoredSize(problems, JsonSerializer.Serialize(counselor, StoredJson).Length);
         return problems;
     }
 
@@ -214,12 +258,16 @@ public static class SchedulingValidation
         return (from, to);
     }
 
-    private static void CheckDateRange(string path, string fromName, string? fromText, string toName, string? toText, bool required, List<string> problems)
+    private static void CheckDateRange(string path, string fromName, string? fromText, string toName, string? toText, bool required, LocalDate? today, List<string> problems)
     {
         var fromOk = ScheduleText.TryParseDate(fromText, out var from);
         if (!fromOk)
         {
             problems.Add($"{path}.{fromName}: '{fromText}' is not a yyyy-MM-dd date.");
+        }
+        else
+        {
+            fromOk = DocumentLimits.InRange(problems, $"{path}.{fromName}", from, today);
         }
 
         if (toText is null && !required)
@@ -232,10 +280,18 @@ public static class SchedulingValidation
         {
             problems.Add($"{path}.{toName}: '{toText}' is not a yyyy-MM-dd date.");
         }
+        else
+        {
+            toOk = DocumentLimits.InRange(problems, $"{path}.{toName}", to, today);
+        }
 
         if (fromOk && toOk && from > to)
         {
             problems.Add($"{path}: {fromName} ({fromText}) is after {toName} ({toText}).");
+        }
+        else if (fromOk && toOk && Period.Between(from, to, PeriodUnits.Days).Days >= DocumentLimits.MaxRangeDays)
+        {
+            problems.Add($"{path}: {fromText}..{toText} is longer than {DocumentLimits.MaxRangeDays} days.");
         }
     }
 

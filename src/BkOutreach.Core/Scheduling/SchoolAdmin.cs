@@ -1,7 +1,9 @@
 using System.Text.RegularExpressions;
 using BkOutreach.Core.Configuration;
 using BkOutreach.Core.Schools;
+using BkOutreach.Core.Sms;
 using Microsoft.Extensions.Options;
+using NodaTime;
 
 namespace BkOutreach.Core.Scheduling;
 
@@ -9,11 +11,18 @@ namespace BkOutreach.Core.Scheduling;
 public sealed record CounselorView(string Id, string SchoolId, CounselorSettings Settings, string FeedUrl);
 
 /// <summary>The school and counsellor settings use cases behind the admin routes.</summary>
-public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<LinksOptions> links)
+public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<LinksOptions> links, SmsTemplates templates, TimeProvider time)
 {
     public async Task<Result<SchoolSettings>> PutSchoolAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken)
     {
-        var problems = IdProblems("schoolId", schoolId).Concat(SchedulingValidation.Validate(school)).ToList();
+        var problems = IdProblems("schoolId", schoolId).Concat(SchedulingValidation.Validate(school, Today(school.TimeZone))).ToList();
+        if (problems.Count == 0)
+        {
+            var counselors = await directory.ListCounselorsAsync(schoolId, cancellationToken);
+            var longest = counselors.Select(c => c.Counselor.Name).MaxBy(n => n.Length) ?? "";
+            problems.AddRange(BudgetProblems("name", "school's name", school.Name, longest, school.TimeZone));
+        }
+
         if (problems.Count > 0)
         {
             return Result<SchoolSettings>.Invalid(problems);
@@ -25,12 +34,18 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
 
     public async Task<Result<CounselorView>> PutCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, CancellationToken cancellationToken)
     {
-        if (await directory.GetSchoolAsync(schoolId, cancellationToken) is null)
+        var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
+        if (school is null)
         {
             return Result<CounselorView>.Missing();
         }
 
         var problems = IdProblems("counselorId", counselorId).Concat(SchedulingValidation.Validate(counselor)).ToList();
+        if (problems.Count == 0)
+        {
+            problems.AddRange(BudgetProblems("name", "counsellor's name", school.Name, counselor.Name, school.TimeZone));
+        }
+
         if (!SlotId.IsValidCounselorId(counselorId))
         {
             problems.Add("counselorId: use letters, digits and '-' only.");
@@ -61,6 +76,16 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
 
     public string FeedUrl(string schoolId, string counselorId, string key) =>
         $"{links.Value.BaseUrl.TrimEnd('/')}/api/calendar/{Uri.EscapeDataString(schoolId)}/counselors/{Uri.EscapeDataString(counselorId)}/bookings.ics?key={Uri.EscapeDataString(key)}";
+
+    /// <summary>The school's date, which bounds how far ahead its dates may lie (UTC when the zone is not valid; that is reported anyway).</summary>
+    private LocalDate Today(string? zoneId) =>
+        Instant.FromDateTimeOffset(time.GetUtcNow()).InZone(ScheduleText.TryGetZone(zoneId, out var zone) ? zone : DateTimeZone.Utc).Date;
+
+    /// <summary>A name so long that some SMS would exceed its budget even without the optional parts.</summary>
+    private IEnumerable<string> BudgetProblems(string field, string what, string schoolName, string counselorName, string zoneId) =>
+        templates.OverBudget(schoolName, counselorName, zoneId, links.Value.BaseUrl)
+            .Select(r => $"{field}: the {what} makes the {r.Template} SMS ({r.Language}) {r.Segments} segments; at most {SmsTemplates.MaxSegments} — shorten it.")
+            .Take(1);
 
     private static IEnumerable<string> IdProblems(string field, string id)
     {

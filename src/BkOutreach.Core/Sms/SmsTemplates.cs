@@ -1,4 +1,5 @@
 using Fluid;
+using NodaTime;
 
 namespace BkOutreach.Core.Sms;
 
@@ -25,7 +26,10 @@ public sealed record SmsTemplateModel
 }
 
 /// <summary>A rendered SMS and what it costs.</summary>
-public sealed record RenderedSms(string Template, string Language, string Text, int Segments, bool IsGsm7);
+public sealed record RenderedSms(string Template, string Language, string Text, int Segments, bool IsGsm7)
+{
+    public bool WithinBudget => Segments <= SmsTemplates.MaxSegments;
+}
 
 /// <summary>
 /// The SMS texts in <c>templates/sms</c>: Liquid files named <c>{template}.{language}.liquid</c>, all parsed
@@ -113,14 +117,75 @@ public sealed class SmsTemplates
             }
         }
 
-        var text = RenderText(fluid, model, StudentsText(model.StudentNames, lang, callingNamesOnly: false));
-        if (SmsSegments.Count(text) > MaxSegments && model.StudentNames.Count > 0)
+        RenderedSms? rendered = null;
+        foreach (var attempt in Attempts(model, lang))
         {
-            // Long names push the text over budget: calling names cost less than a third segment.
-            text = RenderText(fluid, model, StudentsText(model.StudentNames, lang, callingNamesOnly: true));
+            var text = Gsm7Folding.Fold(RenderText(fluid, attempt.Model, attempt.Students));
+            rendered = new RenderedSms(template, lang, text, SmsSegments.Count(text), SmsSegments.IsGsm7(text));
+            if (rendered.WithinBudget)
+            {
+                break;
+            }
         }
 
-        return new RenderedSms(template, lang, text, SmsSegments.Count(text), SmsSegments.IsGsm7(text));
+        return rendered!;
+    }
+
+    /// <summary>
+    /// What is tried, in order, until the text fits <see cref="MaxSegments"/>: the values as they are
+    /// (typography folded to GSM-7); without characters GSM-7 cannot carry (an emoji in a name would make
+    /// the whole SMS UCS-2); the children's calling names; and last without the optional greeting names
+    /// (the guardian's and the children's), which leaves "wali siswa" / "your child".
+    /// </summary>
+    private static IEnumerable<(SmsTemplateModel Model, string Students)> Attempts(SmsTemplateModel model, string language)
+    {
+        yield return (model, StudentsText(model.StudentNames, language, callingNamesOnly: false));
+        var stripped = model with
+        {
+            GuardianName = Gsm7Folding.Strip(model.GuardianName),
+            StudentNames = [.. model.StudentNames.Select(Gsm7Folding.Strip)],
+            SchoolName = Gsm7Folding.Strip(model.SchoolName),
+            CounselorName = Gsm7Folding.Strip(model.CounselorName),
+        };
+        var full = StudentsText(stripped.StudentNames, language, callingNamesOnly: false);
+        var noNames = model.StudentNames.Count > 0 ? AnyStudent(language) : "";
+        yield return (stripped, full.Length > 0 ? full : noNames);
+        if (full.Length > 0)
+        {
+            yield return (stripped, StudentsText(stripped.StudentNames, language, callingNamesOnly: true));
+        }
+
+        yield return (stripped with { GuardianName = "", StudentNames = [] }, noNames);
+    }
+
+    /// <summary>
+    /// The templates (every language) that would exceed <see cref="MaxSegments"/> for this school even
+    /// with every optional part dropped: the longest realistic meeting time and mode, a link of the real
+    /// length under <paramref name="baseUrl"/>. Empty when every message of the school fits.
+    /// </summary>
+    public IReadOnlyList<RenderedSms> OverBudget(string schoolName, string counselorName, string zoneId, string baseUrl)
+    {
+        // A Wednesday in September at 10:30 is the longest time either language writes.
+        var longestTime = new LocalDateTime(2027, 9, 29, 10, 30).InZoneLeniently(DateTimeZoneProviders.Tzdb.GetZoneOrNull(zoneId) ?? DateTimeZone.Utc);
+        var over = new List<RenderedSms>();
+        foreach (var (template, language) in _templates.Keys.Order())
+        {
+            var rendered = Render(template, language, new SmsTemplateModel
+            {
+                StudentNames = [new string('A', Schools.DocumentLimits.MaxNameLength)],
+                SchoolName = schoolName,
+                CounselorName = counselorName,
+                Link = Links.LinkTokens.BookingUrl(baseUrl, new string('A', Links.LinkTokens.TokenLength)),
+                MeetingTime = Booking.MeetingText.Format(longestTime, language),
+                Mode = new[] { "online", "in_person" }.Select(m => Booking.MeetingText.Mode(m, language)).MaxBy(m => m.Length)!,
+            });
+            if (!rendered.WithinBudget)
+            {
+                over.Add(rendered);
+            }
+        }
+
+        return over;
     }
 
     private string RenderText(IFluidTemplate fluid, SmsTemplateModel model, string students)
@@ -157,6 +222,9 @@ public sealed class SmsTemplates
         var and = language == "en" ? " and " : " dan ";
         return string.Join(", ", calling[..^1]) + and + calling[^1];
     }
+
+    /// <summary>What stands for the children when their names do not fit: "wali siswa", "about your child".</summary>
+    internal static string AnyStudent(string language) => language == "en" ? "your child" : "siswa";
 
     private static string CallingName(string fullName)
     {

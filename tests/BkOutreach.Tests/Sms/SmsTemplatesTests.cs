@@ -127,15 +127,99 @@ public sealed class SmsTemplatesTests
     }
 
     [Fact]
-    public void Render_NonGsmCharacters_CountAsUcs2()
+    public void Render_NonGsmCharactersInTheTemplateItself_CountAsUcs2()
     {
         using var folder = new TempFolder();
-        folder.Write("ucs.id.liquid", "Halo {{ students }}, jadwal: {{ link }}");
+        folder.Write("ucs.id.liquid", "Halo {{ students }} \u263A, jadwal: {{ link }}");
 
-        var sms = new SmsTemplates(folder.Path).Render("ucs", "id", LongModel("id") with { StudentNames = ["Ṣāliḥ"] });
+        var sms = new SmsTemplates(folder.Path).Render("ucs", "id", LongModel("id") with { StudentNames = ["Budi"] });
 
         Assert.False(sms.IsGsm7);
         Assert.Equal(2, sms.Segments);
+    }
+
+    [Theory]
+    [InlineData("id")]
+    [InlineData("en")]
+    public void Render_TypographicApostropheInAName_IsFoldedToGsm7_AndSentThatWay(string language)
+    {
+        var sms = _templates.Render(SmsTemplates.Outreach, language, LongModel(language) with { StudentNames = ["Nur\u2019aini Putri"], SchoolName = "MA \u201CAisyiyah\u201D 1 \u2013 Palembang\u2026" });
+
+        Assert.True(sms.IsGsm7, sms.Text);
+        Assert.True(sms.Segments <= 2, $"{sms.Segments} segments: {sms.Text}");
+        Assert.Contains("Nur'aini Putri", sms.Text, StringComparison.Ordinal);
+        Assert.Contains("MA \"Aisyiyah\" 1 - Palembang...", sms.Text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("id")]
+    [InlineData("en")]
+    public void Render_EmojiInAName_IsLeftOut_SoTheSmsStaysGsm7WithinTwoSegments(string language)
+    {
+        var sms = _templates.Render(SmsTemplates.Outreach, language, LongModel(language) with { StudentNames = ["Putri \U0001F338 Ayu"] });
+
+        Assert.True(sms.IsGsm7, sms.Text);
+        Assert.True(sms.Segments <= 2, $"{sms.Segments} segments: {sms.Text}");
+        Assert.Contains("Putri Ayu", sms.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_DiacriticsOutsideGsm7_LoseTheMarkNotTheLetter()
+    {
+        var sms = _templates.Render(SmsTemplates.Reminder, "id", LongModel("id") with { StudentNames = ["\u1E62\u0101li\u1E25"] });
+
+        Assert.True(sms.IsGsm7, sms.Text);
+        Assert.Contains("Salih", sms.Text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryTemplateAndLanguage))]
+    public void Render_SixtyCharacterNamesEverywhere_NeverExceedsTwoSegments(string template, string language)
+    {
+        var sixty = "Raden Ajeng Siti Nurhaliza Kusumawardhani Prameswari Putri A";
+        Assert.Equal(60, sixty.Length);
+        var model = LongModel(language) with { GuardianName = sixty, StudentNames = [sixty, sixty.Replace("Siti", "Sri", StringComparison.Ordinal)], CounselorName = sixty };
+
+        var sms = _templates.Render(template, language, model);
+
+        Assert.True(sms.IsGsm7, sms.Text);
+        Assert.True(sms.Segments <= 2, $"{template}.{language} is {sms.Segments} segments: {sms.Text}");
+    }
+
+    [Theory]
+    [InlineData("id", "Bpk/Ibu wali siswa:")]
+    [InlineData("en", "Parent of your child:")]
+    public void Render_NamesThatCannotFit_DropTheGreetingNameRatherThanGoToFourSegments(string language, string greeting)
+    {
+        // Calling names are the first non-prefix word, so three 40-letter first names cannot fit beside a long school.
+        var names = new[] { "A", "B", "C" }.Select(x => x + new string('a', 39) + " Putri").ToList();
+        var model = LongModel(language) with { StudentNames = names, SchoolName = "Madrasah Aliyah Muhammadiyah 1 Kota Palembang" };
+
+        var sms = _templates.Render(SmsTemplates.Outreach, language, model);
+
+        Assert.True(sms.Segments <= 2, $"{sms.Segments} segments: {sms.Text}");
+        Assert.StartsWith(greeting, sms.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Aaaa", sms.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_NameInAScriptGsm7CannotCarry_FallsBackToTheGenericGreeting()
+    {
+        var sms = _templates.Render(SmsTemplates.Outreach, "id", LongModel("id") with { StudentNames = ["\u738B\u5C0F\u660E"] });
+
+        Assert.True(sms.IsGsm7, sms.Text);
+        Assert.StartsWith("Bpk/Ibu wali siswa:", sms.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OverBudget_RealisticSchoolAndCounsellor_IsEmpty_AHundredCharacterSchoolNameIsNot()
+    {
+        Assert.Empty(_templates.OverBudget("Madrasah Aliyah Muhammadiyah 1 Kota Palembang", "Dra. Hj. Nur Aini Kusumawardhani, M.Pd.", "Asia/Makassar", "https://bk-outreach-prod.azurewebsites.net"));
+
+        var over = _templates.OverBudget(new string('S', 100), "Bu Ani", "Asia/Jakarta", "https://bk-outreach-prod.azurewebsites.net");
+
+        Assert.Contains(over, r => r.Template == SmsTemplates.Outreach);
+        Assert.All(over, r => Assert.True(r.Segments > 2));
     }
 
     [Fact]

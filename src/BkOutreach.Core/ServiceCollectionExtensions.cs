@@ -36,6 +36,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<StorageInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
         services.AddSingleton<HealthService>();
+        services.AddSingleton<QueueListeners>();
+        services.AddSingleton<StorageOutage>();
         services.AddSingleton<SigningKeyProvider>();
         services.AddSingleton<LinkTokens>();
         services.AddSingleton<SchoolDirectory>();

@@ -1,3 +1,5 @@
+using BkOutreach.Core.Storage;
+using BkOutreach.Functions.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.Azure.Functions.Worker;
@@ -18,7 +20,7 @@ public static class HttpFunctionEndpoints
             var methods = (http.Methods is { Length: > 0 } m ? m : ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])
                 .Select(x => x.ToUpperInvariant()).ToArray();
             var needsKey = http.AuthLevel is not AuthorizationLevel.Anonymous;
-            app.MapMethods(pattern, methods, async (HttpContext context, FunctionInvoker invoker) =>
+            app.MapMethods(pattern, methods, async (HttpContext context, FunctionInvoker invoker, StorageOutage outage) =>
             {
                 if (needsKey && !adminKey.IsPresentedBy(context.Request))
                 {
@@ -26,8 +28,12 @@ public static class HttpFunctionEndpoints
                     return;
                 }
 
-                var result = await invoker.InvokeAsync(function, p => Bind(p, function, context));
-                await WriteResultAsync(context, result);
+                await StorageOutageHttp.RunAsync(
+                    context,
+                    function.Name,
+                    outage,
+                    async () => await WriteResultAsync(context, await invoker.InvokeAsync(function, p => Bind(p, function, context))),
+                    answer => WriteResultAsync(context, answer));
             }).WithDisplayName(function.Name);
             mapped.Add($"{string.Join(',', methods)} {pattern}{(needsKey ? " (key)" : "")} -> {function.Name}");
         }

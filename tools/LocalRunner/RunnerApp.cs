@@ -137,7 +137,7 @@ public sealed class RunnerApp : IAsyncDisposable
             builder.Services.AddMvcCore();
             builder.Services.AddSingleton<FunctionInvoker>();
             builder.Services.AddSingleton<TriggerRunner>();
-            builder.Services.AddHostedService(sp => new TriggerHost(functions, sp.GetRequiredService<TriggerRunner>(), sp.GetRequiredService<StorageAccount>(), host, settings.RunTimers));
+            builder.Services.AddHostedService(sp => new TriggerHost(functions, sp.GetRequiredService<TriggerRunner>(), sp.GetRequiredService<StorageAccount>(), host, settings.RunTimers, sp.GetRequiredService<BkOutreach.Core.Health.QueueListeners>()));
             builder.WebHost.ConfigureKestrel(k =>
             {
                 k.Limits.MaxRequestBodySize = host.MaxRequestBodySize;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Azure.Storage.Queues.Models;
+using BkOutreach.Core.Health;
 using BkOutreach.Core.Reliability;
 using BkOutreach.Core.Storage;
 using Microsoft.Azure.Functions.Worker;
@@ -9,9 +10,11 @@ using NCrontab;
 namespace BkOutreach.LocalRunner;
 
 /// <summary>Runs timer and queue functions: on demand (admin route), on schedule, and per queue message.</summary>
-public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguration configuration, TimeProvider time, PoisonLog poisonLog, ILogger<TriggerRunner> logger)
+public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguration configuration, TimeProvider time, PoisonLog poisonLog, QueueListeners listeners, ILogger<TriggerRunner> logger)
 {
     private static readonly JsonSerializerOptions QueueJson = new(JsonSerializerDefaults.Web);
+
+    public IConfiguration Configuration => configuration;
 
     /// <summary>Runs a timer function now.</summary>
     public Task RunTimerAsync(FunctionDescriptor function, DateTimeOffset? last, DateTimeOffset? next, CancellationToken cancellationToken)
@@ -94,7 +97,10 @@ public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguratio
     /// <summary>
     /// Polls a queue with host.json's semantics: up to batchSize messages at once; delete on success; on
     /// failure the message becomes visible again after visibilityTimeout; once it has been dequeued
-    /// maxDequeueCount times it moves to <c>&lt;queue&gt;-poison</c>.
+    /// maxDequeueCount times it moves to <c>&lt;queue&gt;-poison</c>. No exception ends the loop while the
+    /// runner runs (the SDK throws an <see cref="AggregateException"/> once its retries are used up): it
+    /// is logged, reported to <see cref="QueueListeners"/> and polling resumes after a pause, so the queue
+    /// is worked again as soon as storage answers.
     /// </summary>
     public async Task ListenAsync(FunctionDescriptor function, StorageAccount storage, HostJson host, CancellationToken stoppingToken)
     {
@@ -104,31 +110,31 @@ public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguratio
         var idle = TimeSpan.FromMilliseconds(100);
         while (!stoppingToken.IsCancellationRequested)
         {
-            QueueMessage[] messages;
             try
             {
                 await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-                messages = (await queue.ReceiveMessagesAsync(host.QueueBatchSize, host.MessageLease, stoppingToken)).Value;
+                var messages = (await queue.ReceiveMessagesAsync(host.QueueBatchSize, host.MessageLease, stoppingToken)).Value;
+                listeners.Polled(name);
+                if (messages.Length == 0)
+                {
+                    await Task.Delay(idle, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, host.MaxPollingInterval.Ticks));
+                    continue;
+                }
+
+                idle = TimeSpan.FromMilliseconds(100);
+                await Task.WhenAll(messages.Select(m => ProcessAsync(function, name, queue, poison, host, m, stoppingToken)));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException or AggregateException)
+            catch (Exception ex)
             {
-                LogQueueUnavailable(logger, name, ex.Message);
-                messages = [];
+                LogQueueUnavailable(logger, name, ex.GetType().Name, ex.Message);
+                listeners.Failed(name, $"{ex.GetType().Name}: {ex.Message}");
+                await Task.Delay(host.MaxPollingInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
-
-            if (messages.Length == 0)
-            {
-                await Task.Delay(idle, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, host.MaxPollingInterval.Ticks));
-                continue;
-            }
-
-            idle = TimeSpan.FromMilliseconds(100);
-            await Task.WhenAll(messages.Select(m => ProcessAsync(function, name, queue, poison, host, m, stoppingToken)));
         }
     }
 
@@ -162,10 +168,10 @@ public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguratio
                 }
             }
         }
-        catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException or OperationCanceledException)
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested || ex is OperationCanceledException)
         {
             // The message stays invisible until its lease ends and comes back: at-least-once, like the host.
-            LogQueueUnavailable(logger, queueName, ex.Message);
+            LogQueueUnavailable(logger, queueName, ex.GetType().Name, ex.Message);
         }
     }
 
@@ -221,6 +227,6 @@ public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguratio
     [LoggerMessage(Level = LogLevel.Error, Message = "Message {MessageId} moved from {Queue} to its poison queue after {DequeueCount} attempts: {Reason}")]
     private static partial void LogPoisoned(ILogger logger, string messageId, string queue, long dequeueCount, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Queue} not reachable: {Error}")]
-    private static partial void LogQueueUnavailable(ILogger logger, string queue, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Queue} not reachable ({ErrorType}: {Error}); polling resumes")]
+    private static partial void LogQueueUnavailable(ILogger logger, string queue, string errorType, string error);
 }

@@ -6,13 +6,16 @@ namespace BkOutreach.Core.Health;
 
 public sealed record StorageHealth(bool Ok, double LatencyMs, string? Error);
 
-public sealed record HealthReport(string Status, string Version, StorageHealth Storage)
+public sealed record HealthReport(string Status, string Version, StorageHealth Storage, IReadOnlyList<ListenerHealth> Listeners)
 {
-    public bool Healthy => Storage.Ok;
+    public bool Healthy => Storage.Ok && Listeners.All(l => l.Ok);
 }
 
-/// <summary>Answers "is this instance able to do its work": the version it runs and whether storage answers.</summary>
-public sealed class HealthService(StorageAccount storage, TimeProvider time)
+/// <summary>
+/// Answers "is this instance able to do its work": the version it runs, whether storage answers, and (where
+/// the host polls queues itself) whether every queue listener still runs.
+/// </summary>
+public sealed class HealthService(StorageAccount storage, TimeProvider time, QueueListeners listeners)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
@@ -41,7 +44,8 @@ public sealed class HealthService(StorageAccount storage, TimeProvider time)
             result = new StorageHealth(false, Elapsed(started), Describe(ex));
         }
 
-        return new HealthReport(result.Ok ? "ok" : "unhealthy", Version, result);
+        var listening = listeners.All;
+        return new HealthReport(result.Ok && listening.All(l => l.Ok) ? "ok" : "unhealthy", Version, result, listening);
     }
 
     private double Elapsed(long started) => Math.Round(time.GetElapsedTime(started).TotalMilliseconds, 1);

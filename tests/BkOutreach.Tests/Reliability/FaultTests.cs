@@ -210,7 +210,7 @@ public sealed class FaultTests
         Assert.Contains("has no wave 7", record.Reason, StringComparison.Ordinal);
     }
 
-    private static int[] PortsOutsideTheEphemeralRange(int count)
+    internal static int[] PortsOutsideTheEphemeralRange(int count)
     {
         var ports = new List<int>();
         for (var candidate = 20_000 + Random.Shared.Next(10_000); ports.Count < count; candidate++)

@@ -21,7 +21,7 @@ public sealed class SendSmsBatch(SendCampaignBatch send, PoisonLog poison)
         }
         catch (Exception ex) when (dequeueCount >= QueueHostSettings.MaxDequeueCount && ex is not OperationCanceledException)
         {
-            await poison.RecordAsync(OutreachQueues.SendQueue, nameof(SendSmsBatch), id, dequeueCount, $"{ex.GetType().Name}: {ex.Message}", CancellationToken.None);
+            await poison.RecordAsync(OutreachQueues.SendQueue, nameof(SendSmsBatch), id, dequeueCount, $"{ex.GetType().Name}: {ex.Message}", CancellationToken.None, batch.SchoolId);
             throw;
         }
     }

@@ -181,7 +181,7 @@ public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguratio
         await poison.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
         await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
         LogPoisoned(logger, message.MessageId, queueName, message.DequeueCount, reason);
-        await poisonLog.RecordAsync(queueName, function.Name, message.MessageId, message.DequeueCount, reason, cancellationToken);
+        await poisonLog.RecordAsync(queueName, function.Name, message.MessageId, message.DequeueCount, reason, cancellationToken, PoisonLog.SchoolOf(message.Body));
     }
 
     private async Task SafeRunTimerAsync(FunctionDescriptor function, DateTimeOffset? last, DateTimeOffset? next, CancellationToken cancellationToken)

@@ -74,10 +74,13 @@ public sealed record MeetingRow(
     string Mode,
     string Attendance);
 
-/// <summary>SMS batches that failed permanently (the <c>sms-send-poison</c> queue): never their recipients' phones or names.</summary>
+/// <summary>
+/// This school's SMS batches that failed permanently (the <c>sms-send-poison</c> queue, shared by every
+/// school: only batches naming this school are counted and listed): never their recipients' phones or names.
+/// </summary>
 public sealed record PoisonQueueSummary(int ApproximateCount, IReadOnlyList<PoisonMessage> Peeked)
 {
-    /// <summary>The newest failures recorded in the poison log (all schools; no personal data), with their reasons.</summary>
+    /// <summary>The newest failures the poison log recorded for this school (no personal data), with their reasons.</summary>
     public IReadOnlyList<Reliability.PoisonRecord> Recent { get; init; } = [];
 }
 

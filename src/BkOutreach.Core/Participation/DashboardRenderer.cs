@@ -218,7 +218,7 @@ public static class DashboardRenderer
     private static void Poison(StringBuilder html, PoisonQueueSummary poison)
     {
         html.Append("<section id=\"poison\">\n<h2>SMS gagal permanen / Poison queue</h2>\n<p>")
-            .Append(poison.ApproximateCount.ToString(Inv)).Append(" batch di antrean / batches in <code>").Append(E(DashboardService.PoisonQueue)).Append("</code> (semua sekolah / all schools).</p>\n");
+            .Append(poison.ApproximateCount.ToString(Inv)).Append(" batch sekolah ini di antrean / batches of this school in <code>").Append(E(DashboardService.PoisonQueue)).Append("</code>.</p>\n");
         if (poison.Peeked.Count > 0)
         {
             html.Append("<table><thead><tr><th>Pesan / Message</th><th>Masuk / Inserted (UTC)</th><th>Percobaan / Attempts</th><th>Kampanye / Campaign</th><th>Gelombang / Wave</th><th>Penerima / Recipients</th></tr></thead><tbody>\n");

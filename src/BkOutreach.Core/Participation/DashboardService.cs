@@ -68,7 +68,6 @@ public sealed class DashboardService(
         var queue = storage.Queue(PoisonQueue);
         try
         {
-            var properties = await queue.GetPropertiesAsync(cancellationToken);
             var peeked = await queue.PeekMessagesAsync(MaxPeek, cancellationToken);
             var mine = new List<PoisonMessage>();
             foreach (var message in peeked.Value)
@@ -83,17 +82,17 @@ public sealed class DashboardService(
                     // Not a send batch: listed without campaign details.
                 }
 
-                if (batch is null || batch.SchoolId == schoolId)
+                if (batch?.SchoolId == schoolId)
                 {
                     mine.Add(new PoisonMessage(message.MessageId, message.InsertedOn, message.DequeueCount, batch?.CampaignId, batch?.Wave, batch?.GuardianIds?.Count ?? 0));
                 }
             }
 
-            return new PoisonQueueSummary(properties.Value.ApproximateMessagesCount, mine) { Recent = await poisonLog.ListAsync(OutreachQueues.SendQueue, MaxPeek, cancellationToken) };
+            return new PoisonQueueSummary(mine.Count, mine) { Recent = await poisonLog.ListAsync(OutreachQueues.SendQueue, schoolId, MaxPeek, cancellationToken) };
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            return new PoisonQueueSummary(0, []) { Recent = await poisonLog.ListAsync(OutreachQueues.SendQueue, MaxPeek, cancellationToken) };
+            return new PoisonQueueSummary(0, []) { Recent = await poisonLog.ListAsync(OutreachQueues.SendQueue, schoolId, MaxPeek, cancellationToken) };
         }
     }
 }

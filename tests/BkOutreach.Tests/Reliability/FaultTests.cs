@@ -179,13 +179,48 @@ public sealed class FaultTests
         Assert.Contains(logs.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Error && e.Message.Contains("poison queue", StringComparison.Ordinal) && e.Message.Contains("JsonException", StringComparison.Ordinal));
         Assert.Equal(5, logs.Entries.Count(e => e.Message.StartsWith("Function SendSmsBatch failed", StringComparison.Ordinal)));
 
+        // A message that names no school is the platform's to look at (the log above), not any school's.
         var journey = new OutreachJourney(runner);
         await journey.CreateSchoolAsync();
         var dashboard = await runner.Admin.GetStringAsync($"api/admin/schools/{journey.SchoolId}/dashboard");
-        var section = dashboard[dashboard.IndexOf("<section id=\"poison\">", StringComparison.Ordinal)..];
-        Assert.Contains(System.Net.WebUtility.HtmlEncode(record.MessageId), section, StringComparison.Ordinal);
-        Assert.Contains("JsonException", section[..section.IndexOf("</section>", StringComparison.Ordinal)], StringComparison.Ordinal);
+        Assert.Null(record.SchoolId);
+        Assert.DoesNotContain(System.Net.WebUtility.HtmlEncode(record.MessageId), dashboard, StringComparison.Ordinal);
         Assert.DoesNotContain("{ this is not a batch", dashboard, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PoisonedBatchOfOneSchool_IsOnItsDashboard_AndNotOnAnotherSchools()
+    {
+        await using var runner = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = SchoolMorning, RunTimers = false });
+        var (mine, campaign) = await SchoolWithFamiliesAsync(runner, 1);
+        var other = new OutreachJourney(runner);
+        await other.CreateSchoolAsync();
+        var function = new BkOutreach.Functions.Outreach.SendSmsBatch(
+            runner.Services.GetRequiredService<BkOutreach.Core.Outreach.SendCampaignBatch>(),
+            runner.Services.GetRequiredService<PoisonLog>());
+        var broken = new BkOutreach.Core.Outreach.SendBatch(mine.SchoolId, campaign, 7, ["g-x"]);
+        var messageId = "poisoned-" + Guid.NewGuid().ToString("N");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => function.Run(broken, messageId, BkOutreach.Core.Reliability.QueueHostSettings.MaxDequeueCount, CancellationToken.None));
+        var poisonQueue = runner.Services.GetRequiredService<StorageAccount>().Queue("sms-send-poison");
+        await poisonQueue.SendMessageAsync(System.Text.Json.JsonSerializer.Serialize(broken, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)));
+
+        var ours = Section(await runner.Admin.GetStringAsync($"api/admin/schools/{mine.SchoolId}/dashboard"));
+        var theirs = Section(await runner.Admin.GetStringAsync($"api/admin/schools/{other.SchoolId}/dashboard"));
+
+        Assert.Contains(messageId, ours, StringComparison.Ordinal);
+        Assert.Contains(campaign, ours, StringComparison.Ordinal);
+        Assert.Contains("has no wave 7", ours, StringComparison.Ordinal);
+        Assert.DoesNotContain(messageId, theirs, StringComparison.Ordinal);
+        Assert.DoesNotContain(campaign, theirs, StringComparison.Ordinal);
+        Assert.DoesNotContain("has no wave 7", theirs, StringComparison.Ordinal);
+        Assert.StartsWith("<section id=\"poison\">\n<h2>SMS gagal permanen / Poison queue</h2>\n<p>0 ", theirs, StringComparison.Ordinal);
+
+        static string Section(string html)
+        {
+            var start = html.IndexOf("<section id=\"poison\">", StringComparison.Ordinal);
+            return html[start..(html.IndexOf("</section>", start, StringComparison.Ordinal) + "</section>".Length)];
+        }
     }
 
     [Fact]

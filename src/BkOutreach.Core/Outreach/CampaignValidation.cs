@@ -35,7 +35,7 @@ public static class CampaignValidation
         (LocalDate First, LocalDate Last)? termDays = term is not null && ParseDate(term.FirstDay) is { } first && ParseDate(term.LastDay) is { } last ? (first, last) : null;
         if (term is null)
         {
-            problems.Add($"term: '{campaign.Term}' is not one of the school's terms ({string.Join(", ", terms.Where(t => t is not null).Select(t => t.Name))}).");
+            problems.Add($"term: '{DocumentLimits.Echo(campaign.Term)}' is not one of the school's terms ({string.Join(", ", terms.Where(t => t is not null).Select(t => t.Name))}).");
         }
 
         var waves = campaign.Waves ?? [];
@@ -54,7 +54,7 @@ public static class CampaignValidation
                 }
                 else
                 {
-                    problems.Add($"waves[{i}].sendOn: '{Cut(wave.SendOn)}' is not a yyyy-MM-dd date.");
+                    problems.Add($"waves[{i}].sendOn: '{DocumentLimits.Echo(wave.SendOn)}' is not a yyyy-MM-dd date.");
                 }
             }
             else if (wave.Kind == SmsTemplates.Outreach)
@@ -131,12 +131,12 @@ public static class CampaignValidation
         var allowed = templates.Where(t => CampaignKinds.Contains(t, StringComparer.Ordinal)).ToList();
         if (template is null || !allowed.Contains(template, StringComparer.Ordinal))
         {
-            problems.Add($"template: '{Cut(template)}' is not a campaign template; use one of {string.Join(", ", allowed)} (confirmations, reminders and the opt-out reply are sent by the app itself, never to an audience).");
+            problems.Add($"template: '{DocumentLimits.Echo(template)}' is not a campaign template; use one of {string.Join(", ", allowed)} (confirmations, reminders and the opt-out reply are sent by the app itself, never to an audience).");
         }
 
         if (audience?.CounselorId is { } counselor && !counselorIds.Contains(counselor))
         {
-            problems.Add($"audience.counselorId: '{Cut(counselor)}' is not a counsellor of this school.");
+            problems.Add($"audience.counselorId: '{DocumentLimits.Echo(counselor)}' is not a counsellor of this school.");
         }
 
         if (audience?.Classes is { } classes)
@@ -186,7 +186,7 @@ public static class CampaignValidation
                 case SmsTemplates.Outreach or SmsTemplates.FollowUp or Participation.SurveyTemplates.Barrier or Participation.SurveyTemplates.ChannelAndTime:
                     break;
                 default:
-                    problems.Add($"waves[{i}].kind: must be {string.Join(", ", CampaignKinds)}, got '{Cut(wave.Kind)}'.");
+                    problems.Add($"waves[{i}].kind: must be {string.Join(", ", CampaignKinds)}, got '{DocumentLimits.Echo(wave.Kind)}'.");
                     break;
             }
         }
@@ -229,9 +229,6 @@ public static class CampaignValidation
         var toOk = DocumentLimits.InRange(problems, "bookingWindow.to", to, today);
         return fromOk && toOk;
     }
-
-    /// <summary>A value echoed in a problem, cut so a huge field does not make a huge answer.</summary>
-    private static string? Cut(string? value) => value is { Length: > 64 } ? value[..64] + "…" : value;
 
     public static string Format(LocalDate date) => LocalDatePattern.Iso.Format(date).ToString(CultureInfo.InvariantCulture);
 }

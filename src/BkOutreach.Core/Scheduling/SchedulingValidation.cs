@@ -25,6 +25,26 @@ public static class SchedulingValidation
 
     private static readonly JsonSerializerOptions StoredJson = new(JsonSerializerDefaults.Web);
 
+    /// <summary>What the admin route checks before storing a school: <see cref="Validate(SchoolSettings, LocalDate?)"/> and the stored document's size.</summary>
+    public static IReadOnlyList<string> ValidateForStorage(SchoolSettings school, LocalDate today)
+    {
+        var problems = Validate(school, today).ToList();
+        if (double.IsFinite(school.Latitude) && double.IsFinite(school.Longitude))
+        {
+            DocumentLimits.StoredSize(problems, JsonSerializer.Serialize(school, StoredJson).Length);
+        }
+
+        return problems;
+    }
+
+    /// <summary>What the admin route checks before storing a counsellor: <see cref="Validate(CounselorSettings)"/> and the stored document's size.</summary>
+    public static IReadOnlyList<string> ValidateForStorage(CounselorSettings counselor)
+    {
+        var problems = Validate(counselor).ToList();
+        DocumentLimits.StoredSize(problems, JsonSerializer.Serialize(counselor, StoredJson).Length);
+        return problems;
+    }
+
     public static IReadOnlyList<string> Validate(SchoolSettings school, LocalDate? today = null)
     {
         ArgumentNullException.ThrowIfNull(school);
@@ -39,7 +59,7 @@ public static class SchedulingValidation
 
         if (!ScheduleText.TryGetZone(school.TimeZone, out _))
         {
-            problems.Add($"timeZone: '{school.TimeZone}' is not an IANA time zone (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura).");
+            problems.Add($"timeZone: '{DocumentLimits.Echo(school.TimeZone)}' is not an IANA time zone (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura).");
         }
 
         if (!(school.Latitude is >= -90.0 and <= 90.0))
@@ -54,7 +74,7 @@ public static class SchedulingValidation
 
         if (school.Language is not ("id" or "en"))
         {
-            problems.Add($"language: '{school.Language}' is not 'id' or 'en'.");
+            problems.Add($"language: '{DocumentLimits.Echo(school.Language)}' is not 'id' or 'en'.");
         }
 
         CheckWindow("sendingWindow", school.SendingWindow, problems);
@@ -68,7 +88,7 @@ public static class SchedulingValidation
         DocumentLimits.Count(problems, "terms", terms, DocumentLimits.MaxTerms);
         foreach (var name in terms.Where(t => t?.Name is not null).GroupBy(t => t.Name.Trim(), StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key))
         {
-            problems.Add($"terms: the name '{name}' is used more than once; campaigns name their term.");
+            problems.Add($"terms: the name '{DocumentLimits.Echo(name)}' is used more than once; campaigns name their term.");
         }
 
         for (var i = 0; i < terms.Count; i++)
@@ -119,10 +139,6 @@ public static class SchedulingValidation
             CheckWindow("prayerBlackouts.jumatan", prayers.Jumatan, problems);
         }
 
-        if (double.IsFinite(school.Latitude) && double.IsFinite(school.Longitude))
-        {
-            DocumentLimits.StoredSize(problems, JsonSerializer.Serialize(school, StoredJson).Length);
-        }
 
         return problems;
     }
@@ -140,7 +156,7 @@ public static class SchedulingValidation
         DocumentLimits.Length(problems, "name", counselor.Name, DocumentLimits.MaxNameLength);
         if (counselor.Email is { } email && (email.Length > 254 || email.IndexOf('@', StringComparison.Ordinal) is <= 0 || email.EndsWith('@') || email.Any(char.IsWhiteSpace)))
         {
-            problems.Add($"email: '{email}' is not an email address or UPN.");
+            problems.Add($"email: '{DocumentLimits.Echo(email)}' is not an email address or UPN.");
         }
 
         Range(problems, "slotMinutes", counselor.SlotMinutes, MinSlotMinutes, MaxSlotMinutes);
@@ -186,14 +202,14 @@ public static class SchedulingValidation
                     }
                     else
                     {
-                        problems.Add($"{path}.days[{d}]: '{window.Days[d]}' is not one of Mon, Tue, Wed, Thu, Fri, Sat, Sun.");
+                        problems.Add($"{path}.days[{d}]: '{DocumentLimits.Echo(window.Days[d])}' is not one of Mon, Tue, Wed, Thu, Fri, Sat, Sun.");
                     }
                 }
             }
 
             if (!MeetingModes.TryParse(window.Mode, out _))
             {
-                problems.Add($"{path}.mode: '{window.Mode}' is not in_person, online or either.");
+                problems.Add($"{path}.mode: '{DocumentLimits.Echo(window.Mode)}' is not in_person, online or either.");
             }
 
             if (CheckWindow(path, new TimeWindow(window.From, window.To), problems) is var (from, to))
@@ -220,7 +236,6 @@ public static class SchedulingValidation
             }
         }
 
-        DocumentLimits.StoredSize(problems, JsonSerializer.Serialize(counselor, StoredJson).Length);
         return problems;
     }
 
@@ -236,12 +251,12 @@ public static class SchedulingValidation
         var toOk = ScheduleText.TryParseTime(window.To, out var to);
         if (!fromOk)
         {
-            problems.Add($"{path}.from: '{window.From}' is not an HH:mm time.");
+            problems.Add($"{path}.from: '{DocumentLimits.Echo(window.From)}' is not an HH:mm time.");
         }
 
         if (!toOk)
         {
-            problems.Add($"{path}.to: '{window.To}' is not an HH:mm time.");
+            problems.Add($"{path}.to: '{DocumentLimits.Echo(window.To)}' is not an HH:mm time.");
         }
 
         if (!fromOk || !toOk)
@@ -263,7 +278,7 @@ public static class SchedulingValidation
         var fromOk = ScheduleText.TryParseDate(fromText, out var from);
         if (!fromOk)
         {
-            problems.Add($"{path}.{fromName}: '{fromText}' is not a yyyy-MM-dd date.");
+            problems.Add($"{path}.{fromName}: '{DocumentLimits.Echo(fromText)}' is not a yyyy-MM-dd date.");
         }
         else
         {
@@ -278,7 +293,7 @@ public static class SchedulingValidation
         var toOk = ScheduleText.TryParseDate(toText, out var to);
         if (!toOk)
         {
-            problems.Add($"{path}.{toName}: '{toText}' is not a yyyy-MM-dd date.");
+            problems.Add($"{path}.{toName}: '{DocumentLimits.Echo(toText)}' is not a yyyy-MM-dd date.");
         }
         else
         {

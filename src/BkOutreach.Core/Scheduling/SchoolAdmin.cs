@@ -15,7 +15,7 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
 {
     public async Task<Result<SchoolSettings>> PutSchoolAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken)
     {
-        var problems = IdProblems("schoolId", schoolId).Concat(SchedulingValidation.Validate(school, Today(school.TimeZone))).ToList();
+        var problems = IdProblems("schoolId", schoolId).Concat(SchedulingValidation.ValidateForStorage(school, Today(school.TimeZone))).ToList();
         if (problems.Count == 0)
         {
             var counselors = await directory.ListCounselorsAsync(schoolId, cancellationToken);
@@ -40,7 +40,7 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
             return Result<CounselorView>.Missing();
         }
 
-        var problems = IdProblems("counselorId", counselorId).Concat(SchedulingValidation.Validate(counselor)).ToList();
+        var problems = IdProblems("counselorId", counselorId).Concat(SchedulingValidation.ValidateForStorage(counselor)).ToList();
         if (problems.Count == 0)
         {
             problems.AddRange(BudgetProblems("name", "counsellor's name", school.Name, counselor.Name, school.TimeZone));

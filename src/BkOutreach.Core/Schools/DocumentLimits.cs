@@ -91,5 +91,8 @@ public static class DocumentLimits
         return true;
     }
 
+    /// <summary>A value echoed in a problem, cut so a huge field does not make a huge answer.</summary>
+    public static string? Echo(string? value) => value is { Length: > 64 } ? value[..64] + "…" : value;
+
     private static string Iso(LocalDate date) => NodaTime.Text.LocalDatePattern.Iso.Format(date);
 }

@@ -32,16 +32,17 @@ public sealed class StorageOutage(TimeProvider time)
 
     /// <summary>
     /// The SDK's errors when storage cannot be reached or is overloaded: no response (status 0), 500/503
-    /// from the service, a socket or HTTP failure, and the <see cref="AggregateException"/> its retry
-    /// policy throws when every attempt failed that way.
+    /// from the service, an HTTP failure, and the <see cref="AggregateException"/> its retry policy throws
+    /// when every attempt failed that way.
     /// </summary>
     public static bool IsOutage(Exception? exception) => exception switch
     {
         null => false,
         AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsOutage),
-        RequestFailedException failed => failed.Status is 0 or 500 or 503 || IsOutage(failed.InnerException),
-        HttpRequestException or System.Net.Sockets.SocketException or IOException => true,
-        TimeoutException => true,
+        RequestFailedException failed => failed.Status is 0 or 500 or 503,
+        HttpRequestException => true,
+
+        // Not IOException: Kestrel's "request body too large" is one, and it must stay a 413.
         _ => false,
     };
 }

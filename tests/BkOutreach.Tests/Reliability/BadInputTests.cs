@@ -236,9 +236,12 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task HtmlAndICalendarInjection_InNames_ComeOutInert()
     {
         const string Evil = "Bu \"Ani\" <script>alert(1)</script>\r\nATTENDEE:mailto:evil@example.com\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:pwned;x=\"y\"\\,";
+
+        // A counsellor's name is at most 100 characters (README "Limits"): the same attack, shorter.
+        const string EvilCounselor = "Bu \"Ani\" <b>\r\nATTENDEE:mailto:evil@example.com\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:pwned;x=\"y\"\\,";
         var journey = new OutreachJourney(_runner);
         await journey.CreateSchoolAsync();
-        Assert.Equal(HttpStatusCode.OK, (await _runner.Admin.PutAsync($"api/admin/schools/{journey.SchoolId}/counselors/bk-1", OutreachJourney.Json(new { name = Evil, email = "bk1@example.sch.id" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _runner.Admin.PutAsync($"api/admin/schools/{journey.SchoolId}/counselors/bk-1", OutreachJourney.Json(new { name = EvilCounselor, email = "bk1@example.sch.id" }))).StatusCode);
         var csvName = "\"" + Evil.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
         await journey.ImportAsync($"student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id\nS1,{csvName},X IPA 1,{csvName},081299887766,id,bk-1\n");
         var campaign = await journey.CreateCampaignAsync();

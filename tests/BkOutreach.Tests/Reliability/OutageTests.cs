@@ -86,5 +86,6 @@ public sealed class OutageTests
         Assert.False(StorageOutage.IsOutage(new RequestFailedException(412, "Condition not met")));
         Assert.False(StorageOutage.IsOutage(new AggregateException(unreachable, new InvalidOperationException("bug"))));
         Assert.False(StorageOutage.IsOutage(new InvalidOperationException("bug")));
+        Assert.False(StorageOutage.IsOutage(new Microsoft.AspNetCore.Http.BadHttpRequestException("Request body too large.", 413)));
     }
 }

@@ -151,7 +151,8 @@ public sealed class DevAuthentication(TimeProvider time)
         context.Response.Redirect(RedirectTarget(context.Request, "post_logout_redirect_uri", "/.auth/logout/complete"));
     }
 
-    private static CookieOptions CookieOptions(HttpRequest request) => new()
+    /// <summary>The session cookie's attributes: script cannot read it, cross-site subrequests and posts do not carry it, and over https it never goes over http.</summary>
+    internal static CookieOptions CookieOptions(HttpRequest request) => new()
     {
         HttpOnly = true,
         SameSite = SameSiteMode.Lax,

@@ -280,3 +280,21 @@ public sealed class DevAuthenticationTests : IAsyncLifetime
 
     private static string Pad(string base64) => base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
 }
+
+public sealed class DevAuthenticationCookieTests
+{
+    [Theory]
+    [InlineData("https", true)]
+    [InlineData("http", false)]
+    public void SessionCookie_IsSecure_WhenTheRequestIsHttps(string scheme, bool secure)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Scheme = scheme;
+
+        var options = DevAuthentication.CookieOptions(context.Request);
+
+        Assert.Equal(secure, options.Secure);
+        Assert.True(options.HttpOnly);
+        Assert.Equal(Microsoft.AspNetCore.Http.SameSiteMode.Lax, options.SameSite);
+    }
+}

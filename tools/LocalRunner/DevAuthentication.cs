@@ -199,7 +199,8 @@ public sealed class DevAuthentication(TimeProvider time)
 
     /// <summary>
     /// Where to go after signing in or out: a path on this host only (one leading <c>/</c>, no <c>//</c> or
-    /// <c>/\</c>, no scheme, no control character), so a link cannot bounce a user to another site.
+    /// <c>/\</c>, no scheme, printable ASCII only as a Location header needs), so a link cannot bounce a user
+    /// to another site.
     /// </summary>
     public static string RedirectTarget(HttpRequest request, string parameter, string fallback)
     {
@@ -209,7 +210,7 @@ public sealed class DevAuthentication(TimeProvider time)
 
     public static bool IsLocalPath(string? value) =>
         value is { Length: > 0 and <= 2048 } && value[0] == '/' && !value.StartsWith("//", StringComparison.Ordinal)
-        && !value.Contains('\\', StringComparison.Ordinal) && !value.Any(char.IsControl) && !value.Any(char.IsWhiteSpace);
+        && !value.Contains('\\', StringComparison.Ordinal) && value.All(c => c is > ' ' and < (char)127);
 
     private static bool IsEmail(string value) =>
         value.Length is > 2 and <= 254 && !value.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))

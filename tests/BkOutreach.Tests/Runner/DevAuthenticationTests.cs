@@ -9,23 +9,31 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace BkOutreach.Tests.Runner;
 
+/// <summary>One runner with the principal probe and a fake clock, shared by the tests of a class (they run one after another).</summary>
+public sealed class DevAuthenticationRunner : IAsyncLifetime
+{
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2027, 1, 11, 2, 0, 0, TimeSpan.Zero));
+
+    public TestRunner Runner { get; private set; } = null!;
+
+    public async Task InitializeAsync() =>
+        Runner = await TestRunner.StartAsync(settings: new RunnerSettings
+        {
+            ExtraFunctionAssemblies = [typeof(PrincipalProbeFunctions).Assembly],
+            ConfigureServices = services => services.AddSingleton<TimeProvider>(Clock),
+        });
+
+    public async Task DisposeAsync() => await Runner.DisposeAsync();
+}
+
 /// <summary>The runner plays App Service Authentication: sign-in cookie, principal headers, /.auth/me, sign-out.</summary>
-public sealed class DevAuthenticationTests : IAsyncLifetime
+public sealed class DevAuthenticationTests(DevAuthenticationRunner fixture) : IClassFixture<DevAuthenticationRunner>
 {
     private const string Email = "rahmawati.yusuf@ma-aisyiyah1plg.sch.id";
     private const string Probe = "/api/probe/principal";
 
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2027, 1, 11, 2, 0, 0, TimeSpan.Zero));
-    private TestRunner _runner = null!;
-
-    public async Task InitializeAsync() =>
-        _runner = await TestRunner.StartAsync(settings: new RunnerSettings
-        {
-            ExtraFunctionAssemblies = [typeof(PrincipalProbeFunctions).Assembly],
-            ConfigureServices = services => services.AddSingleton<TimeProvider>(_clock),
-        });
-
-    public async Task DisposeAsync() => await _runner.DisposeAsync();
+    private readonly FakeTimeProvider _clock = fixture.Clock;
+    private readonly TestRunner _runner = fixture.Runner;
 
     [Fact]
     public async Task DevSignIn_SetsAnHttpOnlyLaxSessionCookie_AndRedirectsToTheLocalPath()
@@ -180,6 +188,7 @@ public sealed class DevAuthenticationTests : IAsyncLifetime
     [InlineData("javascript:alert(1)")]
     [InlineData("evil.example")]
     [InlineData("/api/staff\r\nSet-Cookie: x=1")]
+    [InlineData("/api/st\u00e4ff")]
     [InlineData("")]
     public async Task RedirectOutsideThisHost_IsRefused_ForSignInAndSignOut(string target)
     {

@@ -62,7 +62,7 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
     public string FeedUrl(string schoolId, string counselorId, string key) =>
         $"{links.Value.BaseUrl.TrimEnd('/')}/api/calendar/{Uri.EscapeDataString(schoolId)}/counselors/{Uri.EscapeDataString(counselorId)}/bookings.ics?key={Uri.EscapeDataString(key)}";
 
-    private static IEnumerable<string> IdProblems(string field, string id)
+    internal static IEnumerable<string> IdProblems(string field, string id)
     {
         if (!IdPattern().IsMatch(id))
         {

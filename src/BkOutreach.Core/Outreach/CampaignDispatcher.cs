@@ -201,6 +201,7 @@ public sealed partial class CampaignDispatcher(
         var zone = SendingWindow.ZoneOf(school);
         var today = Instant.FromDateTimeOffset(time.GetUtcNow()).InZone(zone).Date;
         var list = new List<CampaignListing>();
+        HashSet<string>? roster = null;
         foreach (var campaign in (await campaigns.ListAsync(schoolId, cancellationToken)).OrderBy(c => c.Definition.Term, StringComparer.Ordinal).ThenBy(c => c.Id, StringComparer.Ordinal))
         {
             var dates = CampaignValidation.WaveDates(campaign.Definition);
@@ -210,7 +211,9 @@ public sealed partial class CampaignDispatcher(
             for (var i = 0; i < dates.Count; i++)
             {
                 var state = dispatched.ContainsKey(i) ? "dispatched" : campaign.SkippedWaves.Contains(i) || closed ? "skipped" : "pending";
-                var sent = dispatched.ContainsKey(i) ? await SentAsync(campaign.Id, i, cancellationToken) : 0;
+                // A plan-made id may be another school's too, and sends are keyed by campaign id: count this school's guardians only.
+                roster ??= campaign.PlanId is null ? null : [.. (await directory.ListGuardiansAsync(schoolId, cancellationToken)).Select(g => g.Id)];
+                var sent = dispatched.ContainsKey(i) ? await SentAsync(campaign.Id, i, campaign.PlanId is null ? null : roster, cancellationToken) : 0;
                 waves.Add(new WaveListing(campaign.Definition.Waves[i].Kind, CampaignValidation.Format(dates[i]), state, sent, campaign.LateWaves.Contains(i)));
             }
 
@@ -221,13 +224,14 @@ public sealed partial class CampaignDispatcher(
     }
 
     /// <summary>Messages of a wave that the provider took (accepted, then delivered or failed).</summary>
-    private async Task<int> SentAsync(string campaignId, int wave, CancellationToken cancellationToken)
+    private async Task<int> SentAsync(string campaignId, int wave, HashSet<string>? guardians, CancellationToken cancellationToken)
     {
         var partition = SendLog.PartitionOf(campaignId, wave);
         var sent = 0;
-        await foreach (var row in storage.Table(StorageNames.SendsTable).QueryAsync<TableEntity>(e => e.PartitionKey == partition, select: ["State"], cancellationToken: cancellationToken))
+        await foreach (var row in storage.Table(StorageNames.SendsTable).QueryAsync<TableEntity>(e => e.PartitionKey == partition, select: ["RowKey", "State"], cancellationToken: cancellationToken))
         {
-            sent += row.GetString("State") is nameof(SendState.Accepted) or nameof(SendState.Delivered) or nameof(SendState.Failed) ? 1 : 0;
+            var took = row.GetString("State") is nameof(SendState.Accepted) or nameof(SendState.Delivered) or nameof(SendState.Failed);
+            sent += took && (guardians is null || guardians.Contains(row.RowKey)) ? 1 : 0;
         }
 
         return sent;

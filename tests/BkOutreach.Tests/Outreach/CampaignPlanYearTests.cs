@@ -160,6 +160,28 @@ public sealed class CampaignPlanYearTests
         Assert.True((await plans.DeleteAsync(schoolId, "kenali", CancellationToken.None)).NotFound);
     }
 
+    [Fact]
+    public async Task TwoSchoolsWithTheSamePlanId_EachGetTheirWaves_AndTheirOwnCounts()
+    {
+        await using var app = await PlanHarness.StartAsync(new DateTimeOffset(2027, 1, 10, 3, 0, 0, TimeSpan.Zero)); // Sunday 10:00 WIB
+        var a = await app.CreateSchoolAsync(School, 2);
+        var b = await app.CreateSchoolAsync(School, 3);
+        foreach (var school in new[] { a, b })
+        {
+            Assert.True((await app.Get<CampaignPlans>().PutAsync(school, "kenali", Plan(), CancellationToken.None)).Succeeded);
+        }
+
+        await app.TickAsync();
+
+        Assert.Equal(5, app.Sms.Sent.Count);
+        Assert.Equal(5, app.Sms.Sent.Select(m => m.To).Distinct(StringComparer.Ordinal).Count());
+        var dispatcher = app.Get<CampaignDispatcher>();
+        Assert.Equal(("kenali-2026-2027-genap", "dispatched", 2), Wave0((await dispatcher.ListCampaignsAsync(a, CancellationToken.None)).Value!));
+        Assert.Equal(("kenali-2026-2027-genap", "dispatched", 3), Wave0((await dispatcher.ListCampaignsAsync(b, CancellationToken.None)).Value!));
+
+        static (string, string, int) Wave0(IReadOnlyList<CampaignListing> list) => (list.Single().Id, list.Single().Waves[0].State, list.Single().Waves[0].Sent);
+    }
+
     private static async Task RunUntilAsync(PlanHarness app, DateTimeOffset until)
     {
         while (app.Time.GetUtcNow() < until)

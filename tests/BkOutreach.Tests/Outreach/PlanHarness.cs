@@ -42,6 +42,8 @@ public sealed class PlanHarness : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    private static int _schools;
+
     private readonly Azurite? _azurite;
 
     private PlanHarness(Azurite? azurite, ServiceProvider services, FakeTimeProvider time, RecordingSmsSender sms)
@@ -89,12 +91,13 @@ public sealed class PlanHarness : IAsyncDisposable
     public async Task<string> CreateSchoolAsync(SchoolSettings school, int families)
     {
         var schoolId = "sch-" + Guid.NewGuid().ToString("N")[..10];
+        var prefix = Interlocked.Increment(ref _schools) % 100;
         var directory = Get<SchoolDirectory>();
         await directory.PutSchoolAsync(schoolId, school, CancellationToken.None);
         await directory.PutCounselorAsync(schoolId, "bk-1", new CounselorSettings { Name = "Ibu Rahma" }, CancellationToken.None);
         for (var i = 0; i < families; i++)
         {
-            await directory.UpsertGuardianAsync(schoolId, $"+6281312{i:000000}", $"Wali {i}", "id", [new Student($"S{i}", $"Siswa {i}", "X IPA 1", "bk-1")], CancellationToken.None);
+            await directory.UpsertGuardianAsync(schoolId, $"+628131{prefix:00}{i:00000}", $"Wali {i}", "id", [new Student($"S{i}", $"Siswa {i}", "X IPA 1", "bk-1")], CancellationToken.None);
         }
 
         return schoolId;

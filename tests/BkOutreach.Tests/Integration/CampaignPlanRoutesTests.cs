@@ -124,6 +124,23 @@ public sealed class CampaignPlanRoutesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Demo_SeedsTheRecommendedPlan_AndItsCampaignIsTheDemosOneCampaignForTheTerm()
+    {
+        await using var demo = await TestRunner.StartAsync(settings: new RunnerSettings { Demo = true, Clock = SchoolMorning });
+        const string school = "api/admin/schools/ma-aisyiyah-1-palembang";
+
+        var plans = await demo.Admin.GetFromJsonAsync<JsonElement>($"{school}/campaign-plans");
+        Assert.Equal(["kenali-guru-bk"], plans.EnumerateArray().Select(p => p.GetProperty("id").GetString()));
+
+        // The dispatcher, run as the timer runs it, finds the term's campaign already there: no twin.
+        Assert.True((await demo.Admin.PostAsync("admin/functions/DispatchCampaigns", null)).IsSuccessStatusCode);
+        var campaigns = await demo.Admin.GetFromJsonAsync<JsonElement>($"{school}/campaigns");
+        var campaign = Assert.Single(campaigns.EnumerateArray());
+        Assert.Equal(("kenali-guru-bk-2026-2027-genap", "kenali-guru-bk"), (campaign.GetProperty("id").GetString(), campaign.GetProperty("planId").GetString()));
+        Assert.Equal("2027-01-11", campaign.GetProperty("waves")[0].GetProperty("date").GetString());
+    }
+
+    [Fact]
     public async Task PlanRoutes_ForAnUnknownSchool_Are404()
     {
         Assert.Equal(HttpStatusCode.NotFound, (await _runner.Admin.GetAsync("api/admin/schools/nope-school/campaign-plans")).StatusCode);

@@ -158,13 +158,19 @@ public sealed partial class CampaignPlans(
             }
         }
 
-        // Campaigns whose plan is gone: their waves not yet out never go.
+        // Campaigns whose plan is gone, or whose term the school no longer has (renamed or removed): their
+        // waves not yet out never go (a renamed term gets its own campaign above).
         foreach (var campaign in planMade.Values.Where(c => !seen.Contains(c.Id) && c.PlanVersion != CampaignPlanResolver.DeletedVersion))
         {
-            var term = school.Terms.FirstOrDefault(t => string.Equals(t.Name, campaign.Definition.Term, StringComparison.Ordinal));
-            if (term is not null && CampaignPlanResolver.DatesOf(term) is not null && !schoolPlans.Any(p => p.Id == campaign.PlanId))
+            var term = school.Terms.FirstOrDefault(t => string.Equals(t.Name, campaign.Definition.Term, StringComparison.Ordinal) && CampaignPlanResolver.DatesOf(t) is not null);
+            if (term is null || !schoolPlans.Any(p => p.Id == campaign.PlanId))
             {
-                await ApplyAsync(school, campaign, null, term, today, cancellationToken);
+                var window = campaign.Definition.BookingWindow;
+                term ??= new Term(campaign.Definition.Term, window?.From ?? "", window?.To ?? "");
+                if (CampaignPlanResolver.DatesOf(term) is not null)
+                {
+                    await ApplyAsync(school, campaign, null, term, today, cancellationToken);
+                }
             }
         }
 
@@ -190,6 +196,7 @@ public sealed partial class CampaignPlans(
             if (await campaigns.TryReplaceAsync(updated, cancellationToken))
             {
                 LogResolvedAgain(logger, campaign.Id, dispatched.Count, resolved.SkippedWaves.Count);
+                await KeepWavesDispatchedMeanwhileAsync(school, campaign, dispatched, plan, term, today, version, cancellationToken);
                 return;
             }
 
@@ -203,6 +210,36 @@ public sealed partial class CampaignPlans(
         }
 
         LogConflict(logger, campaign.Id, MaxReplaceAttempts);
+    }
+
+    /// <summary>
+    /// The dispatcher does not write the campaign row, so a wave it fanned out while the campaign was being
+    /// replaced is not caught by the ETag. Such a wave went out as it was before the replace: put it back
+    /// (read again, ETag-guarded), so the sender and the listing see the wave that went.
+    /// </summary>
+    private async Task KeepWavesDispatchedMeanwhileAsync(SchoolSettings school, Campaign before, IReadOnlyDictionary<int, LocalDate> dispatched, CampaignPlanDefinition? plan, Term term, LocalDate today, string version, CancellationToken cancellationToken)
+    {
+        var zone = SendingWindow.ZoneOf(school);
+        for (var attempt = 0; attempt < MaxReplaceAttempts; attempt++)
+        {
+            var wentOut = await CampaignDispatcher.DispatchedWavesAsync(storage, before, zone, cancellationToken);
+            if (wentOut.Keys.All(dispatched.ContainsKey))
+            {
+                return;
+            }
+
+            var current = await campaigns.GetAsync(before.SchoolId, before.Id, cancellationToken);
+            if (current is null)
+            {
+                return;
+            }
+
+            var resolved = CampaignPlanResolver.Resolve(plan, school, term, today, before, wentOut);
+            if (await campaigns.TryReplaceAsync(current with { Definition = resolved.Definition, PlanVersion = version, LateWaves = resolved.LateWaves, SkippedWaves = resolved.SkippedWaves }, cancellationToken))
+            {
+                return;
+            }
+        }
     }
 
     private async Task<CampaignPlanView> ViewAfterChangeAsync(string schoolId, SchoolSettings school, CampaignPlan plan, bool created, CancellationToken cancellationToken)

@@ -182,6 +182,24 @@ public sealed class CampaignPlanYearTests
         static (string, string, int) Wave0(IReadOnlyList<CampaignListing> list) => (list.Single().Id, list.Single().Waves[0].State, list.Single().Waves[0].Sent);
     }
 
+    [Fact]
+    public async Task ATermRenamedBeforeItsWaves_GetsOneCampaignUnderItsNewName_AndTheOldOneSendsNothing()
+    {
+        await using var app = await PlanHarness.StartAsync(new DateTimeOffset(2027, 1, 1, 2, 0, 0, TimeSpan.Zero));
+        var schoolId = await app.CreateSchoolAsync(School, 2);
+        Assert.True((await app.Get<CampaignPlans>().PutAsync(schoolId, "kenali", Plan(), CancellationToken.None)).Succeeded);
+        await app.TickAsync();
+
+        var renamed = School with { Terms = [School.Terms[0], School.Terms[1] with { Name = "Semester Genap 2027" }] };
+        await app.Get<SchoolDirectory>().PutSchoolAsync(schoolId, renamed, CancellationToken.None);
+        await RunUntilAsync(app, new DateTimeOffset(2027, 1, 10, 6, 0, 0, TimeSpan.Zero));
+
+        var listing = (await app.Get<CampaignDispatcher>().ListCampaignsAsync(schoolId, CancellationToken.None)).Value!;
+        Assert.Equal(["dispatched", "pending", "pending"], listing.Single(c => c.Id == "kenali-semester-genap-2027").Waves.Select(w => w.State));
+        Assert.All(listing.Single(c => c.Id == "kenali-2026-2027-genap").Waves, w => Assert.Equal("skipped", w.State));
+        Assert.Equal(2, app.Sms.Sent.Count);
+    }
+
     private static async Task RunUntilAsync(PlanHarness app, DateTimeOffset until)
     {
         while (app.Time.GetUtcNow() < until)

@@ -64,6 +64,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Outreach.CampaignStore>();
         services.AddSingleton<Outreach.DefineCampaign>();
         services.AddSingleton<Outreach.CampaignDispatcher>();
+        services.AddSingleton<Outreach.CampaignPlanStore>();
+        services.AddSingleton<Outreach.CampaignPlans>();
         services.AddSingleton<Outreach.SendLog>();
         services.AddSingleton<Outreach.SmsRateLimiter>();
         services.AddSingleton<Outreach.OptOutStore>();

@@ -18,10 +18,16 @@ public sealed record DemoFamily(string GuardianName, string Phone, string Langua
 public sealed record DemoSeedResult(string SchoolId, int Counselors, int Guardians, int NewGuardians, Guardian FirstGuardian, string? CampaignId, string? BookingLink);
 
 /// <summary>
-/// Writes the demo school through the same directory the admin routes use, plus one outreach campaign for
-/// the term that is current (or next) on the app's clock; running it twice changes nothing.
+/// Writes the demo school through the same directory the admin routes use, plus the recommended campaign
+/// plan ("Kenali guru BK") and, made from it at once, the campaign of the term that is current (or next) on
+/// the app's clock; running it twice changes nothing.
 /// </summary>
-public sealed class DemoSeeder(SchoolDirectory directory, CampaignStore campaigns, LinkTokens links, IOptions<LinksOptions> linkOptions, TimeProvider time)
+/// <remarks>
+/// The demo's one campaign for the current term is the plan's own campaign for that term (id
+/// <c>kenali-guru-bk-{term}</c>), not a second one beside it: the dispatcher, finding it there, makes no twin,
+/// so a demo family gets one outreach SMS per term. A plan the demo already has is kept as it is.
+/// </remarks>
+public sealed class DemoSeeder(SchoolDirectory directory, CampaignStore campaigns, CampaignPlanStore planStore, CampaignPlans plans, LinkTokens links, IOptions<LinksOptions> linkOptions, TimeProvider time)
 {
     public static DemoData Load(string path) =>
         JsonSerializer.Deserialize<DemoData>(File.ReadAllText(path), SchoolDirectory.Json)
@@ -71,31 +77,18 @@ public sealed class DemoSeeder(SchoolDirectory directory, CampaignStore campaign
         return new DemoSeedResult(data.SchoolId, data.Counselors.Count, data.Families.Count, created, first, campaign?.Id, link);
     }
 
-    /// <summary>The current term's campaign ("Kenali guru BK"): first wave today (or on the term's first day), a follow-up a week later.</summary>
+    /// <summary>The recommended plan and the campaign it makes for the current (or next) term: first wave on term day 7, or today when that has passed.</summary>
     private async Task<Campaign?> SeedCampaignAsync(DemoData data, CancellationToken cancellationToken)
     {
         var zone = DateTimeZoneProviders.Tzdb[data.School.TimeZone];
-        var today = Instant.FromDateTimeOffset(time.GetUtcNow()).InZone(zone).Date;
+        var now = Instant.FromDateTimeOffset(time.GetUtcNow());
+        var today = now.InZone(zone).Date;
         var term = data.School.Terms
-            .Select(t => (t.Name, First: CampaignValidation.ParseDate(t.FirstDay)!.Value, Last: CampaignValidation.ParseDate(t.LastDay)!.Value))
-            .Where(t => t.Last >= today)
-            .OrderBy(t => t.First)
+            .Where(t => CampaignPlanResolver.DatesOf(t) is { } d && d.Last >= today)
+            .OrderBy(t => CampaignPlanResolver.DatesOf(t)!.Value.First)
             .FirstOrDefault();
-        if (term.Name is null)
-        {
-            return null;
-        }
-
-        var start = term.First > today ? term.First : today;
-        var definition = new CampaignDefinition
-        {
-            Name = $"Kenali guru BK · {term.Name}",
-            Term = term.Name,
-            Template = "outreach",
-            Waves = [new CampaignWave("outreach", CampaignValidation.Format(start)), new CampaignWave("follow_up", AfterDays: 7)],
-            BookingWindow = new DateWindow(CampaignValidation.Format(start), CampaignValidation.Format(term.Last)),
-        };
-        var id = "demo-" + new string([.. term.Name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]);
-        return await campaigns.PutAsync(data.SchoolId, id, definition, cancellationToken);
+        await planStore.TryAddAsync(new CampaignPlan(RecommendedPlan.Id, data.SchoolId, RecommendedPlan.Definition), cancellationToken);
+        await plans.MaterializeAsync(data.SchoolId, data.School, now, cancellationToken);
+        return term is null ? null : await campaigns.GetAsync(data.SchoolId, CampaignPlanResolver.CampaignId(RecommendedPlan.Id, term.Name), cancellationToken);
     }
 }

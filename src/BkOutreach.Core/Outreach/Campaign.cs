@@ -35,5 +35,23 @@ public sealed record CampaignWave(string Kind, string? SendOn = null, int? After
 
 public sealed record DateWindow(string From, string To);
 
-/// <summary>A stored campaign: its definition and where it belongs.</summary>
-public sealed record Campaign(string Id, string SchoolId, CampaignDefinition Definition);
+/// <summary>
+/// A stored campaign: its definition and where it belongs. A campaign made from a campaign plan names its
+/// plan (<see cref="PlanId"/>) and carries what the plan decided beyond the definition: which waves went
+/// late (their day had passed when the campaign was made or changed) and which are skipped (they could not
+/// go inside the term, or the plan was disabled or deleted).
+/// </summary>
+public sealed record Campaign(string Id, string SchoolId, CampaignDefinition Definition)
+{
+    public string? PlanId { get; init; }
+
+    /// <summary>What the campaign was last resolved from (the plan and the school's calendar); see <see cref="CampaignPlanResolver.VersionOf"/>.</summary>
+    public string? PlanVersion { get; init; }
+
+    public IReadOnlyList<int> LateWaves { get; init; } = [];
+
+    public IReadOnlyList<int> SkippedWaves { get; init; } = [];
+
+    /// <summary>The stored row's ETag, for a guarded replace; default when not read from storage.</summary>
+    public Azure.ETag ETag { get; init; }
+}

@@ -9,16 +9,29 @@ namespace BkOutreach.Core.Outreach;
 
 public sealed record WaveDispatch(string CampaignId, int Wave, string Kind, int Recipients, int Batches, DateTimeOffset SendsFrom);
 
+/// <summary>A campaign as <c>GET …/campaigns</c> lists it; <see cref="PlanId"/> is null for a campaign entered by hand.</summary>
+public sealed record CampaignListing(string Id, string Name, string Term, string? PlanId, IReadOnlyList<WaveListing> Waves);
+
+/// <summary>
+/// A wave's local due date and state: <c>dispatched</c> (fanned out), <c>skipped</c> (will never go: outside
+/// the term, the plan stopped, or the booking window closed first) or <c>pending</c>; <see cref="Sent"/> counts
+/// the messages the provider took; <see cref="Late"/> when its day had passed when its campaign was made.
+/// </summary>
+public sealed record WaveListing(string Kind, string Date, string State, int Sent, bool Late);
+
 /// <summary>
 /// Decides, for each school in its own time zone, which campaign waves are due and fans each due wave out
 /// through the <c>sms-send</c> queue in batches. Flex Consumption runs timers in UTC, so "due" and "quiet
 /// hours" are judged here from the school's zone, never from the host's clock zone.
 /// A wave is marked dispatched after its batches are queued; a crash in between queues it again, which
 /// sends nothing twice because the sender keeps one key per campaign + wave + guardian.
+/// Before each school's waves, its campaign plans make the terms' campaigns (<see cref="CampaignPlans"/>);
+/// a plan-made campaign's skipped waves never go.
 /// </summary>
 public sealed partial class CampaignDispatcher(
     SchoolDirectory directory,
     CampaignStore campaigns,
+    CampaignPlans plans,
     StorageAccount storage,
     TimeProvider time,
     ILogger<CampaignDispatcher> logger)
@@ -34,7 +47,22 @@ public sealed partial class CampaignDispatcher(
         foreach (var schoolId in await directory.ListSchoolIdsAsync(cancellationToken))
         {
             var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
-            if (school is null || !SendingWindow.IsOpen(school, now))
+            if (school is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                // Campaigns are made at any hour; only their messages wait for the sending window.
+                await plans.MaterializeAsync(schoolId, school, now, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogPlansFailed(logger, schoolId, ex.GetType().Name, ex.Message);
+            }
+
+            if (!SendingWindow.IsOpen(school, now))
             {
                 continue;
             }
@@ -84,12 +112,13 @@ public sealed partial class CampaignDispatcher(
         }
 
         var dates = CampaignValidation.WaveDates(campaign.Definition);
-        var state = await ReadWaveStateAsync(campaign.Id, cancellationToken);
+        var state = await DispatchedWavesAsync(storage, campaign, zone, cancellationToken);
         var result = new List<WaveDispatch>();
+        var firstOpen = Enumerable.Range(0, dates.Count).FirstOrDefault(w => !campaign.SkippedWaves.Contains(w), -1);
         for (var wave = 0; wave < dates.Count; wave++)
         {
-            var due = dates[wave] <= today || (force && wave == 0 && state.Count == 0);
-            if (!due || state.Contains(wave))
+            var due = dates[wave] <= today || (force && wave == firstOpen && state.Count == 0);
+            if (!due || state.ContainsKey(wave) || campaign.SkippedWaves.Contains(wave))
             {
                 continue;
             }
@@ -119,29 +148,93 @@ public sealed partial class CampaignDispatcher(
             batches++;
         }
 
+        var late = campaign.LateWaves.Contains(wave);
         await storage.Table(StorageNames.WavesTable).UpsertEntityAsync(
-            new TableEntity(campaign.Id, wave.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            new TableEntity(WavePartition(campaign), wave.ToString(System.Globalization.CultureInfo.InvariantCulture))
             {
                 ["DispatchedAt"] = time.GetUtcNow(),
                 ["Recipients"] = audience.Count,
                 ["Batches"] = batches,
+                ["Late"] = late,
             },
             TableUpdateMode.Replace,
             cancellationToken);
         var kind = campaign.Definition.Waves[wave].Kind;
         LogFannedOut(logger, campaign.Id, wave, kind, audience.Count, batches);
+        if (late)
+        {
+            LogLate(logger, campaign.Id, wave, campaign.Definition.Waves[wave].SendOn ?? "");
+        }
+
         return new WaveDispatch(campaign.Id, wave, kind, audience.Count, batches, opening.ToDateTimeOffset());
     }
 
-    private async Task<HashSet<int>> ReadWaveStateAsync(string campaignId, CancellationToken cancellationToken)
+    /// <summary>The campaign's waves that were fanned out, with the school's local day each went.</summary>
+    public static async Task<IReadOnlyDictionary<int, LocalDate>> DispatchedWavesAsync(StorageAccount storage, Campaign campaign, DateTimeZone zone, CancellationToken cancellationToken)
     {
-        var waves = new HashSet<int>();
-        await foreach (var row in storage.Table(StorageNames.WavesTable).QueryAsync<TableEntity>(e => e.PartitionKey == campaignId, cancellationToken: cancellationToken))
+        var waves = new Dictionary<int, LocalDate>();
+        var partition = WavePartition(campaign);
+        await foreach (var row in storage.Table(StorageNames.WavesTable).QueryAsync<TableEntity>(e => e.PartitionKey == partition, cancellationToken: cancellationToken))
         {
-            waves.Add(int.Parse(row.RowKey, System.Globalization.CultureInfo.InvariantCulture));
+            var at = row.GetDateTimeOffset("DispatchedAt") ?? row.Timestamp ?? DateTimeOffset.UnixEpoch;
+            waves[int.Parse(row.RowKey, System.Globalization.CultureInfo.InvariantCulture)] = Instant.FromDateTimeOffset(at).InZone(zone).Date;
         }
 
         return waves;
+    }
+
+    /// <summary>
+    /// Where a campaign's dispatched waves are kept. Plan-made ids (<c>{planId}-{term}</c>) repeat across
+    /// schools, so their rows are keyed by school too; hand-made ids are random and keep their old key.
+    /// </summary>
+    public static string WavePartition(Campaign campaign) => campaign.PlanId is null ? campaign.Id : $"{campaign.SchoolId}|{campaign.Id}";
+
+    /// <summary>The school's campaigns, plan-made or not, with every wave's date, state and messages sent.</summary>
+    public async Task<Result<IReadOnlyList<CampaignListing>>> ListCampaignsAsync(string schoolId, CancellationToken cancellationToken)
+    {
+        var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
+        if (school is null)
+        {
+            return Result<IReadOnlyList<CampaignListing>>.Missing();
+        }
+
+        var zone = SendingWindow.ZoneOf(school);
+        var today = Instant.FromDateTimeOffset(time.GetUtcNow()).InZone(zone).Date;
+        var list = new List<CampaignListing>();
+        HashSet<string>? roster = null;
+        foreach (var campaign in (await campaigns.ListAsync(schoolId, cancellationToken)).OrderBy(c => c.Definition.Term, StringComparer.Ordinal).ThenBy(c => c.Id, StringComparer.Ordinal))
+        {
+            var dates = CampaignValidation.WaveDates(campaign.Definition);
+            var dispatched = await DispatchedWavesAsync(storage, campaign, zone, cancellationToken);
+            var closed = CampaignValidation.ParseDate(campaign.Definition.BookingWindow?.To) is { } last && today > last;
+            var waves = new List<WaveListing>(dates.Count);
+            for (var i = 0; i < dates.Count; i++)
+            {
+                var state = dispatched.ContainsKey(i) ? "dispatched" : campaign.SkippedWaves.Contains(i) || closed ? "skipped" : "pending";
+                // A plan-made id may be another school's too, and sends are keyed by campaign id: count this school's guardians only.
+                roster ??= campaign.PlanId is null ? null : [.. (await directory.ListGuardiansAsync(schoolId, cancellationToken)).Select(g => g.Id)];
+                var sent = dispatched.ContainsKey(i) ? await SentAsync(campaign.Id, i, campaign.PlanId is null ? null : roster, cancellationToken) : 0;
+                waves.Add(new WaveListing(campaign.Definition.Waves[i].Kind, CampaignValidation.Format(dates[i]), state, sent, campaign.LateWaves.Contains(i)));
+            }
+
+            list.Add(new CampaignListing(campaign.Id, campaign.Definition.Name, campaign.Definition.Term, campaign.PlanId, waves));
+        }
+
+        return Result<IReadOnlyList<CampaignListing>>.Ok(list);
+    }
+
+    /// <summary>Messages of a wave that the provider took (accepted, then delivered or failed).</summary>
+    private async Task<int> SentAsync(string campaignId, int wave, HashSet<string>? guardians, CancellationToken cancellationToken)
+    {
+        var partition = SendLog.PartitionOf(campaignId, wave);
+        var sent = 0;
+        await foreach (var row in storage.Table(StorageNames.SendsTable).QueryAsync<TableEntity>(e => e.PartitionKey == partition, select: ["RowKey", "State"], cancellationToken: cancellationToken))
+        {
+            var took = row.GetString("State") is nameof(SendState.Accepted) or nameof(SendState.Delivered) or nameof(SendState.Failed);
+            sent += took && (guardians is null || guardians.Contains(row.RowKey)) ? 1 : 0;
+        }
+
+        return sent;
     }
 
     /// <summary>The guardian as a recipient when any of their children is in the audience; null otherwise.</summary>
@@ -157,6 +250,12 @@ public sealed partial class CampaignDispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Campaign {CampaignId} not dispatched ({ErrorType}: {Error}); retried next tick")]
     private static partial void LogCampaignFailed(ILogger logger, string campaignId, string errorType, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Campaign plans of school {SchoolId} not applied ({ErrorType}: {Error}); retried next tick")]
+    private static partial void LogPlansFailed(ILogger logger, string schoolId, string errorType, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} wave {Wave} went late: its day had passed when the campaign was made, so it goes at the first open sending window (from {SendOn})")]
+    private static partial void LogLate(ILogger logger, string campaignId, int wave, string sendOn);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} wave {Wave} ({Kind}) fanned out to {Recipients} guardians in {Batches} queue messages")]
     private static partial void LogFannedOut(ILogger logger, string campaignId, int wave, string kind, int recipients, int batches);

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Azure;
 using Azure.Data.Tables;
 using BkOutreach.Core.Storage;
 
@@ -8,7 +10,8 @@ namespace BkOutreach.Core.Outreach;
 /// <summary>
 /// Campaigns per school (partition = school), plus an index row per id for routes that carry only the id.
 /// <see cref="GetRecentAsync"/> serves a parent's link from <see cref="RecentReads"/>; creating or replacing a
-/// campaign here forgets it there.
+/// campaign here forgets it there. A plan-made campaign's row also holds its plan id, plan version, late and
+/// skipped waves (columns beside the JSON definition, so a plan can never be set through the campaign route).
 /// </summary>
 public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = null)
 {
@@ -46,6 +49,46 @@ public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = n
         return new Campaign(campaignId, schoolId, definition);
     }
 
+    /// <summary>
+    /// Inserts a plan-made campaign under its deterministic id, never replacing one: false when the row exists
+    /// already (another dispatcher or a retry made it first; a 409 is the expected, harmless outcome).
+    /// </summary>
+    public async Task<bool> TryAddAsync(Campaign campaign, CancellationToken cancellationToken)
+    {
+        await EnsureIndexAsync(campaign.SchoolId, campaign.Id, cancellationToken);
+        try
+        {
+            await Table.AddEntityAsync(ToEntity(campaign), cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+        finally
+        {
+            _recent.Forget(RecentKey(campaign.SchoolId, campaign.Id));
+        }
+    }
+
+    /// <summary>Replaces a campaign read earlier, only if nobody changed it since (its ETag); false on a 412 or when it is gone.</summary>
+    public async Task<bool> TryReplaceAsync(Campaign campaign, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Table.UpdateEntityAsync(ToEntity(campaign), campaign.ETag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        {
+            return false;
+        }
+        finally
+        {
+            _recent.Forget(RecentKey(campaign.SchoolId, campaign.Id));
+        }
+    }
+
     public async Task<Campaign?> GetAsync(string campaignId, CancellationToken cancellationToken)
     {
         var index = await Table.GetEntityIfExistsAsync<TableEntity>(IndexPartition, campaignId, cancellationToken: cancellationToken);
@@ -55,7 +98,7 @@ public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = n
     public async Task<Campaign?> GetAsync(string schoolId, string campaignId, CancellationToken cancellationToken)
     {
         var row = await Table.GetEntityIfExistsAsync<TableEntity>(schoolId, campaignId, cancellationToken: cancellationToken);
-        return row.HasValue ? new Campaign(campaignId, schoolId, JsonSerializer.Deserialize<CampaignDefinition>(row.Value!.GetString("Json")!, Json)!) : null;
+        return row.HasValue ? Read(row.Value!) : null;
     }
 
     /// <summary>The campaign as read within <see cref="RecentReads.For"/>: for a parent's link, not for admin work.</summary>
@@ -67,11 +110,49 @@ public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = n
         var list = new List<Campaign>();
         await foreach (var row in Table.QueryAsync<TableEntity>(e => e.PartitionKey == schoolId, cancellationToken: cancellationToken))
         {
-            list.Add(new Campaign(row.RowKey, schoolId, JsonSerializer.Deserialize<CampaignDefinition>(row.GetString("Json")!, Json)!));
+            list.Add(Read(row));
         }
 
         return list;
     }
+
+    /// <summary>
+    /// The id index row, written only when absent. Plan-made ids (<c>{planId}-{term}</c>) are unique within a
+    /// school, not across schools: the first school to use an id keeps the index, so routes that carry only
+    /// an id reach that school's campaign.
+    /// </summary>
+    private async Task EnsureIndexAsync(string schoolId, string campaignId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Table.AddEntityAsync(new TableEntity(IndexPartition, campaignId) { ["SchoolId"] = schoolId }, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+        }
+    }
+
+    private static TableEntity ToEntity(Campaign c) => new(c.SchoolId, c.Id)
+    {
+        ["Json"] = JsonSerializer.Serialize(c.Definition, Json),
+        ["PlanId"] = c.PlanId,
+        ["PlanVersion"] = c.PlanVersion,
+        ["LateWaves"] = string.Join(',', c.LateWaves.Select(w => w.ToString(CultureInfo.InvariantCulture))),
+        ["SkippedWaves"] = string.Join(',', c.SkippedWaves.Select(w => w.ToString(CultureInfo.InvariantCulture))),
+    };
+
+    private static Campaign Read(TableEntity row) =>
+        new(row.RowKey, row.PartitionKey, JsonSerializer.Deserialize<CampaignDefinition>(row.GetString("Json")!, Json)!)
+        {
+            PlanId = row.GetString("PlanId") is { Length: > 0 } plan ? plan : null,
+            PlanVersion = row.GetString("PlanVersion"),
+            LateWaves = Waves(row.GetString("LateWaves")),
+            SkippedWaves = Waves(row.GetString("SkippedWaves")),
+            ETag = row.ETag,
+        };
+
+    private static int[] Waves(string? list) =>
+        string.IsNullOrEmpty(list) ? [] : [.. list.Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture))];
 
     private static string RecentKey(string schoolId, string campaignId) => $"{schoolId}|{campaignId}";
 }

@@ -64,6 +64,7 @@ public static class DashboardBuilder
             .ThenBy(f => f.Name, StringComparer.Ordinal)
             .ToList();
 
+        var survey = SurveyTabulation.Tabulate(inputs.Entries);
         var chosen = rows.Where(r => r.Slot is not null).Select(r => r.Slot!).ToList();
         var (upcoming, awaiting) = Meetings(inputs.Bookings, inputs.Now);
 
@@ -74,13 +75,14 @@ public static class DashboardBuilder
             TimeZone = zone.Id,
             GeneratedAt = inputs.Now.InZone(zone).LocalDateTime,
             Campaigns = funnels,
+            Terms = TermFunnels(rows, names, survey, inputs.School),
             ByClass = Rates(rows, r => r.Classes),
             ByCounselor = Rates(rows, r => [.. r.Counselors.Select(c => inputs.CounselorNames.TryGetValue(c, out var n) && n.Length > 0 ? n : c)]),
             SlotKinds = Counts(chosen.Select(s => SlotChoice.ToWire(s.Kind)), ["weekday_evening", "saturday", "sunday", "weekday_daytime"]),
             Modes = Counts(chosen.Select(s => s.Mode).Where(m => m.Length > 0), ["in_person", "online"]),
             Upcoming = [.. upcoming.Select(b => Meeting(b, inputs, zone))],
             AwaitingAttendance = [.. awaiting.Select(b => Meeting(b, inputs, zone))],
-            Survey = SurveyTabulation.Tabulate(inputs.Entries),
+            Survey = survey,
             Poison = inputs.Poison,
         };
     }
@@ -96,6 +98,27 @@ public static class DashboardBuilder
         var confirmed = bookings.Where(b => b.Status == Booking.BookingStatus.Confirmed).OrderBy(b => b.Start).ThenBy(b => b.Id, StringComparer.Ordinal).ToList();
         return ([.. confirmed.Where(b => b.Start >= at).Take(MaxMeetings)],
                 [.. confirmed.Where(b => b.End < at && b.End >= lookBack && b.Attendance == Booking.Attendance.Unknown).Take(MaxMeetings)]);
+    }
+
+    /// <summary>
+    /// Each term's funnel and barrier survey, in the order of the school's calendar (terms it no longer lists
+    /// after, by name). A row's term is its campaign's, else the one its facts carry.
+    /// </summary>
+    private static IReadOnlyList<TermFunnel> TermFunnels(IReadOnlyList<GuardianCampaign> rows, IReadOnlyDictionary<string, Outreach.CampaignDefinition> campaigns, IReadOnlyList<SurveyTally> survey, SchoolSettings school)
+    {
+        string TermOf(GuardianCampaign r) => campaigns.TryGetValue(r.CampaignId, out var c) && c.Term.Length > 0 ? c.Term : r.Term;
+        var calendar = school.Terms.Select((t, i) => (t.Name, Order: (t.FirstDay, i))).ToDictionary(t => t.Name, t => t.Order, StringComparer.Ordinal);
+        var terms = rows.Select(TermOf).Concat(survey.Where(t => t.Respondents > 0).Select(t => t.Term)).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal)
+            .OrderBy(t => calendar.ContainsKey(t) ? 0 : 1)
+            .ThenBy(t => calendar.TryGetValue(t, out var o) ? o.FirstDay : t, StringComparer.Ordinal)
+            .ToList();
+        return [.. terms.Select(term =>
+        {
+            var guardians = rows.Where(r => TermOf(r) == term).GroupBy(r => r.GuardianId, StringComparer.Ordinal).ToList();
+            int Count(Func<GuardianCampaign, bool> stage) => guardians.Count(g => g.Any(stage));
+            var barrier = survey.FirstOrDefault(t => t.Term == term && t.Question == SurveyQuestion.Barrier) ?? SurveyTabulation.Tally(term, SurveyQuestion.Barrier, []);
+            return new TermFunnel(term, Count(r => r.Sent), Count(r => r.Delivered), Count(r => r.Opened), Count(r => r.Booked), Count(r => r.Attended), barrier);
+        })];
     }
 
     private static IReadOnlyList<GroupRates> Rates(IReadOnlyList<GuardianCampaign> rows, Func<GuardianCampaign, IReadOnlyList<string>> keys)

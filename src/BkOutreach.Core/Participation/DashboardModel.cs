@@ -16,6 +16,9 @@ public sealed record DashboardModel
 
     public IReadOnlyList<CampaignFunnel> Campaigns { get; init; } = [];
 
+    /// <summary>The funnel and the barrier survey of each term, oldest first, to compare term over term.</summary>
+    public IReadOnlyList<TermFunnel> Terms { get; init; } = [];
+
     public IReadOnlyList<GroupRates> ByClass { get; init; } = [];
 
     public IReadOnlyList<GroupRates> ByCounselor { get; init; } = [];
@@ -50,6 +53,12 @@ public sealed record CampaignFunnel(
     int Attended,
     int NoShow,
     int OptedOut);
+
+/// <summary>
+/// One term's funnel, in guardians counted once per term (a guardian reached by two campaigns of the term is
+/// one guardian, with whatever either campaign got from them), and the term's barrier survey.
+/// </summary>
+public sealed record TermFunnel(string Term, int Sent, int Delivered, int Opened, int Booked, int Attended, SurveyTally Barrier);
 
 /// <summary>Reach and response of one class or counsellor: guardians messaged, and how many opened, booked and came.</summary>
 public sealed record GroupRates(string Key, int Sent, int Opened, int Booked, int Attended)

@@ -44,6 +44,7 @@ public static class DashboardRenderer
             .Append(E(When.Format(model.GeneratedAt))).Append(' ').Append(E(model.TimeZone)).Append("</p>\n");
 
         Funnels(html, model);
+        TermOverTerm(html, model.Terms);
         Rates(html, "Per kelas / By class", "Kelas / Class", model.ByClass);
         Rates(html, "Per guru BK / By counsellor", "Guru BK / Counsellor", model.ByCounselor);
         Chosen(html, model);
@@ -77,6 +78,64 @@ public static class DashboardRenderer
         }
 
         html.Append("</section>\n");
+    }
+
+    /// <summary>
+    /// The terms side by side (oldest left): the funnel in guardians with each stage's share of those sent to,
+    /// then the barrier survey's shares, so a school sees whether outreach did better than last term.
+    /// </summary>
+    private static void TermOverTerm(StringBuilder html, IReadOnlyList<TermFunnel> terms)
+    {
+        html.Append("<section id=\"terms\">\n<h2>Antar semester / Term over term</h2>\n");
+        if (terms.Count == 0)
+        {
+            html.Append("<p>Belum ada data semester. / No term has data yet.</p>\n</section>\n");
+            return;
+        }
+
+        html.Append("<table><thead><tr><th scope=\"col\">Tahap / Stage</th>");
+        foreach (var t in terms)
+        {
+            html.Append("<th scope=\"col\">").Append(E(t.Term)).Append("</th>");
+        }
+
+        html.Append("</tr></thead><tbody>\n");
+        (string Label, Func<TermFunnel, int> Value)[] stages =
+        [
+            ("Terkirim / Sent", t => t.Sent), ("Diterima / Delivered", t => t.Delivered), ("Link dibuka / Opened", t => t.Opened),
+            ("Booking / Booked", t => t.Booked), ("Hadir / Attended", t => t.Attended),
+        ];
+        foreach (var (label, value) in stages)
+        {
+            html.Append("<tr><th scope=\"row\">").Append(E(label)).Append("</th>");
+            foreach (var t in terms)
+            {
+                html.Append("<td class=\"n\">").Append(value(t).ToString(Inv)).Append(' ').Append(E(Percent(value(t), t.Sent))).Append("</td>");
+            }
+
+            html.Append("</tr>\n");
+        }
+
+        html.Append("<tr><th scope=\"row\">Responden survei kendala / Barrier survey respondents</th>");
+        foreach (var t in terms)
+        {
+            html.Append("<td class=\"n\">").Append(t.Barrier.Respondents.ToString(Inv)).Append("</td>");
+        }
+
+        html.Append("</tr>\n");
+        foreach (var share in terms[0].Barrier.Shares)
+        {
+            html.Append("<tr><th scope=\"row\">").Append(E(share.Label)).Append("</th>");
+            foreach (var t in terms)
+            {
+                var s = t.Barrier.Shares.FirstOrDefault(x => x.Code == share.Code);
+                html.Append("<td class=\"n\">").Append(s is null || t.Barrier.Respondents == 0 ? "—" : s.Count.ToString(Inv) + " (" + Pct(s.Share) + ")").Append("</td>");
+            }
+
+            html.Append("</tr>\n");
+        }
+
+        html.Append("</tbody></table>\n</section>\n");
     }
 
     /// <summary>A horizontal bar chart; the widest bar stands for <paramref name="max"/>.</summary>

@@ -46,7 +46,7 @@ public sealed class ParticipationExport(SchoolDirectory directory, Participation
         new("class", "Class(es) of the guardian's children in this campaign, separated by \"; \".", x => string.Join("; ", x.Row.Classes)),
         new("counselor", "Counsellor id(s) (BK teacher) of those children, separated by \"; \".", x => string.Join("; ", x.Row.Counselors)),
         new("campaign", "Campaign id.", x => x.Row.CampaignId),
-        new("term", "School term of the campaign, e.g. \"2026/2027 Genap\".", x => x.Row.Term),
+        new("term", "School term of the campaign, e.g. \"2026/2027 Genap\"; on every row: when the campaign's facts carry none, the school term in which the guardian's first fact of the campaign falls (empty only outside every term).", x => x.Row.Term),
         new("sent", "1 when at least one SMS of the campaign was handed to the SMS provider, else 0.", x => Flag(x.Row.Sent)),
         new("delivered", "1 when a delivery report confirmed an SMS of the campaign, else 0.", x => Flag(x.Row.Delivered)),
         new("failed", "1 when an SMS of the campaign failed permanently, else 0.", x => Flag(x.Row.Failed)),
@@ -70,7 +70,7 @@ public sealed class ParticipationExport(SchoolDirectory directory, Participation
         new("kind", "What happened: " + string.Join(", ", ParticipationWire.AllKinds.Select(k => k.ToWire())) + ".", x => x.Entry.Event.Kind.ToWire()),
         new("campaign", "Campaign id; empty for facts outside a campaign (e.g. a STOP reply).", x => x.Entry.Event.CampaignId),
         new("wave", "Campaign wave, 0 = first message; empty when not an SMS fact.", x => x.Entry.Event.Wave?.ToString(CultureInfo.InvariantCulture)),
-        new("term", "School term.", x => x.Entry.Event.Term),
+        new("term", "School term: the campaign's, or for a fact outside a campaign (e.g. a STOP reply) the school term its local date falls in (empty only outside every term).", x => x.Entry.Event.Term),
         new("class", "Class(es) the fact is about, separated by \"; \".", x => string.Join("; ", x.Entry.Event.Classes)),
         new("counselor", "Counsellor id.", x => x.Entry.Event.CounselorId),
         new("channel", "Where it happened: sms (an SMS, or a reply to one: a booking made by replying is sms), web (the booking page or its JSON route), calendar, admin (BK teacher or admin).", x => x.Entry.Event.Channel.ToWire()),
@@ -88,7 +88,15 @@ public sealed class ParticipationExport(SchoolDirectory directory, Participation
         }
 
         var pseudonyms = await keys.ForSchoolAsync(schoolId, cancellationToken);
-        var rows = ParticipationAnalysis.ByGuardianAndCampaign((await record.ReadAsync(schoolId, school, cancellationToken)).Entries);
+        var entries = (await record.ReadAsync(schoolId, school, cancellationToken)).Entries;
+        var firstFact = new Dictionary<(string, string), LocalDate>();
+        foreach (var e in entries.Where(e => e.Event.CampaignId is not null))
+        {
+            firstFact.TryAdd((e.Event.GuardianId, e.Event.CampaignId!), e.LocalTime.Date);
+        }
+
+        var rows = ParticipationAnalysis.ByGuardianAndCampaign(entries)
+            .Select(r => r.Term.Length > 0 || !firstFact.TryGetValue((r.GuardianId, r.CampaignId), out var day) ? r : r with { Term = TermOn(school, day) });
         return new CsvExport($"{schoolId}-participation.csv", [.. GuardianColumns.Select(c => c.Name)],
             rows.Select(r => Fields(GuardianColumns, (r, pseudonyms.Of(r.GuardianId)))));
     }
@@ -104,7 +112,8 @@ public sealed class ParticipationExport(SchoolDirectory directory, Participation
         var pseudonyms = await keys.ForSchoolAsync(schoolId, cancellationToken);
         var entries = (await record.ReadAsync(schoolId, school, cancellationToken)).Entries;
         return new CsvExport($"{schoolId}-participation-events.csv", [.. EventColumns.Select(c => c.Name)],
-            entries.Select(e => Fields(EventColumns, (e, pseudonyms.Of(e.Event.GuardianId)))));
+            entries.Select(e => e.Event.Term.Length > 0 ? e : e with { Event = e.Event with { Term = TermOn(school, e.LocalTime.Date) } })
+                .Select(e => Fields(EventColumns, (e, pseudonyms.Of(e.Event.GuardianId)))));
     }
 
     /// <summary>The codebook (Markdown) of both files; null when the school does not exist.</summary>
@@ -163,6 +172,11 @@ public sealed class ParticipationExport(SchoolDirectory directory, Participation
 
         return fields;
     }
+
+    /// <summary>The school term a local date falls in (both ends belong to a term); empty outside every term.</summary>
+    public static string TermOn(SchoolSettings school, LocalDate day) =>
+        school.Terms.FirstOrDefault(t => LocalDatePattern.Iso.Parse(t.FirstDay) is { Success: true } first && LocalDatePattern.Iso.Parse(t.LastDay) is { Success: true } last
+            && day >= first.Value && day <= last.Value)?.Name ?? "";
 
     private static string Flag(bool value) => value ? "1" : "0";
 

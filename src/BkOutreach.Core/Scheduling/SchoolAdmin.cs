@@ -87,7 +87,7 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
             .Select(r => $"{field}: the {what} makes the {r.Template} SMS ({r.Language}) {r.Segments} segments; at most {SmsTemplates.MaxSegments} — shorten it.")
             .Take(1);
 
-    private static IEnumerable<string> IdProblems(string field, string id)
+    internal static IEnumerable<string> IdProblems(string field, string id)
     {
         if (!IdPattern().IsMatch(id))
         {

@@ -7,6 +7,7 @@ public static class StorageNames
     public const string CounselorsTable = "counselors";
     public const string GuardiansTable = "guardians";
     public const string CampaignsTable = "campaigns";
+    public const string CampaignPlansTable = "campaignplans";
     public const string OutboxTable = "outbox";
     public const string SecretsTable = "secrets";
     public const string BookingsTable = "bookings";
@@ -25,7 +26,7 @@ public static class StorageNames
     public const string PoisonTable = "poisonlog";
 
     public static IReadOnlyList<string> Tables { get; } =
-        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, RemindersTable, ParticipationTable, PoisonTable];
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, CampaignPlansTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, RemindersTable, ParticipationTable, PoisonTable];
 
     public static IReadOnlyList<string> Queues { get; } = [Outreach.OutreachQueues.SendQueue];
 }

@@ -44,6 +44,11 @@ public sealed class FunctionMetadataTests
         ["GetSchoolCodebook"] = "httpTrigger",
         ["EraseGuardian"] = "httpTrigger",
         ["EraseGuardianByPhone"] = "httpTrigger",
+        ["PutCampaignPlan"] = "httpTrigger",
+        ["AddRecommendedCampaignPlan"] = "httpTrigger",
+        ["ListCampaignPlans"] = "httpTrigger",
+        ["DeleteCampaignPlan"] = "httpTrigger",
+        ["ListCampaigns"] = "httpTrigger",
     };
 
     [Fact]

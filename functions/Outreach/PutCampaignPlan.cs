@@ -1,0 +1,31 @@
+using BkOutreach.Core.Outreach;
+using BkOutreach.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace BkOutreach.Functions.Outreach;
+
+/// <summary>
+/// <c>PUT /api/admin/schools/{schoolId}/campaign-plans/{planId}</c>: creates (201) or replaces (200) a plan;
+/// its campaigns whose waves have not gone out follow at once. 400 lists every problem.
+/// </summary>
+public sealed class PutCampaignPlan(CampaignPlans plans)
+{
+    [Function(nameof(PutCampaignPlan))]
+    public async Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "admin/schools/{schoolId}/campaign-plans/{planId}")] HttpRequest request,
+        string schoolId,
+        string planId,
+        CancellationToken cancellationToken)
+    {
+        var (plan, error) = await HttpJson.ReadAsync<CampaignPlanDefinition>(request, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var result = await plans.PutAsync(schoolId, planId, plan!, cancellationToken);
+        return HttpJson.From(result, CampaignPlanResults.Saved, "unknown_school");
+    }
+}

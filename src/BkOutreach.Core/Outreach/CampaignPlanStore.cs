@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using BkOutreach.Core.Storage;
+
+namespace BkOutreach.Core.Outreach;
+
+/// <summary>
+/// Campaign plans in the <c>campaignplans</c> table: partition = school, row = plan id, the plan as its JSON
+/// document (as accepted). A PUT replaces the whole plan, so the row is replaced, not merged.
+/// </summary>
+public sealed class CampaignPlanStore(StorageAccount storage)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private TableClient Table => storage.Table(StorageNames.CampaignPlansTable);
+
+    /// <summary>Stores the plan; true when it is new.</summary>
+    public async Task<bool> PutAsync(CampaignPlan plan, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(plan.SchoolId, plan.Id) { ["Json"] = JsonSerializer.Serialize(plan.Definition, Json) };
+        try
+        {
+            await Table.AddEntityAsync(entity, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            await Table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+            return false;
+        }
+    }
+
+    /// <summary>Stores the plan only when the school has none under this id; false when one exists (it is kept).</summary>
+    public async Task<bool> TryAddAsync(CampaignPlan plan, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Table.AddEntityAsync(new TableEntity(plan.SchoolId, plan.Id) { ["Json"] = JsonSerializer.Serialize(plan.Definition, Json) }, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    public async Task<CampaignPlan?> GetAsync(string schoolId, string planId, CancellationToken cancellationToken)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(schoolId, planId, cancellationToken: cancellationToken);
+        return row.HasValue ? Read(row.Value!) : null;
+    }
+
+    public async Task<IReadOnlyList<CampaignPlan>> ListAsync(string schoolId, CancellationToken cancellationToken)
+    {
+        var list = new List<CampaignPlan>();
+        await foreach (var row in Table.QueryAsync<TableEntity>(e => e.PartitionKey == schoolId, cancellationToken: cancellationToken))
+        {
+            list.Add(Read(row));
+        }
+
+        return list;
+    }
+
+    /// <summary>Removes the plan; false when there was none.</summary>
+    public async Task<bool> DeleteAsync(string schoolId, string planId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // The client answers a missing row with its 404 response rather than an exception.
+            var response = await Table.DeleteEntityAsync(schoolId, planId, ETag.All, cancellationToken);
+            return response.Status != 404;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return false;
+        }
+    }
+
+    private static CampaignPlan Read(TableEntity row) =>
+        new(row.RowKey, row.PartitionKey, JsonSerializer.Deserialize<CampaignPlanDefinition>(row.GetString("Json")!, Json)!);
+}

@@ -1,0 +1,170 @@
+using System.Globalization;
+using BkOutreach.Core.Schools;
+using NodaTime;
+
+namespace BkOutreach.Core.Outreach;
+
+/// <summary>
+/// Checks a plan and lists every problem, each naming its field. What a plan shares with a campaign (name,
+/// template, audience, wave kinds and their order, booking window) is checked by
+/// <see cref="CampaignValidation"/> itself, on the campaign the plan makes for each of the school's terms;
+/// here only what is a plan's own: the relative days, and that every wave falls inside every term.
+/// </summary>
+public static class CampaignPlanValidation
+{
+    public const int MaxTermDay = 366;
+    public const int MaxAfterDays = 90;
+
+    /// <summary>Stands in for the school's terms when it has none yet, so the shared checks still run.</summary>
+    private static readonly Term SampleTerm = new("plan check", "2000-01-03", "2000-06-30");
+
+    public static IReadOnlyList<string> Validate(CampaignPlanDefinition plan, SchoolSettings school, IReadOnlyCollection<string> counselorIds, IReadOnlyCollection<string> templates)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(school);
+        var problems = new List<string>();
+        var waves = plan.Waves ?? [];
+        for (var i = 0; i < waves.Count; i++)
+        {
+            problems.AddRange(WaveProblems(waves[i], i));
+        }
+
+        var window = plan.BookingWindow;
+        if (window?.FromTermDay is < 1 or > MaxTermDay)
+        {
+            problems.Add($"bookingWindow.fromTermDay: must be between 1 and {MaxTermDay}.");
+        }
+
+        if (window?.ToTermDay is < 1 or > MaxTermDay)
+        {
+            problems.Add($"bookingWindow.toTermDay: must be between 1 and {MaxTermDay}.");
+        }
+
+        if (window?.ToDaysBeforeTermEnd is < 0 or > MaxTermDay)
+        {
+            problems.Add($"bookingWindow.toDaysBeforeTermEnd: must be between 0 and {MaxTermDay}.");
+        }
+
+        if (window is { ToTermDay: not null, ToDaysBeforeTermEnd: not null })
+        {
+            problems.Add("bookingWindow: give toTermDay or toDaysBeforeTermEnd, not both.");
+        }
+
+        if (window is { FromTermDay: { } from, ToTermDay: { } to } && from > to)
+        {
+            problems.Add("bookingWindow: fromTermDay must not be after toTermDay.");
+        }
+
+        if (problems.Count > 0 || waves.Count == 0)
+        {
+            // The shared checks need days to resolve; they still run on the fields that need none.
+            var shared = CampaignValidation.Validate(Sample(plan, SampleTerm), WithTerm(school, SampleTerm), counselorIds, templates);
+            return [.. problems.Concat(shared.Where(p => !p.StartsWith("term:", StringComparison.Ordinal))).Distinct(StringComparer.Ordinal)];
+        }
+
+        var terms = school.Terms.Where(t => CampaignPlanResolver.DatesOf(t) is not null).ToList();
+        foreach (var term in terms)
+        {
+            problems.AddRange(FitProblems(plan, school, term));
+            problems.AddRange(CampaignValidation.Validate(CampaignPlanResolver.Resolve(plan, school, term, today: null).Definition, school, counselorIds, templates)
+                .Where(p => !p.StartsWith("term:", StringComparison.Ordinal)));
+        }
+
+        if (terms.Count == 0)
+        {
+            problems.AddRange(CampaignValidation.Validate(Sample(plan, SampleTerm), WithTerm(school, SampleTerm), counselorIds, templates)
+                .Where(p => !p.StartsWith("term:", StringComparison.Ordinal)));
+        }
+
+        return [.. problems.Distinct(StringComparer.Ordinal)];
+    }
+
+    private static IEnumerable<string> WaveProblems(PlanWave wave, int i)
+    {
+        if (wave is null)
+        {
+            yield return $"waves[{i}]: must be an object.";
+            yield break;
+        }
+
+        if (wave.SendOn is not null)
+        {
+            yield return $"waves[{i}].sendOn: a plan has no dates; give termDay, afterDays or daysBeforeTermEnd.";
+        }
+
+        var given = (wave.TermDay is null ? 0 : 1) + (wave.AfterDays is null ? 0 : 1) + (wave.DaysBeforeTermEnd is null ? 0 : 1);
+        if (given != 1)
+        {
+            yield return $"waves[{i}]: give exactly one of termDay, afterDays or daysBeforeTermEnd.";
+        }
+
+        if (wave.TermDay is < 1 or > MaxTermDay)
+        {
+            yield return $"waves[{i}].termDay: must be between 1 (the term's first day) and {MaxTermDay}.";
+        }
+
+        if (wave.AfterDays is < 1 or > MaxAfterDays)
+        {
+            yield return $"waves[{i}].afterDays: must be between 1 and {MaxAfterDays}.";
+        }
+
+        if (wave.AfterDays is not null && i == 0)
+        {
+            yield return $"waves[{i}].afterDays: the first wave follows no other; give termDay or daysBeforeTermEnd.";
+        }
+
+        if (wave.DaysBeforeTermEnd is < 0 or > MaxTermDay)
+        {
+            yield return $"waves[{i}].daysBeforeTermEnd: must be between 0 (the term's last day) and {MaxTermDay}.";
+        }
+    }
+
+    /// <summary>Every wave's day (after blackouts) and the booking window must lie inside the term.</summary>
+    private static IEnumerable<string> FitProblems(CampaignPlanDefinition plan, SchoolSettings school, Term term)
+    {
+        var (first, last) = CampaignPlanResolver.DatesOf(term)!.Value;
+        var length = Period.Between(first, last, PeriodUnits.Days).Days + 1;
+        LocalDate? previous = null;
+        for (var i = 0; i < plan.Waves.Count; i++)
+        {
+            var planned = CampaignPlanResolver.PlannedDay(plan.Waves[i], previous, first, last) ?? first;
+            var day = CampaignPlanResolver.NextAllowedDay(school, planned);
+            if (planned < first || planned > last)
+            {
+                yield return $"waves[{i}]: falls on {CampaignValidation.Format(planned)}, outside term '{term.Name}' ({term.FirstDay} to {term.LastDay}, {length.ToString(CultureInfo.InvariantCulture)} days).";
+            }
+            else if (day > last)
+            {
+                yield return $"waves[{i}]: due on {CampaignValidation.Format(planned)}, a blackout day, and no day after it is left in term '{term.Name}'.";
+            }
+
+            previous = day;
+        }
+
+        if (plan.BookingWindow is { } w)
+        {
+            foreach (var (field, value) in new[] { ("fromTermDay", w.FromTermDay), ("toTermDay", w.ToTermDay) })
+            {
+                if (value is { } d and >= 1 && d > length)
+                {
+                    yield return $"bookingWindow.{field}: day {d.ToString(CultureInfo.InvariantCulture)} is after the end of term '{term.Name}' ({length.ToString(CultureInfo.InvariantCulture)} days).";
+                }
+            }
+
+            if (w.ToDaysBeforeTermEnd is { } b and >= 0 && b >= length)
+            {
+                yield return $"bookingWindow.toDaysBeforeTermEnd: {b.ToString(CultureInfo.InvariantCulture)} days before the end is before the start of term '{term.Name}' ({length.ToString(CultureInfo.InvariantCulture)} days).";
+            }
+        }
+    }
+
+    /// <summary>The plan as a campaign of the sample term, for the checks that need no real term.</summary>
+    private static CampaignDefinition Sample(CampaignPlanDefinition plan, Term term)
+    {
+        var waves = (plan.Waves ?? []).Select((w, i) => new PlanWave(w?.Kind ?? "", TermDay: i + 1, AfterDays: w?.AfterDays)).ToList();
+        var resolved = CampaignPlanResolver.Resolve(plan with { Waves = waves, BookingWindow = null }, new SchoolSettings(), term, today: null).Definition;
+        return resolved with { Waves = [.. resolved.Waves.Select((w, i) => w with { AfterDays = (plan.Waves ?? [])[i]?.AfterDays ?? w.AfterDays })] };
+    }
+
+    private static SchoolSettings WithTerm(SchoolSettings school, Term term) => school with { Terms = [term] };
+}

@@ -1,8 +1,12 @@
 using BkOutreach.Core;
+using BkOutreach.Functions.Http;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+
+// After the ASP.NET Core integration's own middleware (which provides the HttpContext): every HTTP function's access rule.
+builder.UseMiddleware<AccessMiddleware>();
 builder.Services.AddBkOutreach(builder.Configuration);
 builder.Build().Run();

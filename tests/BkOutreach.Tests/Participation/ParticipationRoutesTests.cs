@@ -109,13 +109,16 @@ public sealed class ParticipationRoutesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Dashboard_OpenedWithCode_KeepsTheCodeInTheAttendanceForms()
+    public async Task Dashboard_OpenedWithCode_NeverPutsTheKeyIntoTheAttendanceForms()
     {
         var response = await _runner.Http.GetAsync($"api/admin/schools/{_school}/dashboard?code={TestRunner.AdminKey}");
         var html = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains($"action=\"/api/admin/bookings/{_bookingId}/attendance?code={TestRunner.AdminKey}\"", html, StringComparison.Ordinal);
+        Assert.Contains($"action=\"/api/admin/bookings/{_bookingId}/attendance\"", html, StringComparison.Ordinal);
+        Assert.Contains("name=\"form_token\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestRunner.AdminKey, html, StringComparison.Ordinal);
+        Assert.DoesNotContain("code=", html, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -62,7 +62,7 @@ public sealed class AccessWorld : IAsyncLifetime
         {
             await directory.PutSchoolAsync(school, new SchoolSettings { Name = "MA " + school, TimeZone = "Asia/Jakarta" }, ct);
             var campaign = school == SchoolA ? CampaignA : CampaignB;
-            await campaigns.PutAsync(school, campaign, new CampaignDefinition { Name = "Genap", Term = "2026/2027 Genap" }, ct);
+            await campaigns.PutAsync(school, campaign, new CampaignDefinition { Name = "Genap", Term = "2026/2027 Genap", BookingWindow = new DateWindow("2027-01-04", "2027-02-14") }, ct);
             foreach (var counselor in counselors)
             {
                 await directory.PutCounselorAsync(school, counselor, new CounselorSettings { Name = $"Guru {counselor}" }, ct);
@@ -86,6 +86,21 @@ public sealed class AccessWorld : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Runner.DisposeAsync();
+
+    /// <summary>
+    /// A client of the runner signed in as <paramref name="email"/>, as a browser after sign-in; it carries a
+    /// valid anti-forgery token for its state-changing requests, as our pages do. Redirects are not followed.
+    /// </summary>
+    public async Task<HttpClient> SignedInAsync(string email)
+    {
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = Runner.Http.BaseAddress };
+        client.DefaultRequestHeaders.Add(ClientPrincipal.Header, ClientPrincipal.Encode(email));
+        client.DefaultRequestHeaders.Add(FormTokens.HeaderName, await FormTokenAsync(email));
+        return client;
+    }
+
+    /// <summary>A client with no identity that does not follow redirects.</summary>
+    public HttpClient Anonymous() => new(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = Runner.Http.BaseAddress };
 
     /// <summary>A valid anti-forgery token of a signed-in person, as our pages carry it.</summary>
     public Task<string> FormTokenAsync(string email) =>

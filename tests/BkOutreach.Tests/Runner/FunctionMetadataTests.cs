@@ -44,6 +44,13 @@ public sealed class FunctionMetadataTests
         ["GetSchoolCodebook"] = "httpTrigger",
         ["EraseGuardian"] = "httpTrigger",
         ["EraseGuardianByPhone"] = "httpTrigger",
+        ["PutStaff"] = "httpTrigger",
+        ["DeleteStaff"] = "httpTrigger",
+        ["ListStaff"] = "httpTrigger",
+        ["CreateSchoolKey"] = "httpTrigger",
+        ["ListSchoolKeys"] = "httpTrigger",
+        ["DeleteSchoolKey"] = "httpTrigger",
+        ["GetStaffHome"] = "httpTrigger",
     };
 
     [Fact]

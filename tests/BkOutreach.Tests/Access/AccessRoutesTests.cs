@@ -227,6 +227,20 @@ public sealed class AccessRoutesTests(AccessWorld world) : IClassFixture<AccessW
         Assert.StartsWith("/.auth/login/aad?post_login_redirect_uri=", anonymous.Headers.Location!.OriginalString, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DemoSeed_GivesTheDemoSchoolItsAdminAndBothCounselors()
+    {
+        var seeded = await world.Services.GetRequiredService<BkOutreach.Core.Demo.DemoSeeder>().SeedAsync(
+            BkOutreach.Core.Demo.DemoSeeder.Load(Path.Combine(BkOutreach.LocalRunner.RepoPaths.Root, "data", "demo", "demo-school.json")), CancellationToken.None);
+        var staff = await world.Services.GetRequiredService<StaffDirectory>().ListAsync(seeded.SchoolId, CancellationToken.None);
+
+        Assert.Equal(
+            [("admin@ma-aisyiyah1plg.sch.id", StaffRole.SchoolAdmin, (string?)null), ("ahmad.fauzi@ma-aisyiyah1plg.sch.id", StaffRole.Counselor, "bk-2"), ("rahmawati.yusuf@ma-aisyiyah1plg.sch.id", StaffRole.Counselor, "bk-1")],
+            staff.Select(m => (m.Email, m.Role, m.CounselorId)));
+        using var admin = await world.SignedInAsync("admin@ma-aisyiyah1plg.sch.id");
+        Assert.Contains("MA Aisyiyah 1 Palembang", await (await admin.GetAsync("api/staff")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     private static async Task<List<string>> ProblemsAsync(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

@@ -88,25 +88,16 @@ public sealed class AccessWorld : IAsyncLifetime
     public async Task DisposeAsync() => await Runner.DisposeAsync();
 
     /// <summary>
-    /// A client of the runner signed in as <paramref name="email"/>, as a browser after sign-in; it carries a
-    /// valid anti-forgery token for its state-changing requests, as our pages do. Redirects are not followed.
-    /// It signs in with the runner's development sign-in (a session cookie; the runner then sets the
-    /// platform's principal header and drops any a client sends). A runner without that sign-in passes
-    /// headers through as they come, so there the client sends the principal header the platform would.
+    /// A client of the runner signed in as <paramref name="email"/> with the runner's development sign-in (a
+    /// session cookie; the runner then sets the platform's principal header, as App Service Authentication
+    /// does), as a browser after sign-in. It carries a valid anti-forgery token for its state-changing
+    /// requests, as our pages do. Redirects are not followed.
     /// </summary>
     public async Task<HttpClient> SignedInAsync(string email)
     {
         var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = Runner.Http.BaseAddress };
         using var signIn = await client.GetAsync($".auth/login/dev?user={Uri.EscapeDataString(email)}&post_login_redirect_uri=%2Fapi%2Fstaff");
-        if (signIn.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-            client.DefaultRequestHeaders.Add(ClientPrincipal.Header, ClientPrincipal.Encode(email));
-        }
-        else
-        {
-            Assert.Equal(System.Net.HttpStatusCode.Found, signIn.StatusCode);
-        }
-
+        Assert.Equal(System.Net.HttpStatusCode.Found, signIn.StatusCode);
         client.DefaultRequestHeaders.Add(FormTokens.HeaderName, await FormTokenAsync(email));
         return client;
     }

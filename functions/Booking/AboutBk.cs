@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Booking.Pages;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -9,6 +10,7 @@ namespace BkOutreach.Functions.Booking;
 public sealed class AboutBk(BookingPages pages)
 {
     [Function(nameof(AboutBk))]
+    [Access(AccessScope.Public)]
     public IActionResult Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "about-bk")] HttpRequest request) =>
         new PageResult(new PageResponse(200, pages.AboutBk(request.Query["lang"].FirstOrDefault())));
 }

@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Booking;
 using BkOutreach.Core.Booking.Pages;
 using Microsoft.AspNetCore.Http;
@@ -14,6 +15,7 @@ namespace BkOutreach.Functions.Booking;
 public sealed class BookingPage(PageFlow flow, PostThrottle throttle)
 {
     [Function(nameof(ShowBookingPage))]
+    [Access(AccessScope.Public)]
     public async Task<IActionResult> ShowBookingPage(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "b/{token}")] HttpRequest request,
         string token,
@@ -21,6 +23,7 @@ public sealed class BookingPage(PageFlow flow, PostThrottle throttle)
         new PageResult(await flow.ShowAsync(token, request.Query["from"].FirstOrDefault(), request.Query["notice"].FirstOrDefault(), cancellationToken));
 
     [Function(nameof(PostBookingPage))]
+    [Access(AccessScope.Public)]
     public async Task<IActionResult> PostBookingPage(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "b/{token}")] HttpRequest request,
         string token,
@@ -36,6 +39,7 @@ public sealed class BookingPage(PageFlow flow, PostThrottle throttle)
     }
 
     [Function(nameof(CancelBookingPage))]
+    [Access(AccessScope.Public)]
     public async Task<IActionResult> CancelBookingPage(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "b/{token}/cancel")] HttpRequest request,
         string token,
@@ -51,6 +55,7 @@ public sealed class BookingPage(PageFlow flow, PostThrottle throttle)
     }
 
     [Function(nameof(ShowConfirmationPage))]
+    [Access(AccessScope.Public)]
     public async Task<IActionResult> ShowConfirmationPage(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "b/{token}/done")] HttpRequest request,
         string token,

@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Booking;
 using BkOutreach.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -16,6 +17,7 @@ public sealed record BookingRequestBody(string? SlotId, string? Mode);
 public sealed class CreateLinkBooking(BookingService booking, PostThrottle throttle)
 {
     [Function(nameof(CreateLinkBooking))]
+    [Access(AccessScope.Public)]
     public async Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "links/{token}/booking")] HttpRequest request,
         string token,

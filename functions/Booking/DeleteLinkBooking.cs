@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Booking;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -9,6 +10,7 @@ namespace BkOutreach.Functions.Booking;
 public sealed class DeleteLinkBooking(BookingService booking, PostThrottle throttle)
 {
     [Function(nameof(DeleteLinkBooking))]
+    [Access(AccessScope.Public)]
     public async Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "links/{token}/booking")] HttpRequest request,
         string token,

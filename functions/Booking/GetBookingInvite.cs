@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Booking;
 using BkOutreach.Core.Calendar;
 using BkOutreach.Functions.Calendar;
@@ -16,6 +17,7 @@ namespace BkOutreach.Functions.Booking;
 public sealed class GetBookingInvite(BookingService booking)
 {
     [Function(nameof(GetBookingInvite))]
+    [Access(AccessScope.Public)]
     public async Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "bookings/{bookingId}/invite.ics")] HttpRequest request,
         string bookingId,

@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Booking;
 using BkOutreach.Core.Scheduling;
 using Microsoft.AspNetCore.Http;
@@ -10,6 +11,7 @@ namespace BkOutreach.Functions.Booking;
 public sealed class GetLinkSlots(BookingService booking)
 {
     [Function(nameof(GetLinkSlots))]
+    [Access(AccessScope.Public)]
     public async Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "links/{token}/slots")] HttpRequest request,
         string token,

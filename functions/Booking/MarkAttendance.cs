@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Booking;
 using BkOutreach.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -15,8 +16,9 @@ public sealed record AttendanceBody(string? Status);
 public sealed class MarkAttendance(FollowUps followUps)
 {
     [Function(nameof(MarkAttendance))]
+    [Access(AccessScope.Booking, StaffRole.Counselor)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "admin/bookings/{bookingId}/attendance")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "admin/bookings/{bookingId}/attendance")] HttpRequest request,
         string bookingId,
         CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Calendar;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -13,6 +14,7 @@ namespace BkOutreach.Functions.Calendar;
 public sealed class GetCounselorBookingsFeed(CalendarFeeds feeds)
 {
     [Function(nameof(GetCounselorBookingsFeed))]
+    [Access(AccessScope.Public)]
     public async Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "calendar/{schoolId}/counselors/{counselorId}/bookings.ics")] HttpRequest request,
         string schoolId,

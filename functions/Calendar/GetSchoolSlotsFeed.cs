@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Calendar;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -9,6 +10,7 @@ namespace BkOutreach.Functions.Calendar;
 public sealed class GetSchoolSlotsFeed(CalendarFeeds feeds)
 {
     [Function(nameof(GetSchoolSlotsFeed))]
+    [Access(AccessScope.Public)]
     public async Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "calendar/{schoolId}/slots.ics")] HttpRequest request,
         string schoolId,

@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Outreach;
 using BkOutreach.Core.Sms;
 using BkOutreach.Functions.Http;
@@ -15,8 +16,9 @@ namespace BkOutreach.Functions.Events;
 public sealed class AcsEventsWebhook(HandleAcsEvents handle)
 {
     [Function(nameof(AcsEventsWebhook))]
+    [Access(AccessScope.Platform)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "post", "options", Route = "events/acs")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "events/acs")] HttpRequest request,
         CancellationToken cancellationToken)
     {
         if (HttpMethods.IsOptions(request.Method))

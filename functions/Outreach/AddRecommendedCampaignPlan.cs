@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Outreach;
 using BkOutreach.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -13,9 +14,10 @@ namespace BkOutreach.Functions.Outreach;
 /// </summary>
 public sealed class AddRecommendedCampaignPlan(CampaignPlans plans)
 {
+    [Access(AccessScope.School, StaffRole.SchoolAdmin)]
     [Function(nameof(AddRecommendedCampaignPlan))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "admin/schools/{schoolId}/campaign-plans/recommended")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "admin/schools/{schoolId}/campaign-plans/recommended")] HttpRequest request,
         string schoolId,
         CancellationToken cancellationToken) =>
         HttpJson.From(await plans.AddRecommendedAsync(schoolId, cancellationToken), CampaignPlanResults.Saved, "unknown_school");

@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Outreach;
 using BkOutreach.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -10,8 +11,9 @@ namespace BkOutreach.Functions.Outreach;
 public sealed class CreateCampaign(DefineCampaign defineCampaign)
 {
     [Function(nameof(CreateCampaign))]
+    [Access(AccessScope.School, StaffRole.SchoolAdmin)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "admin/schools/{schoolId}/campaigns")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "admin/schools/{schoolId}/campaigns")] HttpRequest request,
         string schoolId,
         CancellationToken cancellationToken)
     {

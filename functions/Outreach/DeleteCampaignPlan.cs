@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Outreach;
 using BkOutreach.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -12,9 +13,10 @@ namespace BkOutreach.Functions.Outreach;
 /// </summary>
 public sealed class DeleteCampaignPlan(CampaignPlans plans)
 {
+    [Access(AccessScope.School, StaffRole.SchoolAdmin)]
     [Function(nameof(DeleteCampaignPlan))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "admin/schools/{schoolId}/campaign-plans/{planId}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "admin/schools/{schoolId}/campaign-plans/{planId}")] HttpRequest request,
         string schoolId,
         string planId,
         CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Outreach;
 using BkOutreach.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -14,8 +15,9 @@ namespace BkOutreach.Functions.Outreach;
 public sealed class DispatchCampaignNow(CampaignDispatcher dispatcher)
 {
     [Function(nameof(DispatchCampaignNow))]
+    [Access(AccessScope.Campaign, StaffRole.SchoolAdmin)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "admin/campaigns/{campaignId}/dispatch")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "admin/campaigns/{campaignId}/dispatch")] HttpRequest request,
         string campaignId,
         CancellationToken cancellationToken)
     {

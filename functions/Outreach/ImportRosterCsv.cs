@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Outreach;
 using BkOutreach.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -16,8 +17,9 @@ public sealed class ImportRosterCsv(ImportRoster importRoster)
     private const long MaxBytes = 8 * 1024 * 1024;
 
     [Function(nameof(ImportRosterCsv))]
+    [Access(AccessScope.School, StaffRole.SchoolAdmin)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "admin/schools/{schoolId}/roster")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "admin/schools/{schoolId}/roster")] HttpRequest request,
         string schoolId,
         CancellationToken cancellationToken)
     {

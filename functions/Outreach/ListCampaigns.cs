@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Outreach;
 using BkOutreach.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -12,9 +13,10 @@ namespace BkOutreach.Functions.Outreach;
 /// </summary>
 public sealed class ListCampaigns(CampaignDispatcher dispatcher)
 {
+    [Access(AccessScope.School, StaffRole.SchoolAdmin)]
     [Function(nameof(ListCampaigns))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "admin/schools/{schoolId}/campaigns")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "admin/schools/{schoolId}/campaigns")] HttpRequest request,
         string schoolId,
         CancellationToken cancellationToken) =>
         HttpJson.From(await dispatcher.ListCampaignsAsync(schoolId, cancellationToken), list => new OkObjectResult(list), "unknown_school");

@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Participation;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -14,16 +15,18 @@ public sealed class GetParticipationCodebook(ParticipationExport export)
     public const string ContentType = "text/markdown; charset=utf-8";
 
     [Function(nameof(GetParticipationCodebook))]
+    [Access(AccessScope.School, StaffRole.SchoolAdmin)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "admin/schools/{schoolId}/participation.csv/codebook")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "admin/schools/{schoolId}/participation.csv/codebook")] HttpRequest request,
         string schoolId,
         CancellationToken cancellationToken) =>
         await CodebookAsync(schoolId, cancellationToken);
 
     /// <summary>The same codebook at the school's level, next to the exports it describes.</summary>
     [Function("GetSchoolCodebook")]
+    [Access(AccessScope.School, StaffRole.SchoolAdmin)]
     public async Task<IActionResult> RunAtSchool(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "admin/schools/{schoolId}/codebook")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "admin/schools/{schoolId}/codebook")] HttpRequest request,
         string schoolId,
         CancellationToken cancellationToken) =>
         await CodebookAsync(schoolId, cancellationToken);

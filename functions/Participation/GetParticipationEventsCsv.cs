@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Participation;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -9,8 +10,9 @@ namespace BkOutreach.Functions.Participation;
 public sealed class GetParticipationEventsCsv(ParticipationExport export)
 {
     [Function(nameof(GetParticipationEventsCsv))]
+    [Access(AccessScope.School, StaffRole.SchoolAdmin)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "admin/schools/{schoolId}/participation-events.csv")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "admin/schools/{schoolId}/participation-events.csv")] HttpRequest request,
         string schoolId,
         CancellationToken cancellationToken) =>
         await export.EventsAsync(schoolId, cancellationToken) is { } csv

@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Privacy;
 using BkOutreach.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -14,8 +15,9 @@ namespace BkOutreach.Functions.Privacy;
 public sealed class EraseGuardian(GuardianErasure erasure)
 {
     [Function(nameof(EraseGuardian))]
+    [Access(AccessScope.School, StaffRole.SchoolAdmin)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "admin/schools/{schoolId}/guardians/{guardianId}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "admin/schools/{schoolId}/guardians/{guardianId}")] HttpRequest request,
         string schoolId,
         string guardianId,
         CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Privacy;
 using BkOutreach.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -14,8 +15,9 @@ namespace BkOutreach.Functions.Privacy;
 public sealed class EraseGuardianByPhone(GuardianErasure erasure)
 {
     [Function(nameof(EraseGuardianByPhone))]
+    [Access(AccessScope.School, StaffRole.SchoolAdmin)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "admin/schools/{schoolId}/guardians")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "admin/schools/{schoolId}/guardians")] HttpRequest request,
         string schoolId,
         CancellationToken cancellationToken) =>
         HttpJson.From(await erasure.EraseByPhoneAsync(schoolId, request.Query["phone"].FirstOrDefault(), cancellationToken), _ => new NoContentResult(), "unknown_guardian");

@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Scheduling;
 using BkOutreach.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -10,8 +11,9 @@ namespace BkOutreach.Functions.Scheduling;
 public sealed class GetCounselor(SchoolAdmin admin)
 {
     [Function(nameof(GetCounselor))]
+    [Access(AccessScope.School, StaffRole.Counselor)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "admin/schools/{schoolId}/counselors/{counselorId}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "admin/schools/{schoolId}/counselors/{counselorId}")] HttpRequest request,
         string schoolId,
         string counselorId,
         CancellationToken cancellationToken) =>

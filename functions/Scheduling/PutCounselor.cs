@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Schools;
 using BkOutreach.Core.Scheduling;
 using BkOutreach.Functions.Http;
@@ -11,8 +12,9 @@ namespace BkOutreach.Functions.Scheduling;
 public sealed class PutCounselor(SchoolAdmin admin)
 {
     [Function(nameof(PutCounselor))]
+    [Access(AccessScope.School, StaffRole.Counselor)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "admin/schools/{schoolId}/counselors/{counselorId}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "admin/schools/{schoolId}/counselors/{counselorId}")] HttpRequest request,
         string schoolId,
         string counselorId,
         CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Schools;
 using BkOutreach.Core.Scheduling;
 using BkOutreach.Functions.Http;
@@ -11,8 +12,9 @@ namespace BkOutreach.Functions.Scheduling;
 public sealed class PutSchool(SchoolAdmin admin)
 {
     [Function(nameof(PutSchool))]
+    [Access(AccessScope.School, StaffRole.SchoolAdmin)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "admin/schools/{schoolId}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "admin/schools/{schoolId}")] HttpRequest request,
         string schoolId,
         CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Scheduling;
 using BkOutreach.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -10,8 +11,9 @@ namespace BkOutreach.Functions.Scheduling;
 public sealed class RotateFeedKey(SchoolAdmin admin)
 {
     [Function(nameof(RotateFeedKey))]
+    [Access(AccessScope.School, StaffRole.Counselor)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "admin/schools/{schoolId}/counselors/{counselorId}/feed-key")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "admin/schools/{schoolId}/counselors/{counselorId}/feed-key")] HttpRequest request,
         string schoolId,
         string counselorId,
         CancellationToken cancellationToken) =>

@@ -30,7 +30,8 @@ public static class ServiceCollectionExtensions
         AddSection<LinksOptions, LinksOptionsValidator>(services, configuration, LinksOptions.Section);
         AddSection<SmsOptions, SmsOptionsValidator>(services, configuration, SmsOptions.Section);
         AddSection<GraphOptions, GraphOptionsValidator>(services, configuration, GraphOptions.Section);
-        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section));
+        AddSection<AdminOptions, AdminOptionsValidator>(services, configuration, AdminOptions.Section);
+        AddSection<AuthOptions, AuthOptionsValidator>(services, configuration, AuthOptions.Section);
 
         services.AddSingleton<StorageAccount>();
         services.AddSingleton<StorageInitializer>();
@@ -82,6 +83,13 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Participation.ParticipationExport>();
         services.AddSingleton<Participation.RecordSurveyReply>();
         services.AddSingleton<Participation.DashboardService>();
+        services.AddSingleton<Access.PlatformKey>();
+        services.AddSingleton<Access.SchoolKeys>();
+        services.AddSingleton<Access.StaffDirectory>();
+        services.AddSingleton<Access.FormTokens>();
+        services.AddSingleton<Access.StaffAccess>();
+        services.AddSingleton<Access.StaffAdmin>();
+        services.AddSingleton<Access.StaffHome>();
 
         services.AddSingleton<OutboxSmsSender>();
 

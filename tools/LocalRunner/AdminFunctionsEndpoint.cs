@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BkOutreach.Core.Access;
 
 namespace BkOutreach.LocalRunner;
 
@@ -9,10 +10,10 @@ namespace BkOutreach.LocalRunner;
 /// </summary>
 public static class AdminFunctionsEndpoint
 {
-    public static void Map(WebApplication app, IReadOnlyList<FunctionDescriptor> functions, AdminKey adminKey) =>
-        app.MapPost("/admin/functions/{name}", async (string name, HttpContext context, TriggerRunner runner, CancellationToken cancellationToken) =>
+    public static void Map(WebApplication app, IReadOnlyList<FunctionDescriptor> functions) =>
+        app.MapPost("/admin/functions/{name}", async (string name, HttpContext context, TriggerRunner runner, PlatformKey platformKey, CancellationToken cancellationToken) =>
         {
-            if (!adminKey.IsPresentedBy(context.Request))
+            if (!platformKey.Matches(context.Request.Headers["x-functions-key"].FirstOrDefault() ?? context.Request.Query["code"].FirstOrDefault()))
             {
                 return Results.Unauthorized();
             }

@@ -1,26 +1,14 @@
 using System.Security.Cryptography;
-using System.Text;
 
 namespace BkOutreach.LocalRunner;
 
-/// <summary>The runner's stand-in for Functions keys: <c>Admin__ApiKey</c>, checked in constant time.</summary>
+/// <summary>
+/// The platform key the runner hands to the app (<c>Admin__ApiKey</c>): the one from settings, or one
+/// generated at start and printed. The app checks it (<see cref="BkOutreach.Core.Access.PlatformKey"/>).
+/// </summary>
 public sealed class AdminKey(string key)
 {
-    private readonly byte[] _hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
-
     public string Value { get; } = key;
 
     public static string Generate() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
-
-    /// <summary>Reads <c>x-functions-key</c> or <c>?code=</c>. Hashing first makes the comparison length-independent.</summary>
-    public bool IsPresentedBy(HttpRequest request)
-    {
-        var presented = request.Headers["x-functions-key"].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
-        if (string.IsNullOrEmpty(presented))
-        {
-            return false;
-        }
-
-        return CryptographicOperations.FixedTimeEquals(_hash, SHA256.HashData(Encoding.UTF8.GetBytes(presented)));
-    }
 }

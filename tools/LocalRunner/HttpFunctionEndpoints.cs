@@ -1,15 +1,19 @@
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Storage;
 using BkOutreach.Functions.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
-using Microsoft.Azure.Functions.Worker;
 
 namespace BkOutreach.LocalRunner;
 
-/// <summary>Maps every HTTP function on its attribute route under host.json's route prefix.</summary>
+/// <summary>
+/// Maps every HTTP function on its attribute route under host.json's route prefix. Before a function runs,
+/// its <see cref="AccessAttribute"/> goes through the app's own access step (<see cref="AccessGate"/>, as the
+/// worker middleware does in Azure); the runner checks no key itself.
+/// </summary>
 public static class HttpFunctionEndpoints
 {
-    public static IReadOnlyList<string> Map(WebApplication app, IEnumerable<FunctionDescriptor> functions, HostJson host, AdminKey adminKey)
+    public static IReadOnlyList<string> Map(WebApplication app, IEnumerable<FunctionDescriptor> functions, HostJson host)
     {
         var mapped = new List<string>();
         foreach (var function in functions.Where(f => f.Kind == TriggerKind.Http))
@@ -19,27 +23,39 @@ public static class HttpFunctionEndpoints
             var pattern = "/" + string.Join('/', new[] { host.RoutePrefix.Trim('/'), route.Trim('/') }.Where(s => s.Length > 0));
             var methods = (http.Methods is { Length: > 0 } m ? m : ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])
                 .Select(x => x.ToUpperInvariant()).ToArray();
-            var needsKey = http.AuthLevel is not AuthorizationLevel.Anonymous;
-            app.MapMethods(pattern, methods, async (HttpContext context, FunctionInvoker invoker, StorageOutage outage) =>
+            var rule = AccessGate.RuleOf(function.Method)
+                ?? throw new InvalidOperationException($"{function.Name}: an HTTP function needs an [Access] rule next to its [HttpTrigger].");
+            if (StaffAccess.Problems(rule, route) is { Count: > 0 } problems)
             {
-                if (needsKey && !adminKey.IsPresentedBy(context.Request))
-                {
-                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                    return;
-                }
+                throw new InvalidOperationException($"{function.Name}: {string.Join("; ", problems)}.");
+            }
 
+            app.MapMethods(pattern, methods, async (HttpContext context, FunctionInvoker invoker, StaffAccess access, StorageOutage outage) =>
+            {
+                // As in Azure: the outage mapping is the outer step, so a storage outage met by the access step is a 503 too.
                 await StorageOutageHttp.RunAsync(
                     context,
                     function.Name,
                     outage,
-                    async () => await WriteResultAsync(context, await invoker.InvokeAsync(function, p => Bind(p, function, context))),
+                    async () =>
+                    {
+                        var denied = await AccessGate.CheckAsync(access, context, rule, name => context.Request.RouteValues.TryGetValue(name, out var v) ? v?.ToString() : null, context.RequestAborted);
+                        await WriteResultAsync(context, denied ?? await invoker.InvokeAsync(function, p => Bind(p, function, context)));
+                    },
                     answer => WriteResultAsync(context, answer));
             }).WithDisplayName(function.Name);
-            mapped.Add($"{string.Join(',', methods)} {pattern}{(needsKey ? " (key)" : "")} -> {function.Name}");
+            mapped.Add($"{string.Join(',', methods)} {pattern}{(rule.Scope == AccessScope.Public ? "" : $" ({Describe(rule)})")} -> {function.Name}");
         }
 
         return mapped;
     }
+
+    private static string Describe(AccessAttribute rule) => rule.Scope switch
+    {
+        AccessScope.SignedIn => "signed in",
+        AccessScope.Platform => "platform admin",
+        _ => StaffRoles.ToWire(rule.Least),
+    };
 
     private static object? Bind(System.Reflection.ParameterInfo parameter, FunctionDescriptor function, HttpContext context)
     {

@@ -139,6 +139,9 @@ public sealed class RunnerApp : IAsyncDisposable
         {
             var key = builder.Configuration["Admin:ApiKey"];
             var adminKey = new AdminKey(string.IsNullOrEmpty(key) ? AdminKey.Generate() : key);
+
+            // The app checks the platform key itself, in both hosts: a generated one is handed to it as its setting.
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Admin:ApiKey"] = adminKey.Value });
             var functions = FunctionCatalog.Discover([typeof(BkOutreach.Functions.Health.GetHealth).Assembly, .. settings.ExtraFunctionAssemblies]);
 
             if (settings.Clock is { } clock)
@@ -163,8 +166,8 @@ public sealed class RunnerApp : IAsyncDisposable
 
             var app = builder.Build();
             DevAuthentication.Map(app);
-            var routes = HttpFunctionEndpoints.Map(app, functions, host, adminKey);
-            AdminFunctionsEndpoint.Map(app, functions, adminKey);
+            var routes = HttpFunctionEndpoints.Map(app, functions, host);
+            AdminFunctionsEndpoint.Map(app, functions);
             DevOutboxEndpoint.Map(app);
             await app.StartAsync(cancellationToken);
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BkOutreach.Core.Access;
 using BkOutreach.Core.Configuration;
 using BkOutreach.Core.Links;
 using BkOutreach.Core.Outreach;
@@ -9,25 +10,34 @@ using NodaTime;
 namespace BkOutreach.Core.Demo;
 
 /// <summary>The demo school's data file (data/demo/demo-school.json).</summary>
-public sealed record DemoData(string SchoolId, SchoolSettings School, IReadOnlyList<DemoCounselor> Counselors, IReadOnlyList<DemoFamily> Families);
+public sealed record DemoData(string SchoolId, SchoolSettings School, IReadOnlyList<DemoCounselor> Counselors, IReadOnlyList<DemoFamily> Families)
+{
+    /// <summary>Emails seeded as the school's admins (each counsellor with an email is seeded as that counsellor).</summary>
+    public IReadOnlyList<string> SchoolAdmins { get; init; } = [];
+}
 
 public sealed record DemoCounselor(string Id, string Name, string? Email, IReadOnlyList<AvailabilityWindow> Windows, int SlotMinutes, int BufferMinutes, int Seats, int MinimumNoticeHours, int HorizonDays);
 
 public sealed record DemoFamily(string GuardianName, string Phone, string Language, IReadOnlyList<Student> Students);
 
-public sealed record DemoSeedResult(string SchoolId, int Counselors, int Guardians, int NewGuardians, Guardian FirstGuardian, string? CampaignId, string? BookingLink);
+public sealed record DemoSeedResult(string SchoolId, int Counselors, int Guardians, int NewGuardians, Guardian FirstGuardian, string? CampaignId, string? BookingLink)
+{
+    /// <summary>The staff seeded (school admins, then counsellors), for the runner to print a sign-in link for each.</summary>
+    public IReadOnlyList<StaffMember> Staff { get; init; } = [];
+}
 
 /// <summary>
-/// Writes the demo school through the same directory the admin routes use, plus the recommended campaign
-/// plan ("Kenali guru BK") and, made from it at once, the campaign of the term that is current (or next) on
-/// the app's clock; running it twice changes nothing.
+/// Writes the demo school through the same directory the admin routes use, its staff (school admins, and
+/// each counsellor with an email as that counsellor), plus the recommended campaign plan ("Kenali guru BK")
+/// and, made from it at once, the campaign of the term that is current (or next) on the app's clock; running
+/// it twice changes nothing.
 /// </summary>
 /// <remarks>
 /// The demo's one campaign for the current term is the plan's own campaign for that term (id
 /// <c>kenali-guru-bk-{term}</c>), not a second one beside it: the dispatcher, finding it there, makes no twin,
 /// so a demo family gets one outreach SMS per term. A plan the demo already has is kept as it is.
 /// </remarks>
-public sealed class DemoSeeder(SchoolDirectory directory, CampaignStore campaigns, CampaignPlanStore planStore, CampaignPlans plans, LinkTokens links, IOptions<LinksOptions> linkOptions, TimeProvider time)
+public sealed class DemoSeeder(SchoolDirectory directory, CampaignStore campaigns, CampaignPlanStore planStore, CampaignPlans plans, LinkTokens links, IOptions<LinksOptions> linkOptions, TimeProvider time, StaffDirectory staff)
 {
     public static DemoData Load(string path) =>
         JsonSerializer.Deserialize<DemoData>(File.ReadAllText(path), SchoolDirectory.Json)
@@ -74,7 +84,18 @@ public sealed class DemoSeeder(SchoolDirectory directory, CampaignStore campaign
             link = LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, token);
         }
 
-        return new DemoSeedResult(data.SchoolId, data.Counselors.Count, data.Families.Count, created, first, campaign?.Id, link);
+        var members = new List<StaffMember>();
+        foreach (var email in data.SchoolAdmins)
+        {
+            members.Add(await staff.PutAsync(data.SchoolId, email, StaffRole.SchoolAdmin, null, cancellationToken));
+        }
+
+        foreach (var c in data.Counselors.Where(c => !string.IsNullOrEmpty(c.Email)))
+        {
+            members.Add(await staff.PutAsync(data.SchoolId, c.Email!, StaffRole.Counselor, c.Id, cancellationToken));
+        }
+
+        return new DemoSeedResult(data.SchoolId, data.Counselors.Count, data.Families.Count, created, first, campaign?.Id, link) { Staff = members };
     }
 
     /// <summary>The recommended plan and the campaign it makes for the current (or next) term: first wave on term day 7, or today when that has passed.</summary>

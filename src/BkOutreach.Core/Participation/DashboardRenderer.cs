@@ -9,8 +9,8 @@ namespace BkOutreach.Core.Participation;
 /// <summary>
 /// The dashboard as one self-contained HTML page: inline CSS and SVG, no script, no external resource.
 /// Every text from data passes through <see cref="WebUtility.HtmlEncode"/> (names, class and campaign names
-/// are typed by people). The admin key appears only when the page itself was opened with <c>?code=</c>, in
-/// the attendance forms' action, so the buttons keep working.
+/// are typed by people). No key is ever in the page: the attendance forms post to plain paths with the
+/// caller's anti-forgery token (<see cref="Access.FormTokens"/>) as a hidden field.
 /// </summary>
 public static class DashboardRenderer
 {
@@ -30,7 +30,7 @@ public static class DashboardRenderer
         ["online"] = "Online",
     };
 
-    public static string Render(DashboardModel model, string? accessCode)
+    public static string Render(DashboardModel model, string? formToken)
     {
         var html = new StringBuilder(64 * 1024);
         html.Append("<!DOCTYPE html>\n<html lang=\"id\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<title>Dashboard BK · ")
@@ -48,8 +48,8 @@ public static class DashboardRenderer
         Rates(html, "Per kelas / By class", "Kelas / Class", model.ByClass);
         Rates(html, "Per guru BK / By counsellor", "Guru BK / Counsellor", model.ByCounselor);
         Chosen(html, model);
-        Meetings(html, "Pertemuan mendatang / Upcoming meetings", model.Upcoming, accessCode, "Belum ada pertemuan terjadwal. / No meetings booked.");
-        Meetings(html, "Menunggu catatan kehadiran / Awaiting attendance", model.AwaitingAttendance, accessCode, "Semua pertemuan sudah dicatat. / Every meeting is marked.");
+        Meetings(html, "Pertemuan mendatang / Upcoming meetings", model.Upcoming, formToken, "Belum ada pertemuan terjadwal. / No meetings booked.");
+        Meetings(html, "Menunggu catatan kehadiran / Awaiting attendance", model.AwaitingAttendance, formToken, "Semua pertemuan sudah dicatat. / Every meeting is marked.");
         Survey(html, model);
         Poison(html, model.Poison);
         html.Append("</body>\n</html>\n");
@@ -194,7 +194,7 @@ public static class DashboardRenderer
         html.Append("</tbody></table>\n</section>\n");
     }
 
-    private static void Meetings(StringBuilder html, string title, IReadOnlyList<MeetingRow> meetings, string? accessCode, string empty)
+    private static void Meetings(StringBuilder html, string title, IReadOnlyList<MeetingRow> meetings, string? formToken, string empty)
     {
         html.Append("<section>\n<h2>").Append(E(title)).Append("</h2>\n");
         if (meetings.Count == 0)
@@ -203,7 +203,7 @@ public static class DashboardRenderer
             return;
         }
 
-        var query = string.IsNullOrEmpty(accessCode) ? "" : "?code=" + Uri.EscapeDataString(accessCode);
+        var token = string.IsNullOrEmpty(formToken) ? "" : $"<input type=\"hidden\" name=\"{Access.FormTokens.FieldName}\" value=\"{E(formToken)}\">";
         html.Append("<table><thead><tr><th>Waktu / When</th><th>Guru BK</th><th>Wali / Guardian</th><th>Siswa / Students</th><th>Cara / Mode</th><th>Kehadiran / Attendance</th></tr></thead><tbody>\n");
         foreach (var m in meetings)
         {
@@ -218,8 +218,8 @@ public static class DashboardRenderer
                 html.Append(E(m.Attendance == "attended" ? "Hadir / Attended" : "Tidak hadir / No-show")).Append(' ');
             }
 
-            html.Append("<form method=\"post\" action=\"").Append(E($"/api/admin/bookings/{Uri.EscapeDataString(m.BookingId)}/attendance{query}"))
-                .Append("\"><button type=\"submit\" name=\"status\" value=\"attended\">Hadir</button>")
+            html.Append("<form method=\"post\" action=\"").Append(E($"/api/admin/bookings/{Uri.EscapeDataString(m.BookingId)}/attendance"))
+                .Append("\">").Append(token).Append("<button type=\"submit\" name=\"status\" value=\"attended\">Hadir</button>")
                 .Append("<button type=\"submit\" name=\"status\" value=\"no_show\">Tidak hadir</button></form></td></tr>\n");
         }
 

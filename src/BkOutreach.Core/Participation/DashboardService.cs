@@ -26,7 +26,12 @@ public sealed class DashboardService(
     private const int MaxPeek = 32;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public async Task<Result<DashboardModel>> BuildAsync(string schoolId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The school's dashboard; with <paramref name="counselorId"/>, a counsellor's view of it: only their
+    /// bookings, only the log of guardians with a fact naming them (their students' families), only their
+    /// own row per counsellor, and no operations section (the poison queue is the platform's).
+    /// </summary>
+    public async Task<Result<DashboardModel>> BuildAsync(string schoolId, CancellationToken cancellationToken, string? counselorId = null)
     {
         var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
         if (school is null)
@@ -35,6 +40,13 @@ public sealed class DashboardService(
         }
 
         var (counselors, allBookings, entries) = await record.ReadAsync(schoolId, school, cancellationToken);
+        if (counselorId is not null)
+        {
+            var theirs = entries.Where(e => e.Event.CounselorId == counselorId).Select(e => e.Event.GuardianId).ToHashSet(StringComparer.Ordinal);
+            entries = [.. entries.Where(e => theirs.Contains(e.Event.GuardianId) && (e.Event.CounselorId is null || e.Event.CounselorId == counselorId))];
+            allBookings = [.. allBookings.Where(b => b.CounselorId == counselorId)];
+            counselors = [.. counselors.Where(c => c.Id == counselorId)];
+        }
 
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
         var inputs = new DashboardInputs
@@ -46,7 +58,7 @@ public sealed class DashboardService(
             Campaigns = await campaigns.ListAsync(schoolId, cancellationToken),
             CounselorNames = counselors.ToDictionary(c => c.Id, c => c.Counselor.Name, StringComparer.Ordinal),
             Bookings = allBookings,
-            Poison = await PoisonAsync(schoolId, cancellationToken),
+            Poison = counselorId is null ? await PoisonAsync(schoolId, cancellationToken) : new PoisonQueueSummary(0, []),
         };
 
         // Only the guardians of the meetings on the page are read, not the roster.

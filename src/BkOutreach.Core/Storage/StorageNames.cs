@@ -24,9 +24,11 @@ public static class StorageNames
     public const string RemindersTable = "reminders";
     public const string ParticipationTable = "participation";
     public const string PoisonTable = "poisonlog";
+    public const string StaffTable = "staff";
+    public const string SchoolKeysTable = "schoolkeys";
 
     public static IReadOnlyList<string> Tables { get; } =
-        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, CampaignPlansTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, RemindersTable, ParticipationTable, PoisonTable];
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, CampaignPlansTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, RemindersTable, ParticipationTable, PoisonTable, StaffTable, SchoolKeysTable];
 
     public static IReadOnlyList<string> Queues { get; } = [Outreach.OutreachQueues.SendQueue];
 }

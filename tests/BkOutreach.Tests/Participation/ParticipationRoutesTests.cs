@@ -75,12 +75,17 @@ public sealed class ParticipationRoutesTests : IAsyncLifetime
     public async Task DisposeAsync() => await _runner.DisposeAsync();
 
     [Fact]
-    public async Task ParticipationRoutes_WithoutKey_Are401()
+    public async Task ParticipationRoutes_WithoutKey_Are401_AndTheDashboardSendsToSignIn()
     {
-        foreach (var path in new[] { "dashboard", "participation.csv", "participation-events.csv", "participation.csv/codebook", "codebook" })
+        foreach (var path in new[] { "participation.csv", "participation-events.csv", "participation.csv/codebook", "codebook" })
         {
             Assert.Equal(HttpStatusCode.Unauthorized, (await _runner.Http.GetAsync($"api/admin/schools/{_school}/{path}")).StatusCode);
         }
+
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _runner.Http.BaseAddress };
+        var dashboard = await browser.GetAsync($"api/admin/schools/{_school}/dashboard");
+        Assert.Equal(HttpStatusCode.Found, dashboard.StatusCode);
+        Assert.Equal($"/.auth/login/aad?post_login_redirect_uri=%2Fapi%2Fadmin%2Fschools%2F{_school}%2Fdashboard", dashboard.Headers.Location!.OriginalString);
     }
 
     [Fact]
@@ -109,13 +114,16 @@ public sealed class ParticipationRoutesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Dashboard_OpenedWithCode_KeepsTheCodeInTheAttendanceForms()
+    public async Task Dashboard_OpenedWithCode_NeverPutsTheKeyIntoTheAttendanceForms()
     {
         var response = await _runner.Http.GetAsync($"api/admin/schools/{_school}/dashboard?code={TestRunner.AdminKey}");
         var html = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains($"action=\"/api/admin/bookings/{_bookingId}/attendance?code={TestRunner.AdminKey}\"", html, StringComparison.Ordinal);
+        Assert.Contains($"action=\"/api/admin/bookings/{_bookingId}/attendance\"", html, StringComparison.Ordinal);
+        Assert.Contains("name=\"form_token\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestRunner.AdminKey, html, StringComparison.Ordinal);
+        Assert.DoesNotContain("code=", html, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -49,6 +49,13 @@ public sealed class FunctionMetadataTests
         ["ListCampaignPlans"] = "httpTrigger",
         ["DeleteCampaignPlan"] = "httpTrigger",
         ["ListCampaigns"] = "httpTrigger",
+        ["PutStaff"] = "httpTrigger",
+        ["DeleteStaff"] = "httpTrigger",
+        ["ListStaff"] = "httpTrigger",
+        ["CreateSchoolKey"] = "httpTrigger",
+        ["ListSchoolKeys"] = "httpTrigger",
+        ["DeleteSchoolKey"] = "httpTrigger",
+        ["GetStaffHome"] = "httpTrigger",
     };
 
     [Fact]

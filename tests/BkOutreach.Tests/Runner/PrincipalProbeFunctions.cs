@@ -1,3 +1,4 @@
+using BkOutreach.Core.Access;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -8,6 +9,7 @@ namespace BkOutreach.Tests.Runner;
 public sealed class PrincipalProbeFunctions
 {
     [Function(nameof(ProbePrincipal))]
+    [Access(AccessScope.Public)]
     public IActionResult ProbePrincipal(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "probe/principal")] HttpRequest request) =>
         new OkObjectResult(request.Headers

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using BkOutreach.Core.Access;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -14,13 +15,15 @@ public sealed class ProbeFunctions
     public static ConcurrentQueue<string> Calls { get; } = new();
 
     [Function(nameof(ProbeHttp))]
+    [Access(AccessScope.Public)]
     public IActionResult ProbeHttp(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "probe/{name}/hello")] HttpRequest request,
         string name) => new OkObjectResult(new { hello = name, query = request.Query["q"].ToString() });
 
     [Function(nameof(ProbeAdmin))]
+    [Access(AccessScope.Platform)]
     public IActionResult ProbeAdmin(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "admin/probe")] HttpRequest request) => new OkObjectResult(new { ok = true });
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "admin/probe")] HttpRequest request) => new OkObjectResult(new { ok = true });
 
     [Function(nameof(ProbeTimer))]
     public Task ProbeTimer([TimerTrigger("%Probe:Schedule%")] TimerInfo timer, CancellationToken cancellationToken)

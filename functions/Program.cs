@@ -1,8 +1,6 @@
-using BkOutreach.Core;
+using BkOutreach.Functions;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 
-var builder = FunctionsApplication.CreateBuilder(args);
-builder.ConfigureFunctionsWebApplication();
-builder.Services.AddBkOutreach(builder.Configuration);
+var builder = BkOutreachWorker.Configure(FunctionsApplication.CreateBuilder(args));
 builder.Build().Run();

@@ -611,7 +611,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
 
     private static string GuardianKey(string campaignId, string guardianId) => $"{GuardianPrefix}{campaignId}|{guardianId}";
 
-    private static TableEntity ToEntity(string partition, Booking booking) => new(partition, BookingPrefix + booking.Id)
+    internal static TableEntity ToEntity(string partition, Booking booking) => new(partition, BookingPrefix + booking.Id)
     {
         ["Json"] = JsonSerializer.Serialize(booking, Json),
         ["Start"] = booking.Start,

@@ -1,15 +1,6 @@
-using BkOutreach.Core;
-using BkOutreach.Functions.Http;
+using BkOutreach.Functions;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 
-var builder = FunctionsApplication.CreateBuilder(args);
-builder.ConfigureFunctionsWebApplication();
-
-// Outermost: a storage outage anywhere below (the access step included) answers 503 with Retry-After.
-builder.UseMiddleware<StorageOutageMiddleware>();
-
-// After the ASP.NET Core integration's own middleware (which provides the HttpContext): every HTTP function's access rule.
-builder.UseMiddleware<AccessMiddleware>();
-builder.Services.AddBkOutreach(builder.Configuration);
+var builder = BkOutreachWorker.Configure(FunctionsApplication.CreateBuilder(args));
 builder.Build().Run();

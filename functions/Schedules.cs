@@ -10,13 +10,13 @@ public static class Schedules
     public const string Dispatcher = "%DispatcherSchedule%";
     public const string Reminders = "%RemindersSchedule%";
     public const string BusyTimes = "%BusyTimesSchedule%";
-    public const string CalendarSync = "%CalendarSyncSchedule%";
+    public const string BookingEventsSweep = "%BookingEventsSweepSchedule%";
 
     public static IReadOnlyDictionary<string, string> Defaults { get; } = new Dictionary<string, string>
     {
         ["DispatcherSchedule"] = "0 */5 * * * *",
         ["RemindersSchedule"] = "0 */5 * * * *",
         ["BusyTimesSchedule"] = "0 */15 * * * *",
-        ["CalendarSyncSchedule"] = "30 */2 * * * *",
+        ["BookingEventsSweepSchedule"] = "30 */2 * * * *",
     };
 }

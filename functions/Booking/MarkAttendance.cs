@@ -11,7 +11,9 @@ public sealed record AttendanceBody(string? Status);
 
 /// <summary>
 /// <c>POST /api/admin/bookings/{bookingId}/attendance</c> <c>{ "status": "attended" | "no_show" }</c> (JSON, or
-/// the dashboard's form post, which is redirected back). An attended meeting sends one feedback SMS.
+/// the dashboard's form post, which is redirected back to its <c>return</c> path when that is a local
+/// <c>/api/admin/…</c> path of safe characters; any other value is ignored). 409 <c>meeting_not_started</c>
+/// before the meeting begins. The first "attended" sends one feedback SMS (through the booking's outbox).
 /// </summary>
 public sealed class MarkAttendance(FollowUps followUps)
 {
@@ -28,7 +30,7 @@ public sealed class MarkAttendance(FollowUps followUps)
         {
             var form = await request.ReadFormAsync(cancellationToken);
             status = form["status"].FirstOrDefault();
-            back = form["return"].FirstOrDefault();
+            back = SafeReturnPath(form["return"].FirstOrDefault());
         }
         else
         {
@@ -53,11 +55,24 @@ public sealed class MarkAttendance(FollowUps followUps)
         }
 
         var result = await followUps.MarkAttendanceAsync(bookingId, attendance.Value, cancellationToken);
-        return HttpJson.From(
-            result,
-            b => back is not null && back.StartsWith("/api/admin/", StringComparison.Ordinal)
-                ? new RedirectResult(back, permanent: false)
-                : new OkObjectResult(new { bookingId = b.Id, status }),
-            "unknown_booking");
+        return result.Outcome switch
+        {
+            AttendanceOutcome.UnknownBooking => new NotFoundObjectResult(new { error = "unknown_booking" }),
+            AttendanceOutcome.NotStarted => new ConflictObjectResult(new { error = "meeting_not_started", start = result.Booking!.Start }),
+            _ when back is not null => new RedirectResult(back, permanent: false),
+            _ => new OkObjectResult(new { bookingId = result.Booking!.Id, status }),
+        };
     }
+
+    /// <summary>
+    /// The form's return path, decided before anything is done: only a local admin path of URL-safe ASCII
+    /// (no CR/LF, no scheme, no "//") may become a Location header; anything else is ignored.
+    /// </summary>
+    internal static string? SafeReturnPath(string? value) =>
+        value is { Length: > 0 and <= 512 }
+        && value.StartsWith("/api/admin/", StringComparison.Ordinal)
+        && !value.Contains("//", StringComparison.Ordinal)
+        && value.All(c => char.IsAsciiLetterOrDigit(c) || "/-_.~?&=%".Contains(c))
+            ? value
+            : null;
 }

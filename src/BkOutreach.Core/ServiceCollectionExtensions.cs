@@ -43,7 +43,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<LinkTokens>();
         services.AddSingleton<SchoolDirectory>();
         services.AddSingleton<Demo.DemoSeeder>();
+        services.AddSingleton<Booking.BookingEventQueue>();
         services.AddSingleton<Booking.BookingStore>();
+        services.AddSingleton<Booking.BookingMessages>();
+        services.AddSingleton<Booking.ReminderSchedule>();
+        services.AddSingleton<Booking.BookingEventHandler>();
+        services.AddSingleton<Booking.BookingEventSweep>();
         services.AddSingleton<Booking.BookingService>();
         services.AddSingleton<Booking.FollowUps>();
         services.AddSingleton<Booking.SmsReplyBooking>();

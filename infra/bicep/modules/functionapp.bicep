@@ -198,7 +198,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     DispatcherSchedule: '0 */5 * * * *'
     RemindersSchedule: '0 */5 * * * *'
     BusyTimesSchedule: '0 */15 * * * *'
-    CalendarSyncSchedule: '30 */2 * * * *'
+    BookingEventsSweepSchedule: '30 */2 * * * *'
   }
 }
 

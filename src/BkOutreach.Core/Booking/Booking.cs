@@ -43,8 +43,14 @@ public sealed record Booking
 
     public BookingStatus Status { get; init; } = BookingStatus.Confirmed;
 
-    /// <summary>Raised on every change (iCalendar SEQUENCE).</summary>
+    /// <summary>Raised on every change of the meeting itself: time, mode or cancellation (iCalendar SEQUENCE).</summary>
     public int Sequence { get; init; }
+
+    /// <summary>
+    /// Raised on every change of the row (the meeting, attendance, feedback, erasure): each version has one
+    /// event row in the outbox (<see cref="BookingEvent"/>), written in the same transaction.
+    /// </summary>
+    public int Version { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
 
@@ -55,7 +61,13 @@ public sealed record Booking
     /// <summary>The parent's 1–5 answer to the feedback SMS after an attended meeting.</summary>
     public int? FeedbackScore { get; init; }
 
+    /// <summary>When the counsellor first marked the meeting attended (the feedback SMS follows that mark only).</summary>
+    public DateTimeOffset? FirstAttendedAt { get; init; }
+
     public IReadOnlyList<string> StudentIds { get; init; } = [];
+
+    /// <summary>The classes of the students the meeting is about, kept for the evidence (no names).</summary>
+    public IReadOnlyList<string> Classes { get; init; } = [];
 
     /// <summary>Where the parent booked: the booking page or JSON route (<c>web</c>) or an SMS reply (<c>sms</c>).</summary>
     [JsonConverter(typeof(JsonStringEnumConverter<ParticipationChannel>))]
@@ -78,7 +90,8 @@ public sealed record SeatRequest(
     int Seats,
     string Mode,
     IReadOnlyList<string> StudentIds,
-    ParticipationChannel Via = ParticipationChannel.Web);
+    ParticipationChannel Via = ParticipationChannel.Web,
+    IReadOnlyList<string>? Classes = null);
 
 public enum SeatOutcome
 {
@@ -88,8 +101,11 @@ public enum SeatOutcome
     /// <summary>The guardian's booking moved to the requested slot.</summary>
     Rescheduled,
 
-    /// <summary>The guardian already holds this slot (a repeated submit): nothing changed.</summary>
+    /// <summary>The guardian already holds this slot in this mode (a repeated submit): nothing changed.</summary>
     Unchanged,
+
+    /// <summary>The guardian already holds this slot and asked for the other mode: the mode changed.</summary>
+    ModeChanged,
 
     /// <summary>Every seat is taken, or another meeting of the counsellor overlaps the slot.</summary>
     SlotTaken,

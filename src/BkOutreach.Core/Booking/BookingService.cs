@@ -32,6 +32,9 @@ public enum BookOutcome
 {
     Booked,
     Rescheduled,
+
+    /// <summary>The same slot in the other mode.</summary>
+    ModeChanged,
     Unchanged,
     SlotTaken,
 
@@ -43,8 +46,10 @@ public sealed record BookResult(BookOutcome Outcome, Booking? Booking, string? R
 
 /// <summary>
 /// The parent's side of booking: what a link may book, taking a seat (atomically, in <see cref="BookingStore"/>),
-/// rescheduling and cancelling, and what follows a change — confirmation SMS and the counsellor's calendar.
-/// A calendar failure never fails a booking: the change is queued in storage and retried by a timer.
+/// rescheduling and cancelling. The request ends when the seat transaction commits: what follows a change —
+/// confirmation SMS, the counsellor's calendar, the evidence, the reminders — is written in that transaction
+/// as an outbox row and carried out by <see cref="BookingEventHandler"/>, so a provider that is down never
+/// slows or fails a booking, and nothing is lost when an instance stops.
 /// </summary>
 public sealed partial class BookingService(
     LinkTokens links,
@@ -52,11 +57,8 @@ public sealed partial class BookingService(
     CampaignStore campaigns,
     SlotService slots,
     BookingStore bookings,
-    SmsTemplates templates,
-    ISmsSender sender,
     CalendarSyncStore calendarSync,
     ICounselorCalendar calendar,
-    Participation.ParticipationFacts facts,
     IOptions<LinksOptions> linkOptions,
     ILogger<BookingService> logger)
 {
@@ -118,10 +120,13 @@ public sealed partial class BookingService(
         var current = seats.Active;
         if (!slots.TryGetBookable(slotId!, query, out var slot, out var rejection))
         {
-            // Booked by us already (a repeated submit) counts as success, not as "taken".
+            // Booked by us already (a repeated submit) counts as success, not as "taken" — unless the parent
+            // asks for the other mode, which cannot be done any more: said so, not answered as done.
             if (current is not null && SlotId.TryParse(current.SlotId, out var own) && own == id)
             {
-                return new BookResult(BookOutcome.Unchanged, current);
+                return mode is null || mode == current.Mode
+                    ? new BookResult(BookOutcome.Unchanged, current)
+                    : new BookResult(BookOutcome.NotBookable, current, "mode_not_changed");
             }
 
             return rejection == SlotRejection.Taken
@@ -138,11 +143,14 @@ public sealed partial class BookingService(
         {
             Scheduling.MeetingMode.Online => "online",
             Scheduling.MeetingMode.InPerson => "in_person",
-            _ => mode == "online" ? "online" : "in_person",
+            // Either way: the parent's choice; a repeated submit that names none keeps the booking's mode.
+            _ => mode is "online" or "in_person" ? mode
+                : current is not null && current.Start == slot.Start.ToDateTimeOffset() && current.End == slot.End.ToDateTimeOffset() ? current.Mode
+                : "in_person",
         };
         var students = link.StudentsOf(counselor.Id);
         var seat = await bookings.TakeSeatAsync(
-            new SeatRequest(link.Grant.SchoolId, counselor.Id, link.Guardian.Id, link.Grant.CampaignId, slot.Id.ToString(), slot.Start.ToDateTimeOffset(), slot.End.ToDateTimeOffset(), slot.Capacity, chosenMode, [.. students.Select(s => s.Id)], via),
+            new SeatRequest(link.Grant.SchoolId, counselor.Id, link.Guardian.Id, link.Grant.CampaignId, slot.Id.ToString(), slot.Start.ToDateTimeOffset(), slot.End.ToDateTimeOffset(), slot.Capacity, chosenMode, [.. students.Select(s => s.Id)], via, [.. students.Select(s => s.Class).Distinct(StringComparer.Ordinal)]),
             seats,
             cancellationToken);
         switch (seat.Outcome)
@@ -154,10 +162,14 @@ public sealed partial class BookingService(
         }
 
         var booking = seat.Booking!;
-        var outcome = seat.Outcome == SeatOutcome.Rescheduled ? "Rescheduled" : "Booked";
+        var outcome = seat.Outcome switch
+        {
+            SeatOutcome.Rescheduled => BookOutcome.Rescheduled,
+            SeatOutcome.ModeChanged => BookOutcome.ModeChanged,
+            _ => BookOutcome.Booked,
+        };
         LogBooked(logger, booking.Id, outcome, counselor.Id);
-        await AfterChangeAsync(link, counselor, booking, SmsTemplates.BookingConfirmation, cancellationToken);
-        return new BookResult(seat.Outcome == SeatOutcome.Rescheduled ? BookOutcome.Rescheduled : BookOutcome.Booked, booking);
+        return new BookResult(outcome, booking);
     }
 
     /// <summary>Cancels the guardian's bookings of this campaign (with one counsellor, or all) from the page or the JSON route; returns what was cancelled.</summary>
@@ -170,8 +182,7 @@ public sealed partial class BookingService(
             if (booking is not null)
             {
                 cancelled.Add(booking);
-                LogBooked(logger, booking.Id, "Cancelled", counselor.Id);
-                await AfterChangeAsync(link, counselor, booking, SmsTemplates.Cancellation, cancellationToken);
+                LogCancelled(logger, booking.Id, counselor.Id);
             }
         }
 
@@ -179,14 +190,10 @@ public sealed partial class BookingService(
     }
 
     /// <summary>A booking of this link's guardian and campaign, by id; null for anyone else's.</summary>
-    /// <remarks>
-    /// Looked up first in the partitions of the link's counsellors (one read, no index); then in the index, for
-    /// a booking with a counsellor the guardian's children no longer have.
-    /// </remarks>
+    /// <remarks>Read by key: the id names its partition (also for a counsellor the guardian's children no longer have).</remarks>
     public async Task<Booking?> GetOwnAsync(LinkContext link, string bookingId, CancellationToken cancellationToken)
     {
-        var booking = await bookings.GetAsync(link.Grant.SchoolId, link.Counselors.Select(c => c.Id), bookingId, cancellationToken)
-            ?? await bookings.GetIndexedAsync(bookingId, cancellationToken);
+        var booking = await bookings.GetAsync(bookingId, cancellationToken);
         return booking is not null && booking.GuardianId == link.Guardian.Id && booking.CampaignId == link.Grant.CampaignId && booking.SchoolId == link.Grant.SchoolId
             ? booking
             : null;
@@ -203,55 +210,6 @@ public sealed partial class BookingService(
 
     public string FeedUrl(string schoolId) => $"{linkOptions.Value.BaseUrl.TrimEnd('/')}/api/calendar/{Uri.EscapeDataString(schoolId)}/slots.ics";
 
-    /// <summary>Confirmation or cancellation SMS (once per booking version) and the counsellor's calendar.</summary>
-    private async Task AfterChangeAsync(LinkContext link, CounselorEntry counselor, Booking booking, string template, CancellationToken cancellationToken)
-    {
-        await facts.BookingChangedAsync(link.Guardian, link.Campaign, booking, link.School, cancellationToken);
-        var local = Instant.FromDateTimeOffset(booking.Start).InZone(link.Zone);
-        var text = templates.Render(template, link.Guardian.Language, new SmsTemplateModel
-        {
-            GuardianName = link.Guardian.Name,
-            StudentNames = [.. link.StudentsOf(counselor.Id).Select(s => s.Name)],
-            SchoolName = link.School.Name,
-            CounselorName = counselor.Counselor.Name,
-            Link = ManageUrl(link.Grant.Token),
-            MeetingTime = MeetingText.Format(local, link.Guardian.Language),
-            Mode = MeetingText.Mode(booking.Mode, link.Guardian.Language),
-        }).Text;
-        try
-        {
-            await sender.SendAsync([new SmsMessage(link.Guardian.Phone, text, $"booking:{booking.Id}:v{booking.Sequence}:{template}")], cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The booking stands; the parent still sees the confirmation page.
-            LogSmsFailed(logger, booking.Id, ex.GetType().Name);
-        }
-
-        if (!calendar.IsEnabled || string.IsNullOrWhiteSpace(counselor.Counselor.Email))
-        {
-            return;
-        }
-
-        if (booking.Status == BookingStatus.Cancelled)
-        {
-            await calendarSync.ScheduleCancelAsync(booking.Id, "Dibatalkan oleh orang tua/wali.", cancellationToken);
-        }
-        else
-        {
-            var meeting = MeetingEvent.For(
-                booking.Id,
-                Instant.FromDateTimeOffset(booking.Start),
-                Instant.FromDateTimeOffset(booking.End),
-                link.School.TimeZone,
-                booking.Mode == "online" ? Graph.MeetingMode.Online : Graph.MeetingMode.InPerson,
-                link.Guardian.Name,
-                string.Join(", ", link.StudentsOf(counselor.Id).Select(s => s.Class).Distinct(StringComparer.Ordinal)),
-                booking.Mode == "online" ? null : link.School.Name);
-            await calendarSync.ScheduleUpsertAsync(counselor.Counselor.Email!, meeting, cancellationToken);
-        }
-    }
-
     private static bool InBookingWindow(LinkContext link, OpenSlot slot)
     {
         var from = CampaignValidation.ParseDate(link.Campaign.Definition.BookingWindow?.From);
@@ -261,8 +219,8 @@ public sealed partial class BookingService(
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Booking {BookingId}: {Outcome} with counsellor {CounselorId}")]
-    private static partial void LogBooked(ILogger logger, string bookingId, string outcome, string counselorId);
+    private static partial void LogBooked(ILogger logger, string bookingId, BookOutcome outcome, string counselorId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Booking {BookingId}: confirmation SMS not sent ({ErrorType}); the booking stands")]
-    private static partial void LogSmsFailed(ILogger logger, string bookingId, string errorType);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Booking {BookingId}: Cancelled with counsellor {CounselorId}")]
+    private static partial void LogCancelled(ILogger logger, string bookingId, string counselorId);
 }

@@ -19,22 +19,27 @@ namespace BkOutreach.Core.Booking;
 /// exactly;</item>
 /// <item>the guardian's pointer row (<c>g|campaign|guardian</c>) makes one active booking per guardian per
 /// campaign (and counsellor: siblings with the same counsellor share it);</item>
-/// <item>the booking row (<c>b|id</c>) keeps the meeting, cancelled ones included.</item>
+/// <item>the booking row (<c>b|id</c>) keeps the meeting, cancelled ones included;</item>
+/// <item>every change of a booking adds its outbox row (<c>e|id|version</c>, <see cref="BookingEvent"/>) in
+/// the same transaction, so what a change sets off can never be lost or happen without the change;
+/// <see cref="BookingEventHandler"/> carries it out and removes the row.</item>
 /// </list>
+/// A booking id carries its partition (<c>{school}.{counsellor}.{random}</c>), so a booking is read by key
+/// from its id alone. Every change of a booking row is a conditional write on the ETag it was read with; a
+/// lost race reads again and decides again.
 /// A lost race re-reads and decides again, so a retry either succeeds or sees the seat taken. A request reads
 /// the guardian's rows and the holds once (<see cref="ReadSeatsAsync"/>) for both the slot check and the
 /// first attempt; the ETags and unique rows make that as safe as reading them again.
 /// </summary>
-public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IAsyncDisposable
+public sealed class BookingStore(StorageAccount storage, TimeProvider time, BookingEventQueue? events = null)
 {
     private const int BucketMinutes = 5;
     private const int MaxAttempts = 12;
     private const string HoldPrefix = "h|";
     private const string BookingPrefix = "b|";
     private const string GuardianPrefix = "g|";
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    private readonly BookingIndex _index = new(storage);
+    private const string EventPrefix = "e|";
+    private static readonly JsonSerializerOptions Json = StorageJson.Options;
 
     private TableClient Table => storage.Table(StorageNames.BookingsTable);
 
@@ -77,9 +82,28 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IA
             }
 
             var current = currentRow is null ? null : Read(currentRow);
+            var now = time.GetUtcNow();
             if (current is { Status: BookingStatus.Confirmed } && current.Start == request.Start && current.End == request.End)
             {
-                return new SeatResult(SeatOutcome.Unchanged, current);
+                if (current.Mode == request.Mode)
+                {
+                    return new SeatResult(SeatOutcome.Unchanged, current);
+                }
+
+                // The same seat in the other mode: only the booking row changes (its holds stay as they are).
+                var switched = current with { Mode = request.Mode, Sequence = current.Sequence + 1, Version = current.Version + 1, UpdatedAt = now, ChangedVia = request.Via };
+                var modeBatch = new List<TableTransactionAction>
+                {
+                    new(TableTransactionActionType.UpdateReplace, ToEntity(partition, switched), currentRow!.ETag),
+                    EventAction(partition, new BookingEvent(switched.Id, switched.Version, BookingEventKind.ModeChanged, now, switched)),
+                };
+                if (await TrySubmitAsync(modeBatch, attempt, cancellationToken))
+                {
+                    Notify(switched.Id);
+                    return new SeatResult(SeatOutcome.ModeChanged, switched, current);
+                }
+
+                continue;
             }
 
             var holds = snapshot?.HoldsCovering(request.Start, request.End, current)
@@ -142,12 +166,11 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IA
                     : new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, existing.ETag));
             }
 
-            var now = time.GetUtcNow();
             Booking booking;
             SeatOutcome outcome;
             if (current is { Status: BookingStatus.Confirmed })
             {
-                booking = current with { SlotId = request.SlotId, Start = request.Start, End = request.End, Mode = request.Mode, Sequence = current.Sequence + 1, UpdatedAt = now, StudentIds = request.StudentIds, ChangedVia = request.Via };
+                booking = current with { SlotId = request.SlotId, Start = request.Start, End = request.End, Mode = request.Mode, Sequence = current.Sequence + 1, Version = current.Version + 1, UpdatedAt = now, StudentIds = request.StudentIds, Classes = request.Classes ?? current.Classes, ChangedVia = request.Via };
                 batch.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(partition, booking), currentRow!.ETag));
                 var pointerRow = new TableEntity(partition, GuardianKey(request.CampaignId, request.GuardianId)) { ["BookingId"] = booking.Id };
                 batch.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, pointerRow, pointer!.ETag));
@@ -157,7 +180,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IA
             {
                 booking = new Booking
                 {
-                    Id = NewId(),
+                    Id = NewId(request.SchoolId, request.CounselorId),
                     SchoolId = request.SchoolId,
                     CounselorId = request.CounselorId,
                     GuardianId = request.GuardianId,
@@ -169,6 +192,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IA
                     CreatedAt = now,
                     UpdatedAt = now,
                     StudentIds = request.StudentIds,
+                    Classes = request.Classes ?? [],
                     BookedVia = request.Via,
                     ChangedVia = request.Via,
                 };
@@ -180,26 +204,19 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IA
                 outcome = SeatOutcome.Booked;
             }
 
-            try
+            batch.Add(EventAction(partition, new BookingEvent(booking.Id, booking.Version, outcome == SeatOutcome.Booked ? BookingEventKind.Booked : BookingEventKind.Rescheduled, now, booking)));
+            if (await TrySubmitAsync(batch, attempt, cancellationToken))
             {
-                await Table.SubmitTransactionAsync(batch, cancellationToken);
-                if (outcome == SeatOutcome.Booked)
-                {
-                    _index.Add(booking.Id, partition);
-                }
-
+                Notify(booking.Id);
                 return new SeatResult(outcome, booking, current);
-            }
-            catch (TableTransactionFailedException ex) when ((ex.Status is 404 or 409 or 412) && attempt < MaxAttempts)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(5, 20 * attempt)), cancellationToken);
             }
         }
     }
 
     /// <summary>Cancels the guardian's active booking of this campaign with this counsellor; null when there is none.</summary>
     /// <param name="via">Where the cancellation came from (kept on the booking for the participation log).</param>
-    public async Task<Booking?> CancelAsync(string schoolId, string counselorId, string campaignId, string guardianId, ParticipationChannel via, CancellationToken cancellationToken)
+    /// <param name="erasure">Cancelled because the guardian is erased: the students leave the booking too, and no SMS follows.</param>
+    public async Task<Booking?> CancelAsync(string schoolId, string counselorId, string campaignId, string guardianId, ParticipationChannel via, CancellationToken cancellationToken, bool erasure = false)
     {
         var partition = PartitionOf(schoolId, counselorId);
         for (var attempt = 1; ; attempt++)
@@ -232,21 +249,180 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IA
                     }
                 }
 
-                cancelled = booking with { Status = BookingStatus.Cancelled, Sequence = booking.Sequence + 1, UpdatedAt = time.GetUtcNow(), ChangedVia = via };
+                var now = time.GetUtcNow();
+                cancelled = booking with { Status = BookingStatus.Cancelled, Sequence = booking.Sequence + 1, Version = booking.Version + 1, UpdatedAt = now, ChangedVia = via };
+                if (erasure)
+                {
+                    cancelled = cancelled with { StudentIds = [] };
+                }
+
                 batch.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(partition, cancelled), row!.ETag));
+                batch.Add(EventAction(partition, new BookingEvent(cancelled.Id, cancelled.Version, erasure ? BookingEventKind.CancelledByErasure : BookingEventKind.Cancelled, now, cancelled)));
             }
 
-            try
+            if (await TrySubmitAsync(batch, attempt, cancellationToken))
             {
-                await Table.SubmitTransactionAsync(batch, cancellationToken);
+                if (cancelled is not null)
+                {
+                    Notify(cancelled.Id);
+                }
+
                 return cancelled;
-            }
-            catch (TableTransactionFailedException ex) when ((ex.Status is 404 or 409 or 412) && attempt < MaxAttempts)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(5, 20 * attempt)), cancellationToken);
             }
         }
     }
+
+    /// <summary>
+    /// Changes one booking row: reads it, lets <paramref name="change"/> decide on the row as it is now (null:
+    /// nothing to change, with the reason), and writes the change with its outbox row on the ETag it was read
+    /// with; a row changed in between (412) is read again and decided again. A change of the meeting itself
+    /// (time, seats) goes through <see cref="TakeSeatAsync(SeatRequest, CancellationToken)"/> and
+    /// <see cref="CancelAsync"/>, never through here.
+    /// </summary>
+    public async Task<BookingUpdate> UpdateAsync(string bookingId, Func<Booking, BookingChange> change, CancellationToken cancellationToken)
+    {
+        if (!TryPartitionOf(bookingId, out var partition))
+        {
+            return new BookingUpdate(null, null, "unknown_booking");
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var row = await GetIfExistsAsync(partition, BookingPrefix + bookingId, cancellationToken);
+            if (row is null)
+            {
+                return new BookingUpdate(null, null, "unknown_booking");
+            }
+
+            var current = Read(row);
+            var decided = change(current);
+            if (decided.Kind is not { } kind || decided.Booking is null)
+            {
+                return new BookingUpdate(current, null, decided.Refusal);
+            }
+
+            var now = time.GetUtcNow();
+            var updated = decided.Booking with { Version = current.Version + 1, UpdatedAt = now };
+            var batch = new List<TableTransactionAction>
+            {
+                new(TableTransactionActionType.UpdateReplace, ToEntity(partition, updated), row.ETag),
+                EventAction(partition, new BookingEvent(updated.Id, updated.Version, kind, now, updated, decided.AskFeedback)),
+            };
+            if (await TrySubmitAsync(batch, attempt, cancellationToken))
+            {
+                Notify(updated.Id);
+                return new BookingUpdate(updated, kind, null);
+            }
+        }
+    }
+
+    /// <summary>The outbox rows of one counsellor still waiting for their consequences, oldest first.</summary>
+    public async Task<IReadOnlyList<PendingBookingEvent>> ListPendingEventsAsync(string schoolId, string counselorId, CancellationToken cancellationToken) =>
+        await ListPendingAsync(PartitionOf(schoolId, counselorId), EventPrefix, cancellationToken);
+
+    /// <summary>The outbox rows of one booking still waiting, in version order.</summary>
+    public async Task<IReadOnlyList<PendingBookingEvent>> ListPendingEventsAsync(string bookingId, CancellationToken cancellationToken) =>
+        TryPartitionOf(bookingId, out var partition)
+            ? await ListPendingAsync(partition, $"{EventPrefix}{bookingId}|", cancellationToken)
+            : [];
+
+    /// <summary>Claims an outbox row for <paramref name="lease"/>: null when another handler holds it or it is done.</summary>
+    public async Task<PendingBookingEvent?> ClaimEventAsync(PendingBookingEvent pending, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (pending.LeaseUntil is { } held && held > now)
+        {
+            return null;
+        }
+
+        return await TryReplaceEventAsync(pending with { LeaseUntil = now + lease, Attempts = pending.Attempts + 1 }, cancellationToken);
+    }
+
+    /// <summary>Records progress on a claimed outbox row (the SMS went); null when the row moved on meanwhile.</summary>
+    public Task<PendingBookingEvent?> SaveEventProgressAsync(PendingBookingEvent claimed, CancellationToken cancellationToken) =>
+        TryReplaceEventAsync(claimed, cancellationToken);
+
+    /// <summary>Removes a claimed outbox row once its consequences are done; false when it was already gone.</summary>
+    public async Task<bool> CompleteEventAsync(PendingBookingEvent claimed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Table.DeleteEntityAsync(claimed.PartitionKey, claimed.RowKey, claimed.ETag, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    private async Task<PendingBookingEvent?> TryReplaceEventAsync(PendingBookingEvent pending, CancellationToken cancellationToken)
+    {
+        var entity = EventEntity(pending.PartitionKey, pending.Event);
+        entity["LeaseUntil"] = pending.LeaseUntil;
+        entity["Attempts"] = pending.Attempts;
+        entity["SmsDone"] = pending.SmsDone;
+        try
+        {
+            var response = await Table.UpdateEntityAsync(entity, pending.ETag, TableUpdateMode.Replace, cancellationToken);
+            return pending with { ETag = response.Headers.ETag ?? pending.ETag };
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return null;
+        }
+    }
+
+    private async Task<IReadOnlyList<PendingBookingEvent>> ListPendingAsync(string partition, string prefix, CancellationToken cancellationToken)
+    {
+        var high = prefix[..^1] + (char)(prefix[^1] + 1);
+        var list = new List<PendingBookingEvent>();
+        await foreach (var row in Table.QueryAsync<TableEntity>(
+            e => e.PartitionKey == partition && e.RowKey.CompareTo(prefix) >= 0 && e.RowKey.CompareTo(high) < 0, cancellationToken: cancellationToken))
+        {
+            list.Add(new PendingBookingEvent(
+                row.PartitionKey,
+                row.RowKey,
+                JsonSerializer.Deserialize<BookingEvent>(row.GetString("Json")!, Json)!,
+                row.GetDateTimeOffset("LeaseUntil"),
+                row.GetInt32("Attempts") ?? 0,
+                row.GetBoolean("SmsDone") ?? false,
+                row.ETag));
+        }
+
+        return [.. list.OrderBy(e => e.Event.FirstAttemptAt).ThenBy(e => e.Event.Version)];
+    }
+
+    private async Task<bool> TrySubmitAsync(List<TableTransactionAction> batch, int attempt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Table.SubmitTransactionAsync(batch, cancellationToken);
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when ((ex.Status is 404 or 409 or 412) && attempt < MaxAttempts)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(5, 20 * attempt)), cancellationToken);
+            return false;
+        }
+    }
+
+    /// <summary>Hands the booking to the handler once committed, off the caller's request; the sweep covers a message lost here.</summary>
+    private void Notify(string bookingId) => events?.NotifySoon(bookingId);
+
+    private static TableTransactionAction EventAction(string partition, BookingEvent change) =>
+        new(TableTransactionActionType.Add, EventEntity(partition, change));
+
+    private static TableEntity EventEntity(string partition, BookingEvent change) =>
+        new(partition, EventKey(change.BookingId, change.Version))
+        {
+            ["Json"] = JsonSerializer.Serialize(change, Json),
+            ["Kind"] = change.Kind.ToString(),
+            ["CreatedAt"] = change.FirstAttemptAt,
+        };
+
+    private static string EventKey(string bookingId, int version) =>
+        $"{EventPrefix}{bookingId}|{version.ToString("D6", CultureInfo.InvariantCulture)}";
 
     /// <summary>The guardian's confirmed booking of this campaign with this counsellor, if any.</summary>
     public async Task<Booking?> GetActiveAsync(string schoolId, string counselorId, string campaignId, string guardianId, CancellationToken cancellationToken)
@@ -292,31 +468,11 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IA
         return new SeatSnapshot(partition, guardianKey, pointer, currentRow, currentRow is null ? null : Read(currentRow), from, to, holds);
     }
 
-    /// <summary>A booking by id alone (admin routes, feedback replies), through the index.</summary>
-    public async Task<Booking?> GetAsync(string bookingId, CancellationToken cancellationToken)
-    {
-        var row = await GetIndexedRowAsync(bookingId, cancellationToken);
-        if (row is null && IsBookingId(bookingId))
-        {
-            // Not indexed: its index row was still waiting when the instance stopped. One search of the
-            // table (rare: only an unknown id or such a booking comes here) and the row is written now.
-            await foreach (var found in Table.QueryAsync<TableEntity>(e => e.RowKey == BookingPrefix + bookingId, cancellationToken: cancellationToken))
-            {
-                await _index.WriteAsync(bookingId, found.PartitionKey, cancellationToken);
-                row = found;
-                break;
-            }
-        }
-
-        return row is null ? null : Read(row);
-    }
-
-    /// <summary>
-    /// A booking by id through the index only, never searching the table: for anonymous routes, where anyone
-    /// can send an id.
-    /// </summary>
-    public async Task<Booking?> GetIndexedAsync(string bookingId, CancellationToken cancellationToken) =>
-        await GetIndexedRowAsync(bookingId, cancellationToken) is { } row ? Read(row) : null;
+    /// <summary>A booking by id alone (admin routes, feedback replies): its partition is in the id, so one read by key.</summary>
+    public async Task<Booking?> GetAsync(string bookingId, CancellationToken cancellationToken) =>
+        TryPartitionOf(bookingId, out var partition) && await GetIfExistsAsync(partition, BookingPrefix + bookingId, cancellationToken) is { } row
+            ? Read(row)
+            : null;
 
     /// <summary>A booking by id in the partitions of these counsellors (a parent's link knows them): no index needed.</summary>
     public async Task<Booking?> GetAsync(string schoolId, IEnumerable<string> counselorIds, string bookingId, CancellationToken cancellationToken)
@@ -332,30 +488,6 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IA
 
         return null;
     }
-
-    private async Task<TableEntity?> GetIndexedRowAsync(string bookingId, CancellationToken cancellationToken)
-    {
-        var partition = await _index.FindAsync(bookingId, cancellationToken);
-        return partition is null ? null : await GetIfExistsAsync(partition, BookingPrefix + bookingId, cancellationToken);
-    }
-
-    /// <summary>Writes the index rows still waiting, so nothing is left to the fallback search when the host stops.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
-        {
-            await _index.FlushAsync(limit.Token);
-        }
-        catch (Exception ex) when (ex is RequestFailedException or OperationCanceledException)
-        {
-            // Storage is gone or slow: GetAsync finds such bookings by searching.
-        }
-    }
-
-    /// <summary>Replaces a booking's row as it is (attendance, sync state), guarded by nothing but the id.</summary>
-    public async Task SaveAsync(Booking booking, CancellationToken cancellationToken) =>
-        await Table.UpsertEntityAsync(ToEntity(PartitionOf(booking.SchoolId, booking.CounselorId), booking), TableUpdateMode.Replace, cancellationToken);
 
     /// <summary>Every booking of a counsellor (cancelled ones too), by start.</summary>
     public async Task<IReadOnlyList<Booking>> ListAsync(string schoolId, string counselorId, CancellationToken cancellationToken)
@@ -390,6 +522,26 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IA
             .OrderBy(u => u.Start)];
 
     internal static string PartitionOf(string schoolId, string counselorId) => $"{schoolId}|{counselorId}";
+
+    /// <summary>
+    /// The partition a booking id names: ids are <c>{school}.{counsellor}.{20 hex}</c> (school and
+    /// counsellor ids are lower-case letters, digits and '-', so '.' separates them). False for anything else.
+    /// </summary>
+    public static bool TryPartitionOf(string? bookingId, out string partition)
+    {
+        partition = "";
+        var parts = bookingId?.Split('.') ?? [];
+        if (parts is not [var school, var counselor, var random] || school.Length == 0 || counselor.Length == 0
+            || !IsIdPart(school) || !IsIdPart(counselor) || random.Length != 20 || !random.All(char.IsAsciiHexDigitLower))
+        {
+            return false;
+        }
+
+        partition = PartitionOf(school, counselor);
+        return true;
+    }
+
+    private static bool IsIdPart(string part) => part.Length <= 63 && part.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
 
     /// <summary>Which holds <see cref="ReadHoldsAsync"/> would keep for [from, to) (widened to <paramref name="alsoCover"/>).</summary>
     internal static (DateTimeOffset From, DateTimeOffset To) HoldRange(DateTimeOffset from, DateTimeOffset to, Booking? alsoCover) =>
@@ -459,7 +611,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IA
 
     private static string GuardianKey(string campaignId, string guardianId) => $"{GuardianPrefix}{campaignId}|{guardianId}";
 
-    private static TableEntity ToEntity(string partition, Booking booking) => new(partition, BookingPrefix + booking.Id)
+    internal static TableEntity ToEntity(string partition, Booking booking) => new(partition, BookingPrefix + booking.Id)
     {
         ["Json"] = JsonSerializer.Serialize(booking, Json),
         ["Start"] = booking.Start,
@@ -468,8 +620,5 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time) : IA
 
     private static Booking Read(TableEntity row) => JsonSerializer.Deserialize<Booking>(row.GetString("Json")!, Json)!;
 
-    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
-
-    /// <summary>Whether an id could be one of <see cref="NewId"/>'s (only such ids are worth searching the table for).</summary>
-    private static bool IsBookingId(string id) => id.Length == 20 && id.All(char.IsAsciiHexDigitLower);
+    private static string NewId(string schoolId, string counselorId) => $"{schoolId}.{counselorId}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10))}";
 }

@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using BkOutreach.Core.Links;
 using BkOutreach.Core.Outreach;
 using BkOutreach.Core.Schools;
 using BkOutreach.Core.Sms;
@@ -12,128 +11,159 @@ namespace BkOutreach.Core.Booking;
 
 public sealed record ReminderRun(int Considered, int Sent);
 
+public enum AttendanceOutcome
+{
+    Marked,
+
+    /// <summary>The booking already had this mark: nothing changed.</summary>
+    Unchanged,
+
+    /// <summary>Unknown id, or the booking was cancelled.</summary>
+    UnknownBooking,
+
+    /// <summary>The meeting has not started yet: attendance cannot be known.</summary>
+    NotStarted,
+}
+
+public sealed record AttendanceResult(AttendanceOutcome Outcome, Booking? Booking);
+
 /// <summary>
-/// What happens around a meeting after it is booked: reminders 24 h and 2 h before (each once, moved
-/// earlier — never later — out of quiet hours: a 2 h reminder for a 21:00 meeting goes out before 20:00),
-/// attendance marked by the counsellor, and one feedback SMS after an attended meeting whose 1–5 answer is
-/// recorded.
+/// What happens around a meeting after it is booked: reminders 24 h and 2 h before (each once, from the
+/// <see cref="ReminderSchedule"/>, moved earlier — never later — out of quiet hours: a 2 h reminder for a
+/// 21:00 meeting goes out before 20:00), attendance marked by the counsellor once the meeting has started
+/// (a later mark is a correction, kept as its own fact), and one feedback SMS after the first "attended"
+/// mark, whose 1–5 answer is recorded. Every booking change here is an ETag-guarded update with its outbox
+/// row (<see cref="BookingStore.UpdateAsync"/>); the SMS and the evidence follow from the handler.
 /// </summary>
 public sealed partial class FollowUps(
     SchoolDirectory directory,
     BookingStore bookings,
-    CampaignStore campaigns,
-    LinkTokens links,
-    BookingService bookingService,
-    SmsTemplates templates,
-    ISmsSender sender,
+    ReminderSchedule reminders,
+    BookingMessages messages,
     Participation.ParticipationFacts facts,
+    CampaignStore campaigns,
     StorageAccount storage,
     TimeProvider time,
     ILogger<FollowUps> logger)
 {
-    private static readonly (string Kind, Duration Before)[] Reminders = [("24h", Duration.FromHours(24)), ("2h", Duration.FromHours(2))];
-
-    /// <summary>The reminder timer: every due reminder of every school, once each (keyed by booking, start and kind).</summary>
+    /// <summary>The reminder timer: the reminders due now, read from the schedule (never a scan of bookings), each sent once.</summary>
     public async Task<ReminderRun> SendDueRemindersAsync(CancellationToken cancellationToken)
     {
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
-        var sentTable = storage.Table(StorageNames.RemindersTable);
+        var schools = new Dictionary<string, SchoolSettings?>(StringComparer.Ordinal);
         int considered = 0, sent = 0;
-        foreach (var schoolId in await directory.ListSchoolIdsAsync(cancellationToken))
+        foreach (var due in await reminders.ListDueAsync(now, cancellationToken))
         {
-            var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
-            if (school is null || !SendingWindow.IsOpen(school, now))
+            var booking = await bookings.GetAsync(due.BookingId, cancellationToken);
+            if (booking is null || booking.Status != BookingStatus.Confirmed || booking.Start.ToUnixTimeSeconds() != due.StartUnixSeconds
+                || Instant.FromDateTimeOffset(booking.Start) <= now)
+            {
+                // Cancelled, moved (its new time has its own rows) or already begun.
+                await reminders.RemoveAsync(due, cancellationToken);
+                continue;
+            }
+
+            if (!schools.TryGetValue(booking.SchoolId, out var school))
+            {
+                school = schools[booking.SchoolId] = await directory.GetSchoolAsync(booking.SchoolId, cancellationToken);
+            }
+
+            if (school is null)
+            {
+                await reminders.RemoveAsync(due, cancellationToken);
+                continue;
+            }
+
+            if (!SendingWindow.IsOpen(school, now))
+            {
+                // The school's hours changed since it was scheduled: the next opening, if still before the meeting.
+                var next = SendingWindow.NextOpening(school, now);
+                await (next < Instant.FromDateTimeOffset(booking.Start) ? reminders.MoveAsync(due, next, cancellationToken) : reminders.RemoveAsync(due, cancellationToken));
+                continue;
+            }
+
+            considered++;
+            SmsSendStatus? status;
+            try
+            {
+                status = await messages.SendAsync(booking, SmsTemplates.Reminder, due.SmsKey, due.DueAt, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One booking that cannot be reminded must not stop the others; its row stays for the next run.
+                LogReminderFailed(logger, booking.Id, ex.GetType().Name, ex.Message);
+                continue;
+            }
+
+            if (status == SmsSendStatus.Transient)
             {
                 continue;
             }
 
-            foreach (var counselor in await directory.ListCounselorsAsync(schoolId, cancellationToken))
+            if (status == SmsSendStatus.Accepted)
             {
-                foreach (var booking in await bookings.ListAsync(schoolId, counselor.Id, cancellationToken))
-                {
-                    var start = Instant.FromDateTimeOffset(booking.Start);
-                    if (booking.Status != BookingStatus.Confirmed || start <= now || start - now > Duration.FromHours(25))
-                    {
-                        continue;
-                    }
-
-                    foreach (var (kind, before) in Reminders)
-                    {
-                        var due = SendingWindow.LatestOpeningAtOrBefore(school, start - before);
-                        var bookedAfterDue = Instant.FromDateTimeOffset(booking.UpdatedAt) > due;
-                        if (now < due || bookedAfterDue)
-                        {
-                            continue;
-                        }
-
-                        considered++;
-                        var key = $"reminder:{booking.Id}:{booking.Start.ToUnixTimeSeconds()}:{kind}";
-                        if ((await sentTable.GetEntityIfExistsAsync<TableEntity>(booking.Id, key, cancellationToken: cancellationToken)).HasValue)
-                        {
-                            continue;
-                        }
-
-                        bool delivered;
-                        try
-                        {
-                            delivered = await SendAboutAsync(school, booking, counselor.Counselor.Name, SmsTemplates.Reminder, key, cancellationToken);
-                        }
-                        catch (Exception ex) when (ex is not OperationCanceledException)
-                        {
-                            // One booking that cannot be reminded (a template refusing its data, a guardian gone)
-                            // must not stop every other school's reminders; it is tried again next run.
-                            LogReminderFailed(logger, booking.Id, ex.GetType().Name, ex.Message);
-                            continue;
-                        }
-
-                        if (delivered)
-                        {
-                            await sentTable.UpsertEntityAsync(new TableEntity(booking.Id, key) { ["At"] = time.GetUtcNow() }, TableUpdateMode.Replace, cancellationToken);
-                            await facts.BookingFollowUpAsync(booking, Participation.ParticipationKind.Reminded, Participation.FactKeys.Reminded(booking.Id, kind) + ":" + booking.Start.ToUnixTimeSeconds(), null, cancellationToken);
-                            sent++;
-                        }
-                    }
-                }
+                var campaign = await campaigns.GetAsync(booking.SchoolId, booking.CampaignId, cancellationToken);
+                await facts.RecordBookingFactAsync(
+                    booking, campaign, null, Participation.ParticipationKind.Reminded, Participation.FactKeys.Reminded(booking.Id, due.Kind) + ":" + due.StartUnixSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Participation.ParticipationChannel.Sms, null, time.GetUtcNow(), cancellationToken);
+                sent++;
             }
+
+            await reminders.RemoveAsync(due, cancellationToken);
         }
 
         return new ReminderRun(considered, sent);
     }
 
-    /// <summary>Marks a booking attended or no-show; an attended meeting gets one feedback SMS.</summary>
-    public async Task<Result<Booking>> MarkAttendanceAsync(string bookingId, Attendance attendance, CancellationToken cancellationToken)
+    /// <summary>
+    /// Marks a meeting that has started attended or no-show (read, change, conditional replace: a reschedule
+    /// landing meanwhile is never undone). The first mark is <c>attended</c> / <c>no_show</c>; a later, different
+    /// mark is a correction. The first "attended" asks for feedback, once.
+    /// </summary>
+    public async Task<AttendanceResult> MarkAttendanceAsync(string bookingId, Attendance attendance, CancellationToken cancellationToken)
     {
-        var booking = await bookings.GetAsync(bookingId, cancellationToken);
-        if (booking is null || booking.Status != BookingStatus.Confirmed)
+        var now = time.GetUtcNow();
+        var update = await bookings.UpdateAsync(bookingId, b =>
         {
-            return Result<Booking>.Missing();
-        }
-
-        var marked = booking with { Attendance = attendance };
-        await bookings.SaveAsync(marked, cancellationToken);
-        await facts.BookingFollowUpAsync(
-            marked,
-            attendance == Attendance.Attended ? Participation.ParticipationKind.Attended : Participation.ParticipationKind.NoShow,
-            attendance == Attendance.Attended ? Participation.FactKeys.Attended(booking.Id) : Participation.FactKeys.NoShow(booking.Id),
-            null,
-            cancellationToken);
-        if (attendance == Attendance.Attended)
-        {
-            var school = await directory.GetSchoolAsync(booking.SchoolId, cancellationToken);
-            var counselor = await directory.GetCounselorAsync(booking.SchoolId, booking.CounselorId, cancellationToken);
-            var guardian = await directory.GetGuardianAsync(booking.SchoolId, booking.GuardianId, cancellationToken);
-            if (school is not null && guardian is not null
-                && await SendAboutAsync(school, booking, counselor?.Name ?? "", SmsTemplates.Feedback, $"feedback:{booking.Id}", cancellationToken))
+            if (b.Status != BookingStatus.Confirmed)
             {
-                await storage.Table(StorageNames.RepliesTable).UpsertEntityAsync(
-                    new TableEntity("awaiting-feedback", guardian.Phone) { ["BookingId"] = booking.Id, ["At"] = time.GetUtcNow() },
-                    TableUpdateMode.Replace,
-                    cancellationToken);
+                return BookingChange.None(nameof(AttendanceOutcome.UnknownBooking));
             }
+
+            if (b.Start > now)
+            {
+                return BookingChange.None(nameof(AttendanceOutcome.NotStarted));
+            }
+
+            if (b.Attendance == attendance)
+            {
+                return BookingChange.None();
+            }
+
+            var askFeedback = attendance == Attendance.Attended && b.FirstAttendedAt is null;
+            var kind = b.Attendance != Attendance.Unknown
+                ? BookingEventKind.AttendanceCorrected
+                : attendance == Attendance.Attended ? BookingEventKind.Attended : BookingEventKind.NoShow;
+            return new BookingChange(b with { Attendance = attendance, FirstAttendedAt = askFeedback ? now : b.FirstAttendedAt }, kind, null, askFeedback);
+        }, cancellationToken);
+
+        if (update.Booking is null || update.Refusal == nameof(AttendanceOutcome.UnknownBooking) || update.Refusal == "unknown_booking")
+        {
+            return new AttendanceResult(AttendanceOutcome.UnknownBooking, null);
         }
 
-        LogAttendance(logger, booking.Id, attendance);
-        return Result<Booking>.Ok(marked);
+        if (update.Refusal == nameof(AttendanceOutcome.NotStarted))
+        {
+            return new AttendanceResult(AttendanceOutcome.NotStarted, update.Booking);
+        }
+
+        if (update.Written is null)
+        {
+            return new AttendanceResult(AttendanceOutcome.Unchanged, update.Booking);
+        }
+
+        LogAttendance(logger, update.Booking.Id, attendance);
+        return new AttendanceResult(AttendanceOutcome.Marked, update.Booking);
     }
 
     /// <summary>
@@ -162,8 +192,11 @@ public sealed partial class FollowUps(
         }
 
         var score = digits[0] - '0';
-        await bookings.SaveAsync(booking with { FeedbackScore = score }, cancellationToken);
-        await facts.BookingFollowUpAsync(booking, Participation.ParticipationKind.Feedback, Participation.FactKeys.Feedback(booking.Id), score.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+        var update = await bookings.UpdateAsync(
+            booking.Id,
+            b => b.FeedbackScore == score ? BookingChange.None() : new BookingChange(b with { FeedbackScore = score }, BookingEventKind.Feedback),
+            cancellationToken);
+        booking = update.Booking ?? booking;
         try
         {
             await table.DeleteEntityAsync(pending.Value, pending.Value.ETag, cancellationToken);
@@ -174,31 +207,6 @@ public sealed partial class FollowUps(
         }
 
         return (booking, score);
-    }
-
-    private async Task<bool> SendAboutAsync(SchoolSettings school, Booking booking, string counselorName, string template, string key, CancellationToken cancellationToken)
-    {
-        var guardian = await directory.GetGuardianAsync(booking.SchoolId, booking.GuardianId, cancellationToken);
-        var campaign = await campaigns.GetAsync(booking.SchoolId, booking.CampaignId, cancellationToken);
-        if (guardian is null || campaign is null)
-        {
-            return false;
-        }
-
-        var zone = DateTimeZoneProviders.Tzdb[school.TimeZone];
-        var token = await links.IssueAsync(booking.SchoolId, guardian.Id, campaign.Id, CampaignValidation.LinksExpireAt(campaign.Definition, zone), cancellationToken);
-        var text = templates.Render(template, guardian.Language, new SmsTemplateModel
-        {
-            GuardianName = guardian.Name,
-            StudentNames = [.. guardian.Students.Where(s => booking.StudentIds.Contains(s.Id)).Select(s => s.Name)],
-            SchoolName = school.Name,
-            CounselorName = counselorName,
-            Link = bookingService.ManageUrl(token),
-            MeetingTime = MeetingText.Format(Instant.FromDateTimeOffset(booking.Start).InZone(zone), guardian.Language),
-            Mode = MeetingText.Mode(booking.Mode, guardian.Language),
-        }).Text;
-        var result = await sender.SendAsync([new SmsMessage(guardian.Phone, text, key)], cancellationToken);
-        return result[0].Status == SmsSendStatus.Accepted;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reminder for booking {BookingId} not sent ({ErrorType}: {Error}); retried next run")]

@@ -25,7 +25,7 @@ public sealed class SmsReplyBooking(
     TimeProvider time)
 {
     private const string OfferPartition = "slot-offer";
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = StorageJson.Options;
 
     /// <summary>Sends the three nearest slots of the guardian's first counsellor; false when there are none.</summary>
     public async Task<bool> OfferAsync(string schoolId, string campaignId, string guardianId, string idempotencyKey, CancellationToken cancellationToken)

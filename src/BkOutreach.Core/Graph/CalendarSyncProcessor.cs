@@ -3,21 +3,17 @@ using NodaTime;
 
 namespace BkOutreach.Core.Graph;
 
-/// <summary>What one pass of <see cref="CalendarSyncProcessor.ProcessDueAsync"/> did.</summary>
-public sealed record CalendarSyncRunSummary(int Due, int Succeeded, int Failed, int Skipped);
-
 /// <summary>
-/// Carries out the due operations of <see cref="CalendarSyncStore"/> through <see cref="ICounselorCalendar"/>.
-/// Each row is first claimed (attempt counted, next attempt pushed out by a lease) so two timer instances
-/// never work on the same booking at once and a crash mid-call is retried after the lease. A failed
+/// Carries out the pending operation of one booking's <see cref="CalendarSyncStore"/> row through
+/// <see cref="ICounselorCalendar"/>, for the booking-event handler (no scan of the table: the handler knows
+/// the booking). The row is first claimed (attempt counted, next attempt pushed out by a lease) so two
+/// handlers never work on the same booking at once and a crash mid-call is retried after the lease. A failed
 /// call is retried with exponential backoff (1 min doubling to 1 h) and given up after
 /// <see cref="MaxAttempts"/>. Repeating a create is safe: Graph's transactionId returns the event made first.
 /// </summary>
 public sealed partial class CalendarSyncProcessor(ICounselorCalendar calendar, CalendarSyncStore store, ILogger<CalendarSyncProcessor> logger)
 {
     public const int MaxAttempts = 24;
-
-    public const int BatchSize = 100;
 
     public static readonly Duration Lease = Duration.FromMinutes(5);
 
@@ -33,37 +29,37 @@ public sealed partial class CalendarSyncProcessor(ICounselorCalendar calendar, C
         return delay < MaxBackoff ? delay : MaxBackoff;
     }
 
-    public async Task<CalendarSyncRunSummary> ProcessDueAsync(Instant now, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Does the booking's pending calendar operation if it is due. True when the calendar needs nothing more
+    /// (done, nothing pending, or given up after <see cref="MaxAttempts"/>); false when it must be tried again
+    /// later (Graph failed, backing off, or another handler holds the row).
+    /// </summary>
+    public async Task<bool> ProcessBookingAsync(string bookingId, Instant now, CancellationToken cancellationToken = default)
     {
         if (!calendar.IsEnabled)
         {
-            return new CalendarSyncRunSummary(0, 0, 0, 0);
+            return true;
         }
 
-        var due = await store.ListDueAsync(now, BatchSize, cancellationToken);
-        int succeeded = 0, failed = 0, skipped = 0;
-        foreach (var entry in due)
+        var entry = await store.FindAsync(bookingId, cancellationToken);
+        if (entry is null || entry.Status != CalendarSyncStatus.Pending)
         {
-            switch (await ProcessAsync(entry, now, cancellationToken))
-            {
-                case true:
-                    succeeded++;
-                    break;
-                case false:
-                    failed++;
-                    break;
-                default:
-                    skipped++;
-                    break;
-            }
+            return true;
         }
 
-        if (due.Count > 0)
+        if (entry.NextAttemptAt is { } next && next > now)
         {
-            LogRun(logger, due.Count, succeeded, failed, skipped);
+            return false;
         }
 
-        return new CalendarSyncRunSummary(due.Count, succeeded, failed, skipped);
+        var outcome = await ProcessAsync(entry, now, cancellationToken);
+        if (outcome == true)
+        {
+            // Done, unless the booking changed during the call (then it is pending again, due now).
+            return (await store.FindAsync(bookingId, cancellationToken))?.Status != CalendarSyncStatus.Pending;
+        }
+
+        return outcome == false && (await store.FindAsync(bookingId, cancellationToken))?.Status == CalendarSyncStatus.Failed;
     }
 
     /// <summary>True when done, false when it failed, null when another writer got the row first.</summary>
@@ -183,7 +179,4 @@ public sealed partial class CalendarSyncProcessor(ICounselorCalendar calendar, C
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Calendar sync {Kind} failed for booking {BookingId} (attempt {Attempt}): {Error}; retried later")]
     private static partial void LogFailed(ILogger logger, string bookingId, CalendarSyncKind kind, int attempt, string error);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Calendar sync pass: {Due} due, {Succeeded} done, {Failed} failed, {Skipped} skipped")]
-    private static partial void LogRun(ILogger logger, int due, int succeeded, int failed, int skipped);
 }

@@ -42,11 +42,12 @@ public sealed record CalendarSyncState(
 
 /// <summary>
 /// The calendar-sync outbox, table <c>calendarsync</c>: one row per booking (partition = booking id) with
-/// the meeting as it should look, what is still to be done, and what Graph gave back. Booking code only
-/// writes here, inside its own request, and never waits on Graph; <see cref="CalendarSyncProcessor"/>
-/// carries the operations out. Successive changes of one booking collapse into one operation on the
-/// latest meeting (a reschedule of a booking whose event does not exist yet is still a create). Every write
-/// is guarded by the row's ETag, so a booking change racing the processor is never lost.
+/// the meeting as it should look (at which booking version), what is still to be done, and what Graph gave
+/// back. The booking-event handler writes here and then has <see cref="CalendarSyncProcessor"/> carry the
+/// operation out for that booking; a parent's request never waits on Graph. Successive changes of one
+/// booking collapse into one operation on the latest meeting (a reschedule of a booking whose event does not
+/// exist yet is still a create), and an older booking version arriving late changes nothing. Every write is
+/// guarded by the row's ETag, so a booking change racing the processor is never lost.
 /// </summary>
 public sealed class CalendarSyncStore
 {
@@ -72,7 +73,8 @@ public sealed class CalendarSyncStore
     private TableClient Table => _storage.Table(_tableName);
 
     /// <summary>Schedules the booking's event to be created, or updated to <paramref name="meeting"/>. The same meeting twice changes nothing.</summary>
-    public async Task ScheduleUpsertAsync(string upn, MeetingEvent meeting, CancellationToken cancellationToken = default)
+    /// <param name="bookingVersion">The booking version the meeting describes; a row already at a higher version is left alone.</param>
+    public async Task ScheduleUpsertAsync(string upn, MeetingEvent meeting, int bookingVersion = 0, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(upn);
         GraphTableKeys.Check(meeting.BookingId, nameof(meeting.BookingId));
@@ -91,6 +93,7 @@ public sealed class CalendarSyncStore
                     Kind = CalendarSyncKind.Create,
                     Status = CalendarSyncStatus.Pending,
                     NextAttemptAt = now,
+                    BookingVersion = bookingVersion,
                 };
                 if (await TryInsertAsync(entry, cancellationToken))
                 {
@@ -100,12 +103,9 @@ public sealed class CalendarSyncStore
                 continue;
             }
 
-            if (current.CancelRequested)
-            {
-                throw new InvalidOperationException("The booking's calendar event was cancelled; a new booking needs a new booking id.");
-            }
-
-            if (current.Meeting == meeting && string.Equals(current.Upn, upn, StringComparison.OrdinalIgnoreCase))
+            // A cancellation is final (a new booking has a new id), and a late older version is stale.
+            if (current.CancelRequested || current.BookingVersion > bookingVersion
+                || (current.Meeting == meeting && string.Equals(current.Upn, upn, StringComparison.OrdinalIgnoreCase)))
             {
                 return;
             }
@@ -114,6 +114,7 @@ public sealed class CalendarSyncStore
             {
                 Upn = upn,
                 Meeting = meeting,
+                BookingVersion = bookingVersion,
                 Version = current.Version + 1,
                 Kind = current.EventId is null ? CalendarSyncKind.Create : CalendarSyncKind.Update,
                 Status = CalendarSyncStatus.Pending,
@@ -167,27 +168,6 @@ public sealed class CalendarSyncStore
             : new CalendarSyncState(entry.BookingId, entry.EventId, entry.JoinUrl, entry.Status, entry.Kind, entry.Attempts, entry.NextAttemptAt, entry.LastError);
     }
 
-    /// <summary>
-    /// Pending rows whose next attempt is due. The filter scans the table; a school's bookings per term are
-    /// in the thousands, which a scan every few minutes handles easily.
-    /// </summary>
-    internal async Task<IReadOnlyList<CalendarSyncEntry>> ListDueAsync(Instant now, int max, CancellationToken cancellationToken)
-    {
-        var pending = nameof(CalendarSyncStatus.Pending);
-        var filter = TableClient.CreateQueryFilter($"RowKey eq {RowKey} and Status eq {pending} and NextAttemptAt le {now.ToDateTimeOffset()}");
-        var due = new List<CalendarSyncEntry>();
-        await foreach (var entity in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-        {
-            due.Add(CalendarSyncEntry.FromEntity(entity));
-            if (due.Count >= max)
-            {
-                break;
-            }
-        }
-
-        return [.. due.OrderBy(e => e.NextAttemptAt)];
-    }
-
     internal async Task<CalendarSyncEntry?> FindAsync(string bookingId, CancellationToken cancellationToken)
     {
         var response = await Table.GetEntityIfExistsAsync<TableEntity>(bookingId, RowKey, cancellationToken: cancellationToken);
@@ -237,6 +217,9 @@ internal sealed record CalendarSyncEntry
 
     public int SyncedVersion { get; init; }
 
+    /// <summary>The booking's own version (<see cref="Booking.Booking.Version"/>) the meeting describes.</summary>
+    public int BookingVersion { get; init; }
+
     public CalendarSyncKind Kind { get; init; }
 
     public CalendarSyncStatus Status { get; init; }
@@ -271,6 +254,7 @@ internal sealed record CalendarSyncEntry
         ["ClassName"] = Meeting.ClassName,
         ["Location"] = Meeting.Location,
         ["Version"] = Version,
+        ["BookingVersion"] = BookingVersion,
         ["SyncedVersion"] = SyncedVersion,
         ["Kind"] = Kind.ToString(),
         ["Status"] = Status.ToString(),
@@ -299,6 +283,7 @@ internal sealed record CalendarSyncEntry
             e.GetString("ClassName") ?? "",
             e.GetString("Location")),
         Version = e.GetInt32("Version") ?? 0,
+        BookingVersion = e.GetInt32("BookingVersion") ?? 0,
         SyncedVersion = e.GetInt32("SyncedVersion") ?? 0,
         Kind = Enum.TryParse<CalendarSyncKind>(e.GetString("Kind"), out var kind) ? kind : CalendarSyncKind.None,
         Status = Enum.TryParse<CalendarSyncStatus>(e.GetString("Status"), out var status) ? status : CalendarSyncStatus.Pending,

@@ -11,8 +11,8 @@ public sealed class StoredBusyTime(BusyTimeStore store) : IBusyTimeSource
         [.. (await store.GetRecentAsync(schoolId, counselorId, from, to, cancellationToken)).Select(b => new Interval(b.Start, b.End))];
 }
 
-/// <summary>The timers' work: refresh every counsellor's free/busy, and push pending calendar changes.</summary>
-public sealed class CalendarTimers(SchoolDirectory directory, BusyTimeSync busyTimes, CalendarSyncProcessor processor, ICounselorCalendar calendar, TimeProvider time)
+/// <summary>The busy-time timer's work: refresh every counsellor's free/busy (calendar changes go through the booking-event handler).</summary>
+public sealed class CalendarTimers(SchoolDirectory directory, BusyTimeSync busyTimes, ICounselorCalendar calendar)
 {
     public async Task<BusyTimeSyncSummary> SyncBusyTimesAsync(CancellationToken cancellationToken)
     {
@@ -37,7 +37,4 @@ public sealed class CalendarTimers(SchoolDirectory directory, BusyTimeSync busyT
 
         return await busyTimes.SyncAsync(mailboxes, Duration.FromDays(horizon), cancellationToken);
     }
-
-    public Task<CalendarSyncRunSummary> ProcessCalendarChangesAsync(CancellationToken cancellationToken) =>
-        processor.ProcessDueAsync(Instant.FromDateTimeOffset(time.GetUtcNow()), cancellationToken);
 }

@@ -187,6 +187,9 @@ public static class ParticipationAnalysis
                 case ParticipationKind.Attended or ParticipationKind.NoShow:
                     _lastAttendance = e.Kind;
                     break;
+                case ParticipationKind.AttendanceCorrected:
+                    _lastAttendance = e.Value == "attended" ? ParticipationKind.Attended : ParticipationKind.NoShow;
+                    break;
                 case ParticipationKind.Feedback:
                     _feedback = e.Value;
                     break;

@@ -121,6 +121,9 @@ public static class FactKeys
 
     public static string NoShow(string bookingId) => $"no_show:{bookingId}";
 
+    /// <summary>A correction is one fact per booking version: attended → no-show → attended is three facts.</summary>
+    public static string AttendanceCorrected(string bookingId, int version) => $"attendance_corrected:{bookingId}:{version}";
+
     public static string Feedback(string bookingId) => $"feedback:{bookingId}";
 
     /// <summary>Opt-out or opt-in by an inbound SMS (its provider message id) or by an admin action id.</summary>

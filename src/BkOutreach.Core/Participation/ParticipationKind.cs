@@ -15,6 +15,9 @@ public enum ParticipationKind
     Reminded,
     Attended,
     NoShow,
+
+    /// <summary>A later attendance mark that changed an earlier one; its value is the new mark (<c>attended</c> or <c>no_show</c>).</summary>
+    AttendanceCorrected,
     Feedback,
     OptedOut,
     OptedIn,
@@ -44,6 +47,7 @@ public static class ParticipationWire
         [ParticipationKind.Reminded] = "reminded",
         [ParticipationKind.Attended] = "attended",
         [ParticipationKind.NoShow] = "no_show",
+        [ParticipationKind.AttendanceCorrected] = "attendance_corrected",
         [ParticipationKind.Feedback] = "feedback",
         [ParticipationKind.OptedOut] = "opted_out",
         [ParticipationKind.OptedIn] = "opted_in",

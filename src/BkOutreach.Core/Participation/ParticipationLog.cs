@@ -17,20 +17,11 @@ namespace BkOutreach.Core.Participation;
 /// The append-only participation log: one row per fact, partition = school (a school's whole log is one
 /// partition query), row key = SHA-256 of the fact key. A row is only ever added, never changed: recording
 /// a fact that exists is a no-op (the insert's 409), so retries and duplicates cannot inflate the counts.
-/// Each row carries the UTC instant and the school's local time when it was recorded.
-/// <see cref="RecordSoon"/> lets a request hand a fact over without a round trip of its own: it is written
-/// within <see cref="SoonDelay"/>, batched per school, and every read here writes what waits first.
+/// Each row carries the UTC instant and the school's local time when it was recorded. Reading writes nothing.
 /// </summary>
-public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirectory directory, TimeProvider time, ILogger<ParticipationLog> logger) : IAsyncDisposable
+public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirectory directory, TimeProvider time, ILogger<ParticipationLog> logger)
 {
     private const int MaxBatch = 100;
-
-    /// <summary>Long enough to gather a busy moment's facts into one transaction per school, short enough to lose little on a crash.</summary>
-    private static readonly TimeSpan SoonDelay = TimeSpan.FromMilliseconds(500);
-
-    private readonly List<ParticipationEvent> _waiting = [];
-    private readonly WriteBehind _writer = new(SoonDelay);
-    private readonly SemaphoreSlim _flush = new(1, 1);
     private static readonly TimeSpan ZoneCacheFor = TimeSpan.FromMinutes(10);
     private static readonly LocalDateTimePattern LocalPattern = LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'ss");
     private readonly ConcurrentDictionary<string, (DateTimeZone Zone, DateTimeOffset Until)> _zones = new(StringComparer.Ordinal);
@@ -88,78 +79,9 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
         return added;
     }
 
-    /// <summary>
-    /// Records the fact within <see cref="SoonDelay"/>, batched with others of its school, off the caller's
-    /// request (a booking). Like a failed <see cref="RecordAsync"/>, a fact still waiting when the instance
-    /// stops is lost: the log is evidence, not the action. Throws at once for an event that is not valid.
-    /// </summary>
-    public void RecordSoon(ParticipationEvent participation)
-    {
-        Validate(participation);
-        lock (_writer.Gate)
-        {
-            _waiting.Add(participation);
-            _writer.Schedule(WriteSoonAsync, () => _waiting.Count > 0);
-        }
-    }
-
-    /// <summary>Writes every fact <see cref="RecordSoon"/> still holds (reads do this first, so they see them).</summary>
-    public async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        await _flush.WaitAsync(cancellationToken);
-        try
-        {
-            List<ParticipationEvent> batch;
-            lock (_writer.Gate)
-            {
-                batch = [.. _waiting];
-                _waiting.Clear();
-            }
-
-            if (batch.Count == 0)
-            {
-                return;
-            }
-
-            try
-            {
-                await RecordManyAsync(batch, cancellationToken);
-            }
-            catch
-            {
-                // Recording is idempotent: they wait again and the next write repeats them.
-                lock (_writer.Gate)
-                {
-                    _waiting.InsertRange(0, batch);
-                }
-
-                throw;
-            }
-        }
-        finally
-        {
-            _flush.Release();
-        }
-    }
-
-    /// <summary>Writes what waits before the host stops (bounded: storage may be gone already).</summary>
-    public async ValueTask DisposeAsync()
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
-        {
-            await FlushAsync(limit.Token);
-        }
-        catch (Exception ex) when (ex is RequestFailedException or OperationCanceledException)
-        {
-            LogNotWritten(logger, ex.GetType().Name);
-        }
-    }
-
     /// <summary>Every fact of a school, in row-key order (callers order by time themselves).</summary>
     public async IAsyncEnumerable<ParticipationEntry> ReadAsync(string schoolId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await FlushAsync(cancellationToken);
         await foreach (var row in Table.QueryAsync<TableEntity>(e => e.PartitionKey == schoolId, cancellationToken: cancellationToken))
         {
             if (Read(row) is { } entry)
@@ -183,18 +105,6 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
 
     /// <summary>The row key of a fact: hex SHA-256 of its key, so any key fits Table Storage's row-key rules.</summary>
     public static string RowKeyOf(string factKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(factKey)));
-
-    private async Task WriteSoonAsync()
-    {
-        try
-        {
-            await FlushAsync(CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogNotWritten(logger, ex.GetType().Name);
-        }
-    }
 
     private static void Validate(ParticipationEvent participation)
     {
@@ -269,9 +179,6 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
             local,
             zoneId);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Participation facts waiting to be written were not written ({ErrorType}); tried again while the instance runs")]
-    private static partial void LogNotWritten(ILogger logger, string errorType);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Participation fact {Kind} of school {SchoolId} already recorded; nothing written")]
     private static partial void LogRepeated(ILogger logger, ParticipationKind kind, string schoolId);

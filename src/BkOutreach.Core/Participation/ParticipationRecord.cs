@@ -3,19 +3,19 @@ using BkOutreach.Core.Schools;
 
 namespace BkOutreach.Core.Participation;
 
-/// <summary>A school's bookings and its participation log, with lost booking facts put back first.</summary>
+/// <summary>A school's bookings and its participation log.</summary>
 public sealed record SchoolParticipation(
     IReadOnlyList<CounselorEntry> Counselors,
     IReadOnlyList<Booking.Booking> Bookings,
     IReadOnlyList<ParticipationEntry> Entries);
 
 /// <summary>
-/// Reads the participation log the way every report needs it: booking facts are written behind, so
-/// before the log is read the facts it lacks are restored from the bookings themselves
-/// (<see cref="ParticipationFacts.RestoreBookingFactsAsync"/>). The dashboard and both CSV exports read
-/// through here, so they never disagree about who booked.
+/// Reads the participation log the way every report needs it, together with the school's bookings. Reading
+/// writes nothing: every booking fact comes from the booking's outbox row, recorded by the handler, so there
+/// is nothing to put back. The dashboard and both CSV exports read through here, so they never disagree
+/// about who booked.
 /// </summary>
-public sealed class ParticipationRecord(SchoolDirectory directory, BookingStore bookings, ParticipationLog log, ParticipationFacts facts)
+public sealed class ParticipationRecord(SchoolDirectory directory, BookingStore bookings, ParticipationLog log)
 {
     public async Task<SchoolParticipation> ReadAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken)
     {
@@ -27,12 +27,6 @@ public sealed class ParticipationRecord(SchoolDirectory directory, BookingStore 
         }
 
         var entries = await log.ListAsync(schoolId, cancellationToken);
-        var restored = await facts.RestoreBookingFactsAsync(school, all, entries, cancellationToken);
-        if (restored.Count > 0)
-        {
-            entries = await log.ListAsync(schoolId, cancellationToken);
-        }
-
         return new SchoolParticipation(counselors, all, entries);
     }
 }

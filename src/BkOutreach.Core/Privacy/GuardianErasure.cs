@@ -1,7 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
 using BkOutreach.Core.Booking;
-using BkOutreach.Core.Graph;
 using BkOutreach.Core.Outreach;
 using BkOutreach.Core.Participation;
 using BkOutreach.Core.Schools;
@@ -18,8 +17,10 @@ public sealed record ErasureReport(string GuardianId, int BookingsCancelled, int
 /// guardian's and students' names (and the phone index row), every link token row of the guardian (the
 /// links stop working), the guardian's send-log rows, outbox messages to the number, kept SMS replies and
 /// pending survey / slot-offer / feedback questions of the number, and an "opted back in" row. Active
-/// bookings are cancelled through <see cref="BookingStore"/> (the seats are free again) and their calendar
-/// events through the calendar-sync outbox; every booking of the guardian loses its student ids.
+/// bookings are cancelled through <see cref="BookingStore"/> (the seats are free again), like any other
+/// cancellation: the transaction writes its outbox row and the booking-event handler cancels the calendar
+/// event and records the fact (no SMS: the guardian is being erased). Every booking of the guardian loses
+/// its student ids, each by an ETag-guarded update.
 /// <para>
 /// Kept, because nothing in them names or reaches the person: the participation log (facts keyed by the
 /// random guardian id, with class and counsellor; once the guardian row is gone nothing links that id to a
@@ -38,8 +39,6 @@ public sealed partial class GuardianErasure(
     SchoolDirectory directory,
     CampaignStore campaigns,
     BookingStore bookings,
-    CalendarSyncStore calendarSync,
-    ParticipationFacts facts,
     OptOutStore optOuts,
     StorageAccount storage,
     TimeProvider time,
@@ -95,7 +94,6 @@ public sealed partial class GuardianErasure(
     /// <summary>Cancels bookings that have not ended (freeing their seats) and strips student ids from all of the guardian's bookings.</summary>
     private async Task<int> CancelBookingsAsync(Guardian guardian, CancellationToken cancellationToken)
     {
-        var school = await directory.GetSchoolAsync(guardian.SchoolId, cancellationToken);
         var now = time.GetUtcNow();
         var cancelled = 0;
         foreach (var counselor in await directory.ListCounselorsAsync(guardian.SchoolId, cancellationToken))
@@ -107,22 +105,19 @@ public sealed partial class GuardianErasure(
                     continue;
                 }
 
-                var kept = booking;
                 if (booking.Status == BookingStatus.Confirmed && booking.End > now
-                    && await bookings.CancelAsync(guardian.SchoolId, counselor.Id, booking.CampaignId, guardian.Id, ParticipationChannel.Admin, cancellationToken) is { } done)
+                    && await bookings.CancelAsync(guardian.SchoolId, counselor.Id, booking.CampaignId, guardian.Id, ParticipationChannel.Admin, cancellationToken, erasure: true) is not null)
                 {
-                    kept = done;
                     cancelled++;
-                    await calendarSync.ScheduleCancelAsync(booking.Id, "Dibatalkan atas permintaan penghapusan data.", cancellationToken);
-                    if (school is not null && await campaigns.GetAsync(guardian.SchoolId, booking.CampaignId, cancellationToken) is { } campaign)
-                    {
-                        await facts.BookingChangedAsync(guardian, campaign, done, school, cancellationToken);
-                    }
+                    continue;
                 }
 
-                if (kept.StudentIds.Count > 0)
+                if (booking.StudentIds.Count > 0)
                 {
-                    await bookings.SaveAsync(kept with { StudentIds = [] }, cancellationToken);
+                    await bookings.UpdateAsync(
+                        booking.Id,
+                        b => b.StudentIds.Count == 0 ? BookingChange.None() : new BookingChange(b with { StudentIds = [] }, BookingEventKind.Erased),
+                        cancellationToken);
                 }
             }
         }

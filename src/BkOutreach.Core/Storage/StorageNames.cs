@@ -11,7 +11,6 @@ public static class StorageNames
     public const string OutboxTable = "outbox";
     public const string SecretsTable = "secrets";
     public const string BookingsTable = "bookings";
-    public const string BookingIndexTable = "bookingindex";
     public const string RateLimitTable = "ratelimit";
     public const string OptOutsTable = "optouts";
     public const string SendsTable = "sends";
@@ -21,14 +20,14 @@ public static class StorageNames
     public const string CalendarSyncTable = "calendarsync";
     public const string AcsEventsTable = "acsevents";
     public const string RepliesTable = "replies";
-    public const string RemindersTable = "reminders";
+    public const string ReminderScheduleTable = "reminderschedule";
     public const string ParticipationTable = "participation";
     public const string PoisonTable = "poisonlog";
     public const string StaffTable = "staff";
     public const string SchoolKeysTable = "schoolkeys";
 
     public static IReadOnlyList<string> Tables { get; } =
-        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, CampaignPlansTable, OutboxTable, SecretsTable, BookingsTable, BookingIndexTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, RemindersTable, ParticipationTable, PoisonTable, StaffTable, SchoolKeysTable];
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, CampaignPlansTable, OutboxTable, SecretsTable, BookingsTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, ReminderScheduleTable, ParticipationTable, PoisonTable, StaffTable, SchoolKeysTable];
 
-    public static IReadOnlyList<string> Queues { get; } = [Outreach.OutreachQueues.SendQueue];
+    public static IReadOnlyList<string> Queues { get; } = [Outreach.OutreachQueues.SendQueue, Booking.BookingQueues.EventsQueue];
 }

@@ -23,9 +23,10 @@ namespace BkOutreach.Tests.Booking;
 
 /// <summary>
 /// What one uncontended new booking costs in storage round trips: the token lookup, one read of the
-/// counsellor's booking partition and the seat transaction — at most 3. Counted are the requests made while
-/// the booking request runs; the booking index row and the participation fact are written behind, batched
-/// across bookings, outside it. SMS go to a (fake) ACS, as in production, so the confirmation is no storage write.
+/// counsellor's booking partition and the seat transaction (which carries the booking's outbox row) — at
+/// most 3. Counted are the requests made while the booking request runs; the queue message that starts the
+/// handler is sent once the transaction committed, off the request, and everything that follows (SMS,
+/// calendar, evidence, reminders) is the handler's work. SMS go to a (fake) ACS, as in production.
 /// </summary>
 public sealed class BookingRoundTripTests
 {
@@ -73,10 +74,14 @@ public sealed class BookingRoundTripTests
         Assert.Equal(1, trips.GetValueOrDefault("GET bookings"));
         Assert.Equal(1, trips.GetValueOrDefault("POST $batch"));
 
-        // Written behind, yet there: the admin route finds the booking by id (index) and the log has the fact.
-        var bookingId = (await booked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("bookingId").GetString();
+        // The admin route finds the booking by its id alone (the id names its partition); the meeting has not
+        // started, so attendance is refused as such (not as an unknown booking). The confirmation follows.
+        var bookingId = (await booked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("bookingId").GetString()!;
         using var attended = await runner.Admin.PostAsync($"api/admin/bookings/{bookingId}/attendance", OutreachJourney.Json(new { status = "attended" }));
-        Assert.Equal(HttpStatusCode.OK, attended.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, attended.StatusCode);
+        Assert.Equal("meeting_not_started", (await attended.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        var confirmations = await EventuallyAsync(() => Task.FromResult(acs.Deliveries.Count), n => n >= 2, TimeSpan.FromSeconds(30));
+        Assert.Equal(2, confirmations); // one confirmation per booking, nothing else was sent
     }
 
     private static Task<HttpResponseMessage> BookAsync(TestRunner runner, string token, string slotId) =>

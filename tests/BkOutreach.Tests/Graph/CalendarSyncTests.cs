@@ -32,9 +32,9 @@ public sealed class CalendarSyncTests : IAsyncLifetime
         _fake.StartOutage(503, retryAfterSeconds: 0);
         await _store.ScheduleUpsertAsync(Upn, Meeting(bookingId, MeetingMode.Online));
 
-        var during = await _processor.ProcessDueAsync(T0);
+        var during = await _processor.ProcessBookingAsync(bookingId, T0);
 
-        Assert.Equal(1, during.Failed);
+        Assert.False(during);
         var pending = await _store.GetStateAsync(bookingId);
         Assert.NotNull(pending);
         Assert.Equal(CalendarSyncStatus.Pending, pending.Status);
@@ -43,12 +43,14 @@ public sealed class CalendarSyncTests : IAsyncLifetime
         Assert.Equal(T0 + Duration.FromMinutes(1), pending.NextAttemptAt);
         Assert.Contains("503", pending.LastError, StringComparison.Ordinal);
         Assert.Null(pending.EventId);
-        Assert.Equal(0, (await _processor.ProcessDueAsync(T0 + Duration.FromSeconds(30))).Due);
+        var requestsBefore = _fake.Requests.Count;
+        Assert.False(await _processor.ProcessBookingAsync(bookingId, T0 + Duration.FromSeconds(30)));
+        Assert.Equal(requestsBefore, _fake.Requests.Count);
 
         _fake.EndOutage();
-        var after = await _processor.ProcessDueAsync(T0 + Duration.FromMinutes(2));
+        var after = await _processor.ProcessBookingAsync(bookingId, T0 + Duration.FromMinutes(2));
 
-        Assert.Equal(1, after.Succeeded);
+        Assert.True(after);
         var synced = await _store.GetStateAsync(bookingId);
         Assert.NotNull(synced);
         Assert.Equal(CalendarSyncStatus.Synced, synced.Status);
@@ -68,8 +70,8 @@ public sealed class CalendarSyncTests : IAsyncLifetime
         await _store.ScheduleUpsertAsync(Upn, Meeting(bookingId));
         _fake.LoseNextResponses(1);
 
-        Assert.Equal(1, (await _processor.ProcessDueAsync(T0)).Failed);
-        Assert.Equal(1, (await _processor.ProcessDueAsync(T0 + Duration.FromMinutes(1))).Succeeded);
+        Assert.False(await _processor.ProcessBookingAsync(bookingId, T0));
+        Assert.True(await _processor.ProcessBookingAsync(bookingId, T0 + Duration.FromMinutes(1)));
 
         var graphEvent = Assert.Single(_fake.Events);
         Assert.Equal(2, _fake.Requests.Count(r => r.Method == "POST"));
@@ -82,18 +84,18 @@ public sealed class CalendarSyncTests : IAsyncLifetime
         var bookingId = NewId("bk");
         var meeting = Meeting(bookingId);
         await _store.ScheduleUpsertAsync(Upn, meeting);
-        await _processor.ProcessDueAsync(T0);
+        await _processor.ProcessBookingAsync(bookingId, T0);
         var eventId = (await _store.GetStateAsync(bookingId))!.EventId;
 
         await _store.ScheduleUpsertAsync(Upn, meeting with { Start = At("2027-01-17T02:00:00Z"), End = At("2027-01-17T02:30:00Z") });
         Assert.Equal(CalendarSyncKind.Update, (await _store.GetStateAsync(bookingId))!.PendingKind);
-        await _processor.ProcessDueAsync(T0);
+        await _processor.ProcessBookingAsync(bookingId, T0);
 
         Assert.Equal(At("2027-01-17T02:00:00Z").ToDateTimeOffset(), Assert.Single(_fake.Events).StartUtc);
         Assert.Equal($"/v1.0/users/{Upn}/events/{eventId}", Assert.Single(_fake.Requests, r => r.Method == "PATCH").Path);
 
         await _store.ScheduleCancelAsync(bookingId, "Dibatalkan.");
-        await _processor.ProcessDueAsync(T0);
+        await _processor.ProcessBookingAsync(bookingId, T0);
 
         var state = await _store.GetStateAsync(bookingId);
         Assert.Equal(CalendarSyncStatus.Cancelled, state!.Status);
@@ -109,7 +111,7 @@ public sealed class CalendarSyncTests : IAsyncLifetime
         await _store.ScheduleUpsertAsync(Upn, Meeting(bookingId));
         await _store.ScheduleCancelAsync(bookingId, "Dibatalkan.");
 
-        await _processor.ProcessDueAsync(T0);
+        await _processor.ProcessBookingAsync(bookingId, T0);
 
         Assert.Equal(CalendarSyncStatus.Cancelled, (await _store.GetStateAsync(bookingId))!.Status);
         Assert.Empty(_fake.Requests);
@@ -121,10 +123,10 @@ public sealed class CalendarSyncTests : IAsyncLifetime
         var bookingId = NewId("bk");
         await _store.ScheduleUpsertAsync(Upn, Meeting(bookingId));
         _fake.LoseNextResponses(1);
-        await _processor.ProcessDueAsync(T0);
+        await _processor.ProcessBookingAsync(bookingId, T0);
         await _store.ScheduleCancelAsync(bookingId, "Dibatalkan.");
 
-        await _processor.ProcessDueAsync(T0);
+        await _processor.ProcessBookingAsync(bookingId, T0);
 
         Assert.True(Assert.Single(_fake.Events).IsCancelled);
         Assert.Equal(CalendarSyncStatus.Cancelled, (await _store.GetStateAsync(bookingId))!.Status);
@@ -137,21 +139,21 @@ public sealed class CalendarSyncTests : IAsyncLifetime
         await _store.ScheduleUpsertAsync(Upn, Meeting(bookingId));
         await _store.ScheduleUpsertAsync(Upn, Meeting(bookingId));
 
-        await _processor.ProcessDueAsync(T0);
-        await _processor.ProcessDueAsync(T0 + Duration.FromHours(1));
+        await _processor.ProcessBookingAsync(bookingId, T0);
+        await _processor.ProcessBookingAsync(bookingId, T0 + Duration.FromHours(1));
 
         Assert.Single(_fake.Requests);
         Assert.Null(await _store.GetStateAsync(NewId("bk")));
     }
 
     [Fact]
-    public async Task GraphOff_LeavesEverythingPending()
+    public async Task GraphOff_LeavesEverythingPending_AndAsksNothingMore()
     {
         var bookingId = NewId("bk");
         await _store.ScheduleUpsertAsync(Upn, Meeting(bookingId));
         var processor = new CalendarSyncProcessor(NoCounselorCalendar.Instance, _store, NullLogger<CalendarSyncProcessor>.Instance);
 
-        Assert.Equal(0, (await processor.ProcessDueAsync(T0)).Due);
+        Assert.True(await processor.ProcessBookingAsync(bookingId, T0));
         Assert.Equal(CalendarSyncStatus.Pending, (await _store.GetStateAsync(bookingId))!.Status);
     }
 

@@ -171,6 +171,11 @@ public sealed partial class BookingPagesFlowTests : IAsyncLifetime
         var booked = await (await _runner.Http.PostAsync($"api/links/{tokens[0]}/booking", OutreachJourney.Json(new { slotId = saturday }))).Content.ReadFromJsonAsync<JsonElement>();
         var bookingId = booked.GetProperty("bookingId").GetString()!;
 
+
+        // The handler writes the reminder schedule before it sends the confirmation.
+        await Poll.UntilAsync(async () => (await _runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray()
+            .Count(m => m.GetProperty("idempotencyKey").GetString()!.StartsWith($"booking:{bookingId}:", StringComparison.Ordinal)), n => n > 0);
+
         async Task<List<string>> RemindersAt(DateTimeOffset clock)
         {
             await using var later = await TestRunner.StartAsync(s => s["AzureWebJobsStorage"] = _runner.StorageConnectionString, new RunnerSettings { Clock = clock });
@@ -189,13 +194,20 @@ public sealed partial class BookingPagesFlowTests : IAsyncLifetime
         Assert.Equal(["24h", "2h"], friday1959.Select(k => k.Split(':')[^1]).Order());
         Assert.Equal(2, saturday0630.Count);
 
-        var attended = await _runner.Admin.PostAsync($"api/admin/bookings/{bookingId}/attendance", OutreachJourney.Json(new { status = "attended" }));
-        await _runner.Admin.PostAsync($"api/admin/bookings/{bookingId}/attendance", OutreachJourney.Json(new { status = "attended" }));
-        var feedback = (await _runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray().Count(m => m.GetProperty("idempotencyKey").GetString() == $"feedback:{bookingId}");
+        // Attendance only once the meeting has begun (Saturday 08:00 WIB); the first "attended" asks for feedback once.
+        var early = await _runner.Admin.PostAsync($"api/admin/bookings/{bookingId}/attendance", OutreachJourney.Json(new { status = "attended" }));
+        await using var meetingDay = await TestRunner.StartAsync(s => s["AzureWebJobsStorage"] = _runner.StorageConnectionString, new RunnerSettings { Clock = new DateTimeOffset(2027, 1, 16, 1, 40, 0, TimeSpan.Zero) });
+        var attended = await meetingDay.Admin.PostAsync($"api/admin/bookings/{bookingId}/attendance", OutreachJourney.Json(new { status = "attended" }));
+        var again = await meetingDay.Admin.PostAsync($"api/admin/bookings/{bookingId}/attendance", OutreachJourney.Json(new { status = "attended" }));
+        var feedback = await Poll.UntilAsync(
+            async () => (await meetingDay.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray().Count(m => m.GetProperty("idempotencyKey").GetString() == $"feedback:{bookingId}"),
+            n => n > 0);
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
         Assert.Equal(HttpStatusCode.OK, attended.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(1, feedback);
-        Assert.Equal(HttpStatusCode.BadRequest, (await _runner.Admin.PostAsync($"api/admin/bookings/{bookingId}/attendance", OutreachJourney.Json(new { status = "maybe" }))).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _runner.Http.PostAsync($"api/admin/bookings/{bookingId}/attendance", OutreachJourney.Json(new { status = "attended" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await meetingDay.Admin.PostAsync($"api/admin/bookings/{bookingId}/attendance", OutreachJourney.Json(new { status = "maybe" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await meetingDay.Http.PostAsync($"api/admin/bookings/{bookingId}/attendance", OutreachJourney.Json(new { status = "attended" }))).StatusCode);
         _ = school;
     }
 

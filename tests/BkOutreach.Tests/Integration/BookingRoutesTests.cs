@@ -136,8 +136,12 @@ public sealed class BookingRoutesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, cancelledAgain.StatusCode);
         Assert.Contains(await SlotsAsync(tokens[0]), s => s.GetProperty("id").GetString() == later);
 
-        var sms = (await _runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray()
-            .Where(m => m.GetProperty("idempotencyKey").GetString()!.StartsWith($"booking:{body.GetProperty("bookingId").GetString()}", StringComparison.Ordinal)).ToList();
+        // The SMS follow from the booking's outbox, after the requests answered.
+        var sms = await Reliability.ReliabilityKit.EventuallyAsync(
+            async () => (await _runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray()
+                .Where(m => m.GetProperty("idempotencyKey").GetString()!.StartsWith($"booking:{body.GetProperty("bookingId").GetString()}", StringComparison.Ordinal)).ToList(),
+            m => m.Count >= 3,
+            TimeSpan.FromSeconds(30));
         Assert.Equal(3, sms.Count); // booked, rescheduled, cancelled; the repeated submit sent nothing
         _ = journey;
         _ = campaign;

@@ -41,8 +41,11 @@ public sealed class SmsReplyBookingTests : IAsyncLifetime
         await Reply("+6281299990001", "1");
         await Reply("+6281299990002", " 1. ");
 
+        // The confirmation follows from the booking's outbox, a moment after the reply was taken.
+        var confirmed = await Poll.UntilAsync(
+            async () => (await Outbox()).Where(m => m.GetProperty("to").GetString() == "+6281299990001" && m.GetProperty("idempotencyKey").GetString()!.EndsWith(":booking_confirmation", StringComparison.Ordinal)).ToList(),
+            l => l.Count > 0);
         var messages = await Outbox();
-        var confirmed = messages.Where(m => m.GetProperty("to").GetString() == "+6281299990001" && m.GetProperty("idempotencyKey").GetString()!.EndsWith(":booking_confirmation", StringComparison.Ordinal)).ToList();
         var reoffer = messages.Where(m => m.GetProperty("to").GetString() == "+6281299990002" && m.GetProperty("idempotencyKey").GetString()!.StartsWith("slot-offer:", StringComparison.Ordinal)).ToList();
         Assert.Single(confirmed);
         Assert.Single(reoffer);

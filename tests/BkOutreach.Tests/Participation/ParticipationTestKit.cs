@@ -27,8 +27,7 @@ public sealed class ParticipationTestKit
         Keys = new PseudonymKeyProvider(storage);
         Campaigns = new BkOutreach.Core.Outreach.CampaignStore(storage);
         Bookings = new BkOutreach.Core.Booking.BookingStore(storage, Time);
-        var facts = new ParticipationFacts(Log, Campaigns, Directory, Time, NullLogger<ParticipationFacts>.Instance);
-        Export = new ParticipationExport(Directory, new ParticipationRecord(Directory, Bookings, Log, facts), Keys);
+        Export = new ParticipationExport(Directory, new ParticipationRecord(Directory, Bookings, Log), Keys);
     }
 
     public BkOutreach.Core.Outreach.CampaignStore Campaigns { get; }

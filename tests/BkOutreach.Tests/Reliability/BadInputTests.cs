@@ -231,7 +231,7 @@ public sealed class BadInputTests : IAsyncLifetime
             }
         }
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await wrongKey.PostAsync("admin/functions/SyncCalendarEvents", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrongKey.PostAsync("admin/functions/SweepBookingEvents", null)).StatusCode);
     }
 
     [Fact]

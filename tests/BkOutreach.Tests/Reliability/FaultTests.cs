@@ -137,14 +137,17 @@ public sealed class FaultTests
             booked.Add((await runner.Http.PostAsync($"api/links/{tokens[i].Token}/booking", OutreachJourney.Json(new { slotId = slots[i * 2] }))).StatusCode);
         }
 
-        var duringOutage = await runner.Admin.PostAsync("admin/functions/SyncCalendarEvents", null);
+        // The handler meets the outage (the bookings' outbox rows stay pending); the sweep queues them again.
+        await EventuallyAsync(() => Task.FromResult(graph.Requests.Count(r => r.Status == 503)), n => n >= tokens.Count, TimeSpan.FromSeconds(30));
+        var duringOutage = await runner.Admin.PostAsync("admin/functions/SweepBookingEvents", null);
         graph.EndOutage();
         graph.FailNext(3, 429, retryAfterSeconds: 0);
         graph.FailNext(2, 500, retryAfterSeconds: null);
-        for (var round = 0; round < 4 && graph.Events.Count(e => !e.IsDeleted) < tokens.Count; round++)
+        for (var round = 0; round < 6 && graph.Events.Count(e => !e.IsDeleted) < tokens.Count; round++)
         {
             clock.Advance(TimeSpan.FromHours(1));
-            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await runner.Admin.PostAsync("admin/functions/SyncCalendarEvents", null)).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await runner.Admin.PostAsync("admin/functions/SweepBookingEvents", null)).StatusCode);
+            await EventuallyAsync(() => Task.FromResult(graph.Events.Count(e => !e.IsDeleted)), n => n == tokens.Count, TimeSpan.FromSeconds(10));
         }
 
         Assert.All(booked, s => Assert.Equal(System.Net.HttpStatusCode.Created, s));

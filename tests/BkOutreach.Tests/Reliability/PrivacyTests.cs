@@ -52,10 +52,10 @@ public sealed class PrivacyTests
         var slots = (await runner.Http.GetFromJsonAsync<JsonElement>($"api/links/{tokens[0].Token}/slots")).EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToList();
         Assert.Equal(HttpStatusCode.Created, (await runner.Http.PostAsync($"api/links/{tokens[0].Token}/booking", OutreachJourney.Json(new { slotId = slots[0] }))).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await runner.Http.PostAsync($"api/links/{tokens[0].Token}/booking", OutreachJourney.Json(new { slotId = slots[2] }))).StatusCode);
-        Assert.Equal(HttpStatusCode.Accepted, (await runner.Admin.PostAsync("admin/functions/SyncCalendarEvents", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await runner.Admin.PostAsync("admin/functions/SweepBookingEvents", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await runner.Http.DeleteAsync($"api/links/{tokens[0].Token}/booking")).StatusCode);
         clock.Advance(TimeSpan.FromMinutes(5));
-        Assert.Equal(HttpStatusCode.Accepted, (await runner.Admin.PostAsync("admin/functions/SyncCalendarEvents", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await runner.Admin.PostAsync("admin/functions/SweepBookingEvents", null)).StatusCode);
         var sent = acs.Deliveries.First();
         var events = new object[]
         {

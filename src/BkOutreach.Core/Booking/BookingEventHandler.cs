@@ -1,0 +1,221 @@
+using Azure.Data.Tables;
+using BkOutreach.Core.Graph;
+using BkOutreach.Core.Outreach;
+using BkOutreach.Core.Participation;
+using BkOutreach.Core.Schools;
+using BkOutreach.Core.Sms;
+using BkOutreach.Core.Storage;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+
+namespace BkOutreach.Core.Booking;
+
+public enum HandleOutcome
+{
+    /// <summary>Nothing of the booking is pending any more.</summary>
+    Done,
+
+    /// <summary>Another handler holds the booking's next event (its lease); it carries it out.</summary>
+    Busy,
+
+    /// <summary>A provider could not take it now (SMS transient, Graph failing): tried again later.</summary>
+    RetryLater,
+}
+
+/// <summary>
+/// The one place where a booking change has its consequences, from the booking's outbox rows
+/// (<see cref="BookingEvent"/>) in version order: the participation fact, the reminder schedule, the SMS
+/// (confirmation, cancellation, feedback question) and the counsellor's calendar. Each row is claimed first
+/// (a lease on the row, ETag-guarded), so two handlers never work on one event at once; each consequence is
+/// idempotent by the event (fact keys are insert-once, the SMS goes under the event's key and first-attempt
+/// time and is marked done on the row, the calendar keeps the highest booking version), so a redelivered
+/// message or a crash half-way does nothing twice. The row is removed when everything is done.
+/// </summary>
+public sealed partial class BookingEventHandler(
+    BookingStore bookings,
+    SchoolDirectory directory,
+    CampaignStore campaigns,
+    BookingMessages messages,
+    ReminderSchedule reminders,
+    ParticipationFacts facts,
+    CalendarSyncStore calendarSync,
+    CalendarSyncProcessor calendarProcessor,
+    ICounselorCalendar calendar,
+    StorageAccount storage,
+    TimeProvider time,
+    ILogger<BookingEventHandler> logger)
+{
+    /// <summary>How long a claim keeps other handlers off an event (a crashed handler's event waits this long).</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+
+    public async Task<HandleOutcome> HandleAsync(string bookingId, CancellationToken cancellationToken)
+    {
+        foreach (var pending in (await bookings.ListPendingEventsAsync(bookingId, cancellationToken)).OrderBy(e => e.Event.Version))
+        {
+            var claimed = await bookings.ClaimEventAsync(pending, Lease, cancellationToken);
+            if (claimed is null)
+            {
+                return HandleOutcome.Busy;
+            }
+
+            bool done;
+            try
+            {
+                (done, claimed) = await PerformAsync(claimed, cancellationToken);
+            }
+            catch
+            {
+                await ReleaseAsync(claimed);
+                throw;
+            }
+
+            if (!done)
+            {
+                await ReleaseAsync(claimed);
+                return HandleOutcome.RetryLater;
+            }
+
+            await bookings.CompleteEventAsync(claimed, cancellationToken);
+            LogHandled(logger, bookingId, claimed.Event.Version, claimed.Event.Kind);
+        }
+
+        return HandleOutcome.Done;
+    }
+
+    private async Task<(bool Done, PendingBookingEvent Claimed)> PerformAsync(PendingBookingEvent claimed, CancellationToken cancellationToken)
+    {
+        var change = claimed.Event;
+        var booking = change.Booking;
+        var school = await directory.GetSchoolAsync(booking.SchoolId, cancellationToken);
+        var campaign = await campaigns.GetAsync(booking.SchoolId, booking.CampaignId, cancellationToken);
+        if (school is null)
+        {
+            LogSchoolGone(logger, booking.Id);
+            return (true, claimed);
+        }
+
+        await RecordFactAsync(change, campaign, school, cancellationToken);
+        if (change.Kind is BookingEventKind.Booked or BookingEventKind.Rescheduled or BookingEventKind.ModeChanged)
+        {
+            await reminders.ScheduleAsync(school, booking, cancellationToken);
+        }
+
+        if (!claimed.SmsDone && SmsOf(change) is { } sms)
+        {
+            if (change.AskFeedback && await messages.PhoneOfAsync(booking, cancellationToken) is { } phone)
+            {
+                // Known before the question goes, so the answer can never arrive first.
+                await storage.Table(StorageNames.RepliesTable).UpsertEntityAsync(
+                    new TableEntity("awaiting-feedback", phone) { ["BookingId"] = booking.Id, ["At"] = time.GetUtcNow() },
+                    TableUpdateMode.Replace,
+                    cancellationToken);
+            }
+
+            var status = await messages.SendAsync(booking, sms.Template, sms.Key, change.FirstAttemptAt, cancellationToken);
+            if (status == SmsSendStatus.Transient)
+            {
+                LogSmsLater(logger, booking.Id, change.Version);
+                return (false, claimed);
+            }
+
+            claimed = await bookings.SaveEventProgressAsync(claimed with { SmsDone = true }, cancellationToken)
+                ?? throw new InvalidOperationException($"The outbox row of booking {booking.Id} v{change.Version} moved on while it was claimed.");
+        }
+
+        return (await SyncCalendarAsync(change, school, cancellationToken), claimed);
+    }
+
+    private static (string Template, string Key)? SmsOf(BookingEvent change) => change.Kind switch
+    {
+        BookingEventKind.Booked or BookingEventKind.Rescheduled or BookingEventKind.ModeChanged =>
+            (SmsTemplates.BookingConfirmation, $"booking:{change.BookingId}:v{change.Version}:{SmsTemplates.BookingConfirmation}"),
+        BookingEventKind.Cancelled => (SmsTemplates.Cancellation, $"booking:{change.BookingId}:v{change.Version}:{SmsTemplates.Cancellation}"),
+        _ when change.AskFeedback => (SmsTemplates.Feedback, $"feedback:{change.BookingId}"),
+        _ => null,
+    };
+
+    private async Task RecordFactAsync(BookingEvent change, Campaign? campaign, SchoolSettings school, CancellationToken cancellationToken)
+    {
+        var b = change.Booking;
+        var choice = SlotChoice.Of(b.Start, school.TimeZone, b.Mode).ToValue();
+        (ParticipationKind Kind, string Key, ParticipationChannel Channel, string? Value)? fact = change.Kind switch
+        {
+            BookingEventKind.Booked => (ParticipationKind.Booked, FactKeys.Booked(b.Id), b.BookedVia, choice),
+            BookingEventKind.Rescheduled or BookingEventKind.ModeChanged => (ParticipationKind.Rescheduled, FactKeys.Rescheduled(b.Id, b.Sequence), b.ChangedVia, choice),
+            BookingEventKind.Cancelled or BookingEventKind.CancelledByErasure => (ParticipationKind.Cancelled, FactKeys.Cancelled(b.Id), b.ChangedVia, null),
+            BookingEventKind.Attended => (ParticipationKind.Attended, FactKeys.Attended(b.Id), ParticipationChannel.Admin, null),
+            BookingEventKind.NoShow => (ParticipationKind.NoShow, FactKeys.NoShow(b.Id), ParticipationChannel.Admin, null),
+            BookingEventKind.AttendanceCorrected => (ParticipationKind.AttendanceCorrected, FactKeys.AttendanceCorrected(b.Id, change.Version), ParticipationChannel.Admin,
+                b.Attendance == Attendance.Attended ? "attended" : "no_show"),
+            BookingEventKind.Feedback when b.FeedbackScore is { } score => (ParticipationKind.Feedback, FactKeys.Feedback(b.Id), ParticipationChannel.Sms,
+                score.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            _ => null,
+        };
+        if (fact is { } f)
+        {
+            var guardian = b.Classes.Count > 0 ? null : await directory.GetGuardianAsync(b.SchoolId, b.GuardianId, cancellationToken);
+            await facts.RecordBookingFactAsync(b, campaign, guardian, f.Kind, f.Key, f.Channel, f.Value, change.FirstAttemptAt, cancellationToken);
+        }
+    }
+
+    /// <summary>True when the counsellor's calendar needs nothing more for this event; false when Graph must be tried again.</summary>
+    private async Task<bool> SyncCalendarAsync(BookingEvent change, SchoolSettings school, CancellationToken cancellationToken)
+    {
+        var booking = change.Booking;
+        if (!calendar.IsEnabled || change.Kind is not (BookingEventKind.Booked or BookingEventKind.Rescheduled or BookingEventKind.ModeChanged or BookingEventKind.Cancelled or BookingEventKind.CancelledByErasure))
+        {
+            return true;
+        }
+
+        var counselor = await directory.GetCounselorAsync(booking.SchoolId, booking.CounselorId, cancellationToken);
+        if (string.IsNullOrWhiteSpace(counselor?.Email))
+        {
+            return true;
+        }
+
+        if (booking.Status == BookingStatus.Cancelled)
+        {
+            await calendarSync.ScheduleCancelAsync(
+                booking.Id,
+                change.Kind == BookingEventKind.CancelledByErasure ? "Dibatalkan atas permintaan penghapusan data." : "Dibatalkan oleh orang tua/wali.",
+                cancellationToken);
+        }
+        else
+        {
+            var guardian = await directory.GetGuardianAsync(booking.SchoolId, booking.GuardianId, cancellationToken);
+            var meeting = MeetingEvent.For(
+                booking.Id,
+                Instant.FromDateTimeOffset(booking.Start),
+                Instant.FromDateTimeOffset(booking.End),
+                school.TimeZone,
+                booking.Mode == "online" ? Graph.MeetingMode.Online : Graph.MeetingMode.InPerson,
+                guardian?.Name ?? "",
+                string.Join(", ", booking.Classes),
+                booking.Mode == "online" ? null : school.Name);
+            await calendarSync.ScheduleUpsertAsync(counselor.Email!, meeting, booking.Version, cancellationToken);
+        }
+
+        return await calendarProcessor.ProcessBookingAsync(booking.Id, Instant.FromDateTimeOffset(time.GetUtcNow()), cancellationToken);
+    }
+
+    private async Task ReleaseAsync(PendingBookingEvent claimed)
+    {
+        try
+        {
+            await bookings.SaveEventProgressAsync(claimed with { LeaseUntil = null }, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or OperationCanceledException)
+        {
+            // The lease runs out by itself.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Booking {BookingId} v{Version} ({Kind}): consequences done")]
+    private static partial void LogHandled(ILogger logger, string bookingId, int version, BookingEventKind kind);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Booking {BookingId} v{Version}: the SMS provider could not take the message now; tried again later")]
+    private static partial void LogSmsLater(ILogger logger, string bookingId, int version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Booking {BookingId}: its school no longer exists; its pending change is dropped")]
+    private static partial void LogSchoolGone(ILogger logger, string bookingId);
+}

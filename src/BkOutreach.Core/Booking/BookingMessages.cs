@@ -1,0 +1,55 @@
+using BkOutreach.Core.Configuration;
+using BkOutreach.Core.Links;
+using BkOutreach.Core.Outreach;
+using BkOutreach.Core.Schools;
+using BkOutreach.Core.Sms;
+using Microsoft.Extensions.Options;
+using NodaTime;
+
+namespace BkOutreach.Core.Booking;
+
+/// <summary>
+/// The SMS about one booking (confirmation, cancellation, reminder, feedback question), rendered from the
+/// roster as it is now and sent under a key and first-attempt time the caller keeps across retries, so a
+/// repeat is answered by the provider as a repeat (ACS repeatability; the outbox keys its rows) and goes once.
+/// </summary>
+public sealed class BookingMessages(
+    SchoolDirectory directory,
+    CampaignStore campaigns,
+    LinkTokens links,
+    SmsTemplates templates,
+    ISmsSender sender,
+    IOptions<LinksOptions> linkOptions)
+{
+    /// <summary>Sends; null when there is nobody to send to any more (guardian erased, campaign or school gone).</summary>
+    public async Task<SmsSendStatus?> SendAsync(Booking booking, string template, string idempotencyKey, DateTimeOffset firstAttemptAt, CancellationToken cancellationToken)
+    {
+        var school = await directory.GetSchoolAsync(booking.SchoolId, cancellationToken);
+        var guardian = await directory.GetGuardianAsync(booking.SchoolId, booking.GuardianId, cancellationToken);
+        var campaign = await campaigns.GetAsync(booking.SchoolId, booking.CampaignId, cancellationToken);
+        if (school is null || guardian is null || campaign is null)
+        {
+            return null;
+        }
+
+        var counselor = await directory.GetCounselorAsync(booking.SchoolId, booking.CounselorId, cancellationToken);
+        var zone = DateTimeZoneProviders.Tzdb[school.TimeZone];
+        var token = await links.IssueAsync(booking.SchoolId, guardian.Id, campaign.Id, CampaignValidation.LinksExpireAt(campaign.Definition, zone), cancellationToken);
+        var text = templates.Render(template, guardian.Language, new SmsTemplateModel
+        {
+            GuardianName = guardian.Name,
+            StudentNames = [.. guardian.Students.Where(s => booking.StudentIds.Contains(s.Id)).Select(s => s.Name)],
+            SchoolName = school.Name,
+            CounselorName = counselor?.Name ?? "",
+            Link = LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, token),
+            MeetingTime = MeetingText.Format(Instant.FromDateTimeOffset(booking.Start).InZone(zone), guardian.Language),
+            Mode = MeetingText.Mode(booking.Mode, guardian.Language),
+        }).Text;
+        var result = await sender.SendAsync([new SmsMessage(guardian.Phone, text, idempotencyKey, null, firstAttemptAt)], cancellationToken);
+        return result[0].Status;
+    }
+
+    /// <summary>The guardian's phone, for keying the feedback question; null when erased.</summary>
+    public async Task<string?> PhoneOfAsync(Booking booking, CancellationToken cancellationToken) =>
+        (await directory.GetGuardianAsync(booking.SchoolId, booking.GuardianId, cancellationToken))?.Phone;
+}

@@ -84,7 +84,7 @@ public static class RosterCsv
     public const long MaxBytes = 4 * 1024 * 1024;
 
     public const int MaxIdLength = 64;
-    public const int MaxNameLength = 100;
+    public const int MaxNameLength = 200;
     public const int MaxClassLength = 50;
 
     /// <summary>Children of one guardian (one phone number) in a file; further rows are rejected.</summary>

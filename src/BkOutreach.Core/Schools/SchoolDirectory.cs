@@ -52,6 +52,12 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
     private const string GuardianPrefix = "g:";
     private const string RosterLockRow = "lock:roster";
 
+    /// <summary>Rows per entity-group transaction: the Table service's limit.</summary>
+    public const int BatchSize = 100;
+
+    /// <summary>Roster transactions sent at once: overlaps round trips without crowding the partition.</summary>
+    public const int TransactionsInFlight = 4;
+
     private readonly RecentReads _recent = new(time);
 
     public async Task PutSchoolAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken)
@@ -239,8 +245,8 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
     /// Writes a roster import's guardians as one unit: new phone index rows and guardians are added (409 if
     /// another writer made them meanwhile), changed guardians replaced under the ETag they were read with
     /// (412 if changed meanwhile), in entity-group transactions of up to 100 rows (the school is one
-    /// partition). A transaction that fails writes nothing of itself, and the transactions committed before
-    /// it are undone (their rows put back as read, again under ETags) before the error is thrown, so a
+    /// partition), <see cref="TransactionsInFlight"/> at a time. A transaction that fails writes nothing of
+    /// itself, and the transactions committed before it are undone (their rows put back as read, again under ETags) before the error is thrown, so a
     /// failed import leaves the roster as it was. Only an undo that fails too (storage gone mid-way) can
     /// leave part of an import; importing the file again then completes it.
     /// </summary>
@@ -265,35 +271,64 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         }
 
         var committed = new List<(TableEntity Written, ETag ETag, StoredGuardian? Before)>();
-        try
+        var chunks = actions.Chunk(BatchSize).ToArray();
+        Exception? failure = null;
+        var next = -1;
+
+        // A few transactions in flight at once (each is one round trip); after a failure no new one starts,
+        // and those in flight are awaited, so every committed one is known and undone.
+        async Task SubmitAsync()
         {
-            foreach (var chunk in actions.Chunk(100))
+            while (Volatile.Read(ref failure) is null)
             {
-                var response = await table.SubmitTransactionAsync(chunk.Select(a => a.Action), cancellationToken);
-                for (var i = 0; i < chunk.Length; i++)
+                var index = Interlocked.Increment(ref next);
+                if (index >= chunks.Length)
                 {
-                    var etag = i < response.Value.Count ? response.Value[i].Headers.ETag ?? ETag.All : ETag.All;
-                    committed.Add(((TableEntity)chunk[i].Action.Entity, etag, chunk[i].Before));
+                    return;
+                }
+
+                var chunk = chunks[index];
+                try
+                {
+                    var response = await table.SubmitTransactionAsync(chunk.Select(a => a.Action), cancellationToken);
+                    lock (committed)
+                    {
+                        for (var i = 0; i < chunk.Length; i++)
+                        {
+                            var etag = i < response.Value.Count ? response.Value[i].Headers.ETag ?? ETag.All : ETag.All;
+                            committed.Add(((TableEntity)chunk[i].Action.Entity, etag, chunk[i].Before));
+                        }
+                    }
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref failure, ex, null);
+                    return;
                 }
             }
         }
-        catch (Exception ex)
+
+        try
         {
-            try
+            await Task.WhenAll(Enumerable.Range(0, Math.Min(TransactionsInFlight, chunks.Length)).Select(_ => SubmitAsync()));
+            if (failure is not null)
             {
-                await UndoAsync(table, committed);
-            }
-            catch (Exception undoFailed)
-            {
-                throw new AggregateException("A roster import failed and undoing its committed transactions failed too; importing the file again completes it.", ex, undoFailed);
-            }
+                try
+                {
+                    await UndoAsync(table, committed);
+                }
+                catch (Exception undoFailed)
+                {
+                    throw new AggregateException("A roster import failed and undoing its committed transactions failed too; importing the file again completes it.", failure, undoFailed);
+                }
 
-            if (ex is RequestFailedException { Status: 409 or 412 } conflict)
-            {
-                throw new RosterWriteConflictException("A guardian of this roster was changed by another writer during the import; nothing of the import was kept.", conflict);
-            }
+                if (failure is RequestFailedException { Status: 409 or 412 } conflict)
+                {
+                    throw new RosterWriteConflictException("A guardian of this roster was changed by another writer during the import; nothing of the import was kept.", conflict);
+                }
 
-            throw;
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+            }
         }
         finally
         {
@@ -313,7 +348,7 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         var undo = committed.Select(c => c.Before is { } before
             ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, new TableEntity(c.Written.PartitionKey, c.Written.RowKey) { ["Json"] = before.Json, ["UpdatedAt"] = before.UpdatedAt }, c.ETag)
             : new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(c.Written.PartitionKey, c.Written.RowKey), c.ETag));
-        foreach (var chunk in undo.Chunk(100))
+        foreach (var chunk in undo.Chunk(BatchSize))
         {
             await table.SubmitTransactionAsync(chunk, CancellationToken.None);
         }

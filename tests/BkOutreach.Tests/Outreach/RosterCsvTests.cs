@@ -166,9 +166,9 @@ public sealed class RosterCsvTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData(0, 65, "student_id is longer than 64 characters (65)")]
-    [InlineData(1, 101, "student_name is longer than 100 characters (101)")]
+    [InlineData(1, 201, "student_name is longer than 200 characters (201)")]
     [InlineData(2, 51, "class is longer than 50 characters (51)")]
-    [InlineData(3, 101, "guardian_name is longer than 100 characters (101)")]
+    [InlineData(3, 201, "guardian_name is longer than 200 characters (201)")]
     [InlineData(6, 65, "counselor_id is longer than 64 characters (65)")]
     public void Parse_FieldLongerThanItsLimit_RejectsTheRowNamingFieldAndLength(int column, int length, string reason)
     {

@@ -103,7 +103,8 @@ public sealed partial class ImportRoster(SchoolDirectory directory, GuardianEras
         for (var attempt = 1; ; attempt++)
         {
             var snapshot = await directory.ReadRosterAsync(schoolId, cancellationToken);
-            var plan = RosterPlan.Compute(schoolId, snapshot, grouping.Guardians, parsed.MentionedStudentIds, mode);
+            var (file, merged) = RosterPlan.RefuseMergedFamilies(snapshot, grouping.Guardians, parsed.MentionedStudentIds, mode);
+            var plan = RosterPlan.Compute(schoolId, snapshot, file, parsed.MentionedStudentIds, mode);
             try
             {
                 await directory.ApplyRosterAsync(schoolId, plan.Writes, cancellationToken);
@@ -124,8 +125,8 @@ public sealed partial class ImportRoster(SchoolDirectory directory, GuardianEras
                 await erasure.EraseAsync(schoolId, guardianId, cancellationToken);
             }
 
-            LogImported(logger, schoolId, plan.Created, plan.Updated, plan.Moved.Count, plan.Removed.Count, rejected.Count);
-            return Result<RosterImportResult>.Ok(new RosterImportResult(plan.Created, plan.Updated, [.. rejected.OrderBy(r => r.Row)])
+            LogImported(logger, schoolId, plan.Created, plan.Updated, plan.Moved.Count, plan.Removed.Count, rejected.Count + merged.Count);
+            return Result<RosterImportResult>.Ok(new RosterImportResult(plan.Created, plan.Updated, [.. rejected.Concat(merged).OrderBy(r => r.Row)])
             {
                 Moved = plan.Moved,
                 Removed = plan.Removed,
@@ -169,6 +170,37 @@ internal sealed record RosterPlan(
     IReadOnlyList<(Guardian Guardian, IReadOnlySet<string> Lost)> Revoked,
     IReadOnlyList<string> Removed)
 {
+    /// <summary>
+    /// The file's guardians without those that would merge two families across imports: a number stored
+    /// under another name whose guardian would keep children this file does not list. The file renaming a
+    /// guardian it lists with all their children is a correction and goes through; anything else is the
+    /// same number given to a second family, and its rows are rejected rather than showing the second
+    /// family's child on the first one's page.
+    /// </summary>
+    public static (IReadOnlyList<RosterGuardian> File, IReadOnlyList<RosterRejection> Rejected) RefuseMergedFamilies(RosterSnapshot stored, IReadOnlyList<RosterGuardian> file, IReadOnlySet<string> mentioned, RosterImportMode mode)
+    {
+        var listed = file.SelectMany(g => g.Students).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        var kept = new List<RosterGuardian>();
+        var rejected = new List<RosterRejection>();
+        foreach (var g in file)
+        {
+            if (stored.Phones.TryGetValue(g.Phone, out var index)
+                && stored.Guardians.TryGetValue(index.GuardianId, out var before)
+                && g.Name.Length > 0 && before.Guardian.Name.Length > 0
+                && !string.Equals(g.Name, before.Guardian.Name, StringComparison.OrdinalIgnoreCase)
+                && before.Guardian.Students.Any(s => !listed.Contains(s.Id) && (mode == RosterImportMode.Merge || mentioned.Contains(s.Id))))
+            {
+                rejected.AddRange(g.Rows.Select(row => new RosterRejection(row, $"guardian_phone is already the number of guardian '{before.Guardian.Name}' (an earlier import) with children this file does not list; one number is one guardian, so a different name here is not merged: correct the number or the name")));
+            }
+            else
+            {
+                kept.Add(g);
+            }
+        }
+
+        return (kept, rejected);
+    }
+
     public static RosterPlan Compute(string schoolId, RosterSnapshot stored, IReadOnlyList<RosterGuardian> file, IReadOnlySet<string> mentioned, RosterImportMode mode)
     {
         var listed = file.SelectMany(g => g.Students).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);

@@ -27,7 +27,11 @@ public sealed record RosterParseResult(IReadOnlyList<RosterRow> Rows, IReadOnlyL
 public sealed record RosterGrouping(IReadOnlyList<RosterGuardian> Guardians, IReadOnlyList<RosterRejection> Rejected);
 
 /// <summary>A guardian as the roster describes them: one per phone number, with all their children.</summary>
-public sealed record RosterGuardian(string Phone, string Name, string Language, IReadOnlyList<Student> Students);
+public sealed record RosterGuardian(string Phone, string Name, string Language, IReadOnlyList<Student> Students)
+{
+    /// <summary>The file rows this guardian came from (row numbers as in <see cref="RosterRejection.Row"/>).</summary>
+    public IReadOnlyList<int> Rows { get; init; } = [];
+}
 
 /// <summary>The file as a whole cannot be read as a roster (no header, a required column missing).</summary>
 public sealed class RosterFormatException : Exception
@@ -203,7 +207,10 @@ public static class RosterCsv
                 group.Key,
                 named?.GuardianName ?? "",
                 kept[0].Language,
-                [.. kept.Select(r => new Student(r.StudentId, r.StudentName, r.Class, r.CounselorId))]));
+                [.. kept.Select(r => new Student(r.StudentId, r.StudentName, r.Class, r.CounselorId))])
+            {
+                Rows = [.. kept.Select(r => r.Row)],
+            });
         }
 
         return new RosterGrouping(guardians, rejected);

@@ -119,6 +119,26 @@ public sealed partial class RosterImportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NumberOfAnEarlierGuardianUnderAnotherName_IsRejectedUnlessTheFileRenamesThemWithAllTheirChildren()
+    {
+        var journey = await SchoolAsync();
+        await journey.ImportAsync(Header + "S1,Nurul,X IPA 1,Siti Aminah,081271234501,id,bk-1\n");
+
+        var secondFamily = await journey.ImportAsync(Header + "S2,Rizki,X IPA 2,Budi Santoso,081271234501,id,bk-1\n");
+        var renamed = await journey.ImportAsync(Header + "S1,Nurul,X IPA 1,Siti Aminah Putri,081271234501,id,bk-1\n");
+
+        var rejected = Assert.Single(secondFamily.GetProperty("rejected").EnumerateArray());
+        Assert.Equal(2, rejected.GetProperty("row").GetInt32());
+        Assert.Contains("guardian 'Siti Aminah' (an earlier import)", rejected.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, secondFamily.GetProperty("updated").GetInt32());
+        Assert.Equal(1, renamed.GetProperty("updated").GetInt32());
+        Assert.Equal(0, renamed.GetProperty("rejected").GetArrayLength());
+        var guardian = (await GuardianAsync(journey, "+6281271234501"))!;
+        Assert.Equal("Siti Aminah Putri", guardian.Name);
+        Assert.Equal(["S1"], guardian.Students.Select(s => s.Id));
+    }
+
+    [Fact]
     public async Task HugeNameOnRow61_IsARejectedRow_AndNothingOfItIsStored()
     {
         var journey = await SchoolAsync();

@@ -1,23 +1,26 @@
 using System.Text;
 using BkOutreach.Core.Participation;
+using BkOutreach.Functions.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
 namespace BkOutreach.Functions.Participation;
 
 /// <summary>
-/// An admin page or export: never cached, never sent as a referrer (its URL may carry <c>?code=</c>), never
-/// framed, and allowed no script or outside resource.
+/// A staff page or export, with the <see cref="SecurityHeaders"/>: never cached, never sent as a referrer,
+/// never framed, and allowed no script or outside resource.
 /// </summary>
 public sealed class PrivatePageResult : IActionResult
 {
     private readonly Func<Stream, CancellationToken, Task> _write;
     private readonly string _contentType;
     private readonly string? _fileName;
+    private readonly string? _html;
 
     public PrivatePageResult(string text, string contentType)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
+        _html = contentType.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) ? text : null;
         _write = (body, ct) => body.WriteAsync(bytes, ct).AsTask();
         _contentType = contentType;
     }
@@ -34,10 +37,7 @@ public sealed class PrivatePageResult : IActionResult
         var response = context.HttpContext.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = _contentType;
-        response.Headers.CacheControl = "no-store";
-        response.Headers["Referrer-Policy"] = "no-referrer";
-        response.Headers["X-Content-Type-Options"] = "nosniff";
-        response.Headers["Content-Security-Policy"] = DashboardRenderer.ContentSecurityPolicy;
+        SecurityHeaders.Apply(response, _html);
         if (_fileName is not null)
         {
             response.Headers.ContentDisposition = $"attachment; filename=\"{_fileName}\"";

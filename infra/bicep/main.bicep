@@ -1,7 +1,7 @@
 // BkOutreach in one resource group: function app (Flex Consumption), storage, monitoring, Communication
-// Services, Key Vault and the Event Grid subscription for SMS events. No key or connection string with a
-// key ends up in the app's settings: every connection uses the user-assigned managed identity, and the
-// two secrets the app needs are Key Vault references.
+// Services, Key Vault, App Service Authentication (Entra ID) and the Event Grid subscription for SMS events.
+// No key or connection string with a key ends up in the app's settings: every connection uses the
+// user-assigned managed identity, and the secrets the app needs are Key Vault references.
 
 targetScope = 'resourceGroup'
 
@@ -83,11 +83,23 @@ param graphEnabled bool = false
 @description('Microsoft Graph base URL including the version (Graph__BaseUrl).')
 param graphBaseUrl string = 'https://graph.microsoft.com/v1.0'
 
-@description('Require an Entra ID sign-in (App Service Authentication) for the admin routes and dashboard.')
-param enableEasyAuth bool = false
+@description('The platform key (Admin__ApiKey): every school, for deployment scripts and the Event Grid webhook. At least 32 characters; stored in Key Vault, read by reference.')
+@secure()
+@minLength(32)
+param adminApiKey string
 
-@description('Client id of the Entra ID app registration for App Service Authentication; required when enableEasyAuth is true.')
-param easyAuthClientId string = ''
+@description('Emails of platform admins (Auth__PlatformAdmins, comma-separated): every school, signed in with Entra ID.')
+param platformAdmins string = ''
+
+@description('Application (client) id of the Entra ID app registration staff sign in with (App Service Authentication). Empty: no staff sign-in yet, only the platform key.')
+param entraClientId string = ''
+
+@description('Directory (tenant) id of that app registration (the school\'s or foundation\'s Microsoft 365 tenant); empty: this deployment\'s tenant.')
+param entraTenantId string = ''
+
+@description('Client secret of that app registration. Stored in Key Vault and read by reference; empty keeps the one stored by an earlier deployment.')
+@secure()
+param entraClientSecret string = ''
 
 @description('Create the Event Grid webhook subscription for SMS events; set true once the app code is published.')
 param subscribeToAcsEvents bool = false
@@ -152,6 +164,8 @@ module keyVault 'modules/keyvault.bicep' = {
     identityName: identityName
     linksSigningKey: linksSigningKey
     messagingConnectApiKey: messagingConnectApiKey
+    adminApiKey: adminApiKey
+    entraClientSecret: entraClientSecret
   }
 }
 
@@ -191,8 +205,11 @@ module functionApp 'modules/functionapp.bicep' = {
     smsMaxPerMinute: smsMaxPerMinute
     graphEnabled: graphEnabled
     graphBaseUrl: graphBaseUrl
-    enableEasyAuth: enableEasyAuth
-    easyAuthClientId: easyAuthClientId
+    adminApiKeySecretUri: keyVault.outputs.adminApiKeySecretUri
+    platformAdmins: platformAdmins
+    entraClientId: entraClientId
+    entraTenantId: entraTenantId
+    entraClientSecretUri: keyVault.outputs.entraClientSecretUri
   }
 }
 
@@ -203,8 +220,7 @@ module events 'modules/events.bicep' = {
     communicationServiceName: acsName
     topicName: '${namePrefix}-evgt-${suffix}'
     tags: resourceTags
-    appHostName: functionApp.outputs.hostName
-    functionAppName: appName
+    webhookUrl: 'https://${functionApp.outputs.hostName}/api/events/acs?code=${adminApiKey}'
     subscribe: subscribeToAcsEvents
   }
 }

@@ -1,8 +1,10 @@
 // Parameters for one BkOutreach deployment. Copy this file per school or foundation and edit the values;
-// the two secrets are read from environment variables at deployment time so they never sit in a file:
+// the secrets are read from environment variables at deployment time so they never sit in a file:
 //
 //   export BK_LINKS_SIGNING_KEY="$(openssl rand -base64 32)"
+//   export BK_ADMIN_API_KEY="$(openssl rand -base64 32)"
 //   export BK_MESSAGING_CONNECT_API_KEY='<key from the Messaging Connect partner, or empty>'
+//   export BK_ENTRA_CLIENT_SECRET='<client secret of the Entra ID app registration, or empty>'
 
 using 'main.bicep'
 
@@ -54,10 +56,20 @@ param smsMaxPerMinute = 600
 param graphEnabled = false
 param graphBaseUrl = 'https://graph.microsoft.com/v1.0'
 
-// App Service Authentication (Entra ID sign-in) in front of the admin routes and dashboard. Needs an
-// app registration whose client id goes here (README, manual steps).
-param enableEasyAuth = false
-param easyAuthClientId = ''
+// Admin__ApiKey, the platform key: every school, for deployment scripts and the Event Grid webhook (sent
+// as x-functions-key or ?code=). At least 32 characters; it goes to Key Vault. Keep it like a password.
+param adminApiKey = readEnvironmentVariable('BK_ADMIN_API_KEY', '')
+
+// Auth__PlatformAdmins: staff emails (comma-separated) who may act for every school after signing in.
+param platformAdmins = ''
+
+// Staff sign-in with App Service Authentication (Microsoft Entra ID): the app registration's client id
+// and tenant id (empty tenant: this subscription's tenant), and its client secret from the environment
+// (it goes to Key Vault; empty keeps the one stored before). Empty client id: nobody signs in yet, the
+// platform key still works (README, deploy step 6).
+param entraClientId = ''
+param entraTenantId = ''
+param entraClientSecret = readEnvironmentVariable('BK_ENTRA_CLIENT_SECRET', '')
 
 // Event Grid webhook for delivery reports and replies. Event Grid checks the endpoint when the
 // subscription is created, so keep this false for the first deployment, publish the app, then deploy

@@ -43,7 +43,9 @@ public sealed class CompilationTests
         var result = Bicep.BuildParams(Bicep.MainParameters, new Dictionary<string, string>
         {
             ["BK_LINKS_SIGNING_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["BK_ADMIN_API_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["BK_MESSAGING_CONNECT_API_KEY"] = "",
+            ["BK_ENTRA_CLIENT_SECRET"] = "",
         });
 
         Assert.Empty(result.Diagnostics);
@@ -55,16 +57,22 @@ public sealed class CompilationTests
         Assert.Equal("southeastasia", ArmTemplate.Str(given["location"]!["value"]));
     }
 
-    [Fact]
-    public void Parameters_WithoutSigningKeyInEnvironment_AreRejected()
+    [Theory]
+    [InlineData("BK_LINKS_SIGNING_KEY", "44")]
+    [InlineData("BK_ADMIN_API_KEY", "32")]
+    public void Parameters_WithoutARequiredSecretInEnvironment_AreRejected(string variable, string minimumLength)
     {
-        var result = Bicep.BuildParams(Bicep.MainParameters, new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
-            ["BK_LINKS_SIGNING_KEY"] = "",
-        });
+            ["BK_LINKS_SIGNING_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["BK_ADMIN_API_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
+        environment[variable] = "";
+
+        var result = Bicep.BuildParams(Bicep.MainParameters, environment);
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains(result.Diagnostics, d => d.Contains("main.bicepparam", StringComparison.Ordinal) && d.Contains("44", StringComparison.Ordinal));
+        Assert.Contains(result.Diagnostics, d => d.Contains("main.bicepparam", StringComparison.Ordinal) && d.Contains(minimumLength, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -17,12 +17,9 @@ public sealed class TemplateSecurityTests(CompiledMainTemplate compiled) : IClas
     public void CompiledTemplate_ContainsNoAccountKeyOrKeyListing()
     {
         Assert.DoesNotContain("AccountKey=", compiled.Text, StringComparison.OrdinalIgnoreCase);
-        // The only key listed is the function host's default key, which the Event Grid webhook presents;
-        // no storage, Communication Services or other account key is ever read.
-        var listings = System.Text.RegularExpressions.Regex.Count(compiled.Text, @"listKeys\(format\('\{0\}/host/default', resourceId\('Microsoft\.Web/sites'", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
-        var allListings = System.Text.RegularExpressions.Regex.Count(compiled.Text, @"listKeys\(", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
-        Assert.Equal(allListings, listings);
-        Assert.True(listings <= 1);
+        // No key of any resource is ever read, the function host's included: the webhook presents the
+        // platform key from the deployment's secure parameter, which Key Vault also holds for the app.
+        Assert.DoesNotContain("listKeys(", compiled.Text, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("DefaultEndpointsProtocol", compiled.Text, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("accesskey=", compiled.Text, StringComparison.OrdinalIgnoreCase);
     }
@@ -148,6 +145,7 @@ public sealed class TemplateSecurityTests(CompiledMainTemplate compiled) : IClas
     [Theory]
     [InlineData("Links__SigningKey", "signingKeySecretUri", "Links--SigningKey")]
     [InlineData("Sms__Acs__MessagingConnect__ApiKey", "messagingConnectApiKeySecretUri", "Sms--Acs--MessagingConnect--ApiKey")]
+    [InlineData("Admin__ApiKey", "adminApiKeySecretUri", "Admin--ApiKey")]
     public void Secret_ReachesTheApp_AsKeyVaultReference(string setting, string uriParameter, string secretName)
     {
         var value = ArmTemplate.Str(AppSettings()[setting]);
@@ -168,6 +166,12 @@ public sealed class TemplateSecurityTests(CompiledMainTemplate compiled) : IClas
 
         Assert.Equal("securestring", ArmTemplate.Str(main["linksSigningKey"]!["type"]));
         Assert.Equal("securestring", ArmTemplate.Str(main["messagingConnectApiKey"]!["type"]));
+        Assert.Equal("securestring", ArmTemplate.Str(main["adminApiKey"]!["type"]));
+        Assert.Equal(32, main["adminApiKey"]!["minLength"]!.GetValue<int>());
+        Assert.Equal("securestring", ArmTemplate.Str(main["entraClientSecret"]!["type"]));
+        Assert.Equal("securestring", ArmTemplate.Str(keyVault.Root["parameters"]!["adminApiKey"]!["type"]));
+        Assert.Equal("securestring", ArmTemplate.Str(keyVault.Root["parameters"]!["entraClientSecret"]!["type"]));
+        Assert.Equal("securestring", ArmTemplate.Str(Main.Module("events").Template.Root["parameters"]!["webhookUrl"]!["type"]));
         Assert.Equal("securestring", ArmTemplate.Str(keyVault.Root["parameters"]!["linksSigningKey"]!["type"]));
         Assert.Equal("securestring", ArmTemplate.Str(keyVault.Root["parameters"]!["messagingConnectApiKey"]!["type"]));
         Assert.True(vault["enableRbacAuthorization"]!.GetValue<bool>());
@@ -226,30 +230,64 @@ public sealed class TemplateSecurityTests(CompiledMainTemplate compiled) : IClas
         Assert.Contains("Microsoft.Communication/communicationServices", ArmTemplate.Str(topic["source"]), StringComparison.Ordinal);
         Assert.Equal(["Microsoft.Communication.SMSDeliveryReportReceived", "Microsoft.Communication.SMSReceived"], types.Order());
         Assert.Equal("WebHook", ArmTemplate.Str(destination["endpointType"]));
-        var endpoint = ArmTemplate.Str(destination["properties"]!["endpointUrl"]);
-        Assert.StartsWith("[format('https://{0}/api/events/acs?code={1}', parameters('appHostName'), listKeys(", endpoint, StringComparison.Ordinal);
-        Assert.Contains("/host/default", endpoint, StringComparison.Ordinal);
-        Assert.Contains("outputs.hostName.value", ArmTemplate.Str(Main.Module("events").Parameter("appHostName")), StringComparison.Ordinal);
+        Assert.Equal("[parameters('webhookUrl')]", ArmTemplate.Str(destination["properties"]!["endpointUrl"]));
+        var webhook = ArmTemplate.Str(Main.Module("events").Parameter("webhookUrl"));
+        Assert.StartsWith("[format('https://{0}/api/events/acs?code={1}', reference(resourceId('Microsoft.Resources/deployments', 'functionapp'), '2025-04-01').outputs.hostName.value, parameters('adminApiKey'))]", webhook, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void EasyAuth_IsOffByDefault_AndNeverGuardsParentsFeedsOrEvents()
+    public void AppServiceAuthentication_IsAlwaysOn_AndLetsTheAppDecidePerRoute()
+    {
+        var auth = AuthSettings();
+        var validation = auth["properties"]!["globalValidation"]!;
+
+        // Always on, so the platform strips client-sent X-MS-CLIENT-PRINCIPAL* headers even before a sign-in
+        // provider exists: the app trusts those headers.
+        Assert.Null(auth["condition"]);
+        Assert.True(auth["properties"]!["platform"]!["enabled"]!.GetValue<bool>());
+        Assert.Equal("AllowAnonymous", ArmTemplate.Str(validation["unauthenticatedClientAction"]));
+        Assert.False(validation["requireAuthentication"]!.GetValue<bool>());
+        Assert.Null(validation["excludedPaths"]);
+        Assert.True(auth["properties"]!["httpSettings"]!["requireHttps"]!.GetValue<bool>());
+        Assert.False(auth["properties"]!["login"]!["tokenStore"]!["enabled"]!.GetValue<bool>());
+        Assert.Empty(auth["properties"]!["login"]!["allowedExternalRedirectUrls"]!.AsArray());
+        Assert.Contains(auth["dependsOn"]!.AsArray(), d => ArmTemplate.Str(d)!.Contains("'appsettings'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EntraId_IsTheSignInProvider_WithTheAppRegistrationFromParameters_AndItsSecretFromKeyVault()
     {
         var app = Main.Module("functionapp");
-        var auth = app.Template.OfType("Microsoft.Web/sites/config")
-            .Single(c => ArmTemplate.Str(c["name"])!.Contains("authsettingsV2", StringComparison.Ordinal));
-        var validation = auth["properties"]!["globalValidation"]!;
-        var excluded = validation["excludedPaths"]!.AsArray().Select(p => ArmTemplate.Str(p)!).ToList();
+        var keyVault = Main.Module("keyvault").Template;
+        var aad = AuthSettings()["properties"]!["identityProviders"]!["azureActiveDirectory"]!;
+        var registration = aad["registration"]!;
+        var settings = AppSettings();
 
-        Assert.Equal("[parameters('enableEasyAuth')]", ArmTemplate.Str(auth["condition"]));
-        Assert.False(Main.Root["parameters"]!["enableEasyAuth"]!["defaultValue"]!.GetValue<bool>());
-        Assert.True(validation["requireAuthentication"]!.GetValue<bool>());
-        foreach (var open in new[] { "/api/b/*", "/api/links/*", "/api/bookings/*", "/api/calendar/*", "/api/events/*" })
-        {
-            Assert.Contains(open, excluded);
-        }
+        Assert.Equal("[variables('useEntraId')]", ArmTemplate.Str(aad["enabled"]));
+        Assert.Equal("[not(empty(parameters('entraClientId')))]", ArmTemplate.Str(app.Template.Root["variables"]!["useEntraId"]));
+        Assert.Equal("[parameters('entraClientId')]", ArmTemplate.Str(registration["clientId"]));
+        Assert.Equal("[format('{0}{1}/v2.0', environment().authentication.loginEndpoint, variables('signInTenantId'))]", ArmTemplate.Str(registration["openIdIssuer"]));
+        Assert.Equal("[if(empty(parameters('entraTenantId')), tenant().tenantId, parameters('entraTenantId'))]", ArmTemplate.Str(app.Template.Root["variables"]!["signInTenantId"]));
+        Assert.Contains("parameters('entraClientId')", ArmTemplate.Str(aad["validation"]!["allowedAudiences"]), StringComparison.Ordinal);
+        Assert.Equal("MICROSOFT_PROVIDER_AUTHENTICATION_SECRET", ArmTemplate.Str(registration["clientSecretSettingName"]));
+        Assert.Equal("[if(variables('useEntraId'), format('@Microsoft.KeyVault(SecretUri={0})', parameters('entraClientSecretUri')), '')]", ArmTemplate.Str(settings["MICROSOFT_PROVIDER_AUTHENTICATION_SECRET"]));
+        Assert.Null(registration["clientSecret"]);
 
-        Assert.DoesNotContain(excluded, p => p.StartsWith("/api/admin", StringComparison.Ordinal));
+        Assert.Equal("[parameters('entraClientId')]", ArmTemplate.Str(app.Parameter("entraClientId")));
+        Assert.Equal("[parameters('entraTenantId')]", ArmTemplate.Str(app.Parameter("entraTenantId")));
+        Assert.Equal("[reference(resourceId('Microsoft.Resources/deployments', 'keyvault'), '2025-04-01').outputs.entraClientSecretUri.value]", ArmTemplate.Str(app.Parameter("entraClientSecretUri")));
+        Assert.Contains(keyVault.OfType("Microsoft.KeyVault/vaults/secrets"), s => keyVault.Literals(ArmTemplate.Str(s["name"])).Contains("Auth--EntraClientSecret"));
+        Assert.Equal("Auth--EntraClientSecret", ArmTemplate.Str(keyVault.Root["variables"]!["entraClientSecretName"]));
+        Assert.Contains("vaultUri", ArmTemplate.Str(keyVault.Outputs!["entraClientSecretUri"]!["value"]), StringComparison.Ordinal);
+        Assert.Equal("", ArmTemplate.Str(Main.Root["parameters"]!["entraClientId"]!["defaultValue"]));
+    }
+
+    [Fact]
+    public void PlatformAdmins_AreAnAppSetting_FromTheirParameter()
+    {
+        Assert.Equal("[parameters('platformAdmins')]", ArmTemplate.Str(AppSettings()["Auth__PlatformAdmins"]));
+        Assert.Equal("[parameters('platformAdmins')]", ArmTemplate.Str(Main.Module("functionapp").Parameter("platformAdmins")));
+        Assert.Equal("[parameters('adminApiKey')]", ArmTemplate.Str(Main.Module("keyvault").Parameter("adminApiKey")));
     }
 
     [Fact]
@@ -263,6 +301,10 @@ public sealed class TemplateSecurityTests(CompiledMainTemplate compiled) : IClas
             "[format('{0}/api/calendar/{{schoolId}}/slots.ics', reference(resourceId('Microsoft.Resources/deployments', 'functionapp'), '2025-04-01').outputs.linksBaseUrl.value)]",
             ArmTemplate.Str(outputs["feedUrlPattern"]!["value"]));
     }
+
+    private JsonObject AuthSettings() =>
+        Main.Module("functionapp").Template.OfType("Microsoft.Web/sites/config")
+            .Single(c => ArmTemplate.Str(c["name"])!.Contains("authsettingsV2", StringComparison.Ordinal));
 
     private JsonObject AppSettings()
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using BkOutreach.Core.Sms;
+using BkOutreach.Functions.Http;
 
 namespace BkOutreach.LocalRunner;
 
@@ -16,7 +17,9 @@ public static class DevOutboxEndpoint
                 return Results.Json(messages);
             }
 
-            return Results.Content(Render(messages), "text/html; charset=utf-8");
+            var html = Render(messages);
+            SecurityHeaders.Apply(context.Response, html);
+            return Results.Content(html, "text/html; charset=utf-8");
         });
 
     private static string Render(IReadOnlyList<OutboxMessage> messages)

@@ -102,6 +102,20 @@ public sealed class RunnerApp : IAsyncDisposable
 
     public DemoSeedResult? Demo { get; private set; }
 
+    /// <summary>The demo staff's development sign-in links, labelled, in the order the banner prints them.</summary>
+    public IReadOnlyList<(string Label, string Link)> DemoSignIns { get; private set; } = [];
+
+    /// <summary>The demo school's admin (CONTRACTS: seeded by <c>--demo</c> as school_admin).</summary>
+    public const string DemoSchoolAdminEmail = "admin@ma-aisyiyah1plg.sch.id";
+
+    /// <summary>A sign-in link for the demo school's admin and for each demo counsellor with an email.</summary>
+    public static IReadOnlyList<(string Label, string Link)> DemoSignInLinks(string baseUrl, DemoData demo) =>
+    [
+        ("school admin", DevAuthentication.SignInLink(baseUrl, DemoSchoolAdminEmail)),
+        .. demo.Counselors.Where(c => !string.IsNullOrEmpty(c.Email))
+            .Select(c => ($"counsellor {c.Id} ({c.Name})", DevAuthentication.SignInLink(baseUrl, c.Email!))),
+    ];
+
     public static async Task<RunnerApp> StartAsync(RunnerSettings settings, string[]? args = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
@@ -135,6 +149,7 @@ public sealed class RunnerApp : IAsyncDisposable
             settings.ConfigureServices?.Invoke(builder.Services);
             builder.Services.AddBkOutreach(builder.Configuration);
             builder.Services.AddMvcCore();
+            builder.Services.AddSingleton<DevAuthentication>();
             builder.Services.AddSingleton<FunctionInvoker>();
             builder.Services.AddSingleton<TriggerRunner>();
             builder.Services.AddHostedService(sp => new TriggerHost(functions, sp.GetRequiredService<TriggerRunner>(), sp.GetRequiredService<StorageAccount>(), host, settings.RunTimers));
@@ -147,6 +162,7 @@ public sealed class RunnerApp : IAsyncDisposable
             });
 
             var app = builder.Build();
+            DevAuthentication.Map(app);
             var routes = HttpFunctionEndpoints.Map(app, functions, host, adminKey);
             AdminFunctionsEndpoint.Map(app, functions, adminKey);
             DevOutboxEndpoint.Map(app);
@@ -163,7 +179,9 @@ public sealed class RunnerApp : IAsyncDisposable
             if (settings.Demo)
             {
                 await storageReady.WaitAsync(cancellationToken);
-                runner.Demo = await app.Services.GetRequiredService<DemoSeeder>().SeedAsync(DemoSeeder.Load(Path.Combine(RepoPaths.Root, "data", "demo", "demo-school.json")), cancellationToken);
+                var demo = DemoSeeder.Load(Path.Combine(RepoPaths.Root, "data", "demo", "demo-school.json"));
+                runner.Demo = await app.Services.GetRequiredService<DemoSeeder>().SeedAsync(demo, cancellationToken);
+                runner.DemoSignIns = DemoSignInLinks(baseUrl, demo);
             }
 
             runner.PrintBanner(settings, routes, key is null or "");
@@ -245,7 +263,11 @@ public sealed class RunnerApp : IAsyncDisposable
             }
 
             o.WriteLine($"Open-slot feed: {BaseUrl}/api/calendar/{demo.SchoolId}/slots.ics");
-            o.WriteLine($"Dashboard: {BaseUrl}/api/admin/schools/{demo.SchoolId}/dashboard?code={Uri.EscapeDataString(AdminKey.Value)}");
+            o.WriteLine($"Dashboard: {BaseUrl}/api/admin/schools/{demo.SchoolId}/dashboard");
+            foreach (var (label, link) in DemoSignIns)
+            {
+                o.WriteLine($"Sign in as {label}: {link}");
+            }
         }
 
         o.WriteLine($"Health: {BaseUrl}/api/health");

@@ -14,21 +14,15 @@ param topicName string
 @description('Tags for the resources.')
 param tags object
 
-@description('Host name of the function app.')
-param appHostName string
-
 @description('Create the webhook subscription (the app must already answer the validation handshake).')
 param subscribe bool
 
-@description('Name of the function app: the webhook presents its default function key, as the route requires.')
-param functionAppName string
+@description('The webhook: https://<app>/api/events/acs?code=<platform key>. Secure, as it carries the platform key.')
+@secure()
+param webhookUrl string
 
 resource acs 'Microsoft.Communication/communicationServices@2025-09-01' existing = {
   name: communicationServiceName
-}
-
-resource site 'Microsoft.Web/sites@2025-03-01' existing = {
-  name: functionAppName
 }
 
 resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
@@ -49,9 +43,10 @@ resource smsEvents 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-
     destination: {
       endpointType: 'WebHook'
       properties: {
-        // The route is function-level: the URL carries the host's default function key, read at deploy
-        // time, so forged opt-ins or delivery reports are refused.
-        endpointUrl: 'https://${appHostName}/api/events/acs?code=${listKeys('${site.id}/host/default', '2025-03-01').functionKeys.default}'
+        // The app refuses the route without the platform key, so forged opt-ins or delivery reports are
+        // refused. Event Grid keeps the URL write-only (it shows endpointBaseUrl), and the key in the URL
+        // also reaches the validation handshake.
+        endpointUrl: webhookUrl
         maxEventsPerBatch: 1
         preferredBatchSizeInKilobytes: 64
       }

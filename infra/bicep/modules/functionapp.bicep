@@ -73,14 +73,25 @@ param graphEnabled bool
 @description('Graph base URL including the version segment.')
 param graphBaseUrl string
 
-@description('Put App Service Authentication (Entra ID) in front of the admin routes.')
-param enableEasyAuth bool
+@description('Version-less URI of the Admin--ApiKey secret (the platform key).')
+param adminApiKeySecretUri string
 
-@description('Client id of the Entra ID app registration used by App Service Authentication.')
-param easyAuthClientId string
+@description('Emails of the platform admins, comma-separated (Auth__PlatformAdmins).')
+param platformAdmins string
+
+@description('Client id of the Entra ID app registration staff sign in with; empty: no sign-in provider yet.')
+param entraClientId string
+
+@description('Tenant id of the Entra ID app registration; empty: this deployment\'s tenant.')
+param entraTenantId string
+
+@description('Version-less URI of the Entra ID client secret in Key Vault.')
+param entraClientSecretUri string
 
 var linksBase = empty(linksBaseUrl) ? 'https://${site.properties.defaultHostName}' : linksBaseUrl
 var useMessagingConnect = !empty(messagingConnectPartner)
+var useEntraId = !empty(entraClientId)
+var signInTenantId = empty(entraTenantId) ? tenant().tenantId : entraTenantId
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
@@ -178,6 +189,11 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Graph__TenantId: tenant().tenantId
     Graph__ClientId: identityClientId
     Graph__BaseUrl: graphBaseUrl
+    // The platform key the app checks on x-functions-key / ?code= (deployment scripts, the Event Grid webhook).
+    Admin__ApiKey: '@Microsoft.KeyVault(SecretUri=${adminApiKeySecretUri})'
+    Auth__PlatformAdmins: platformAdmins
+    // The setting App Service Authentication reads the client secret from (clientSecretSettingName below).
+    MICROSOFT_PROVIDER_AUTHENTICATION_SECRET: useEntraId ? '@Microsoft.KeyVault(SecretUri=${entraClientSecretUri})' : ''
     // Timer schedules (six-field NCRONTAB, UTC); the same defaults as functions/Schedules.cs.
     DispatcherSchedule: '0 */5 * * * *'
     RemindersSchedule: '0 */5 * * * *'
@@ -186,47 +202,64 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
   }
 }
 
-// Parents (links), calendar feeds, the Event Grid webhook and the health probe stay anonymous; everything
-// else, in practice the /api/admin routes and the dashboard, needs an Entra ID sign-in on top of the
-// function keys.
-resource authSettings 'Microsoft.Web/sites/config@2025-03-01' = if (enableEasyAuth) {
+// App Service Authentication is always on, even before an Entra ID app registration exists: only then
+// does the platform strip X-MS-CLIENT-PRINCIPAL* headers a client sends, and the app trusts those headers.
+// Unauthenticated requests go through (AllowAnonymous) and the app decides per route: parents' links,
+// feeds, the webhook, health and about pages are anonymous; staff pages redirect to /.auth/login/aad and
+// staff JSON routes answer 401. The functions themselves are anonymous at the host; the app checks the
+// platform key (Admin__ApiKey) where a script or the webhook presents it.
+resource authSettings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: site
   name: 'authsettingsV2'
+  // The client secret setting must exist before the provider is configured to read it.
+  dependsOn: [
+    appSettings
+  ]
   properties: {
     platform: {
       enabled: true
+      runtimeVersion: '~1'
     }
     globalValidation: {
-      requireAuthentication: true
-      unauthenticatedClientAction: 'RedirectToLoginPage'
-      redirectToProvider: 'azureactivedirectory'
-      excludedPaths: [
-        '/api/b/*'
-        '/api/links/*'
-        '/api/bookings/*'
-        '/api/calendar/*'
-        '/api/events/*'
-        '/api/health'
-      ]
+      requireAuthentication: false
+      unauthenticatedClientAction: 'AllowAnonymous'
+    }
+    httpSettings: {
+      requireHttps: true
     }
     identityProviders: {
       azureActiveDirectory: {
-        enabled: true
+        enabled: useEntraId
         registration: {
-          clientId: easyAuthClientId
-          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+          clientId: entraClientId
+          clientSecretSettingName: 'MICROSOFT_PROVIDER_AUTHENTICATION_SECRET'
+          openIdIssuer: '${environment().authentication.loginEndpoint}${signInTenantId}/v2.0'
         }
         validation: {
-          allowedAudiences: [
-            'api://${easyAuthClientId}'
-            easyAuthClientId
-          ]
+          allowedAudiences: useEntraId
+            ? [
+                entraClientId
+                'api://${entraClientId}'
+              ]
+            : []
         }
       }
     }
     login: {
+      // The app reads the headers only; no provider tokens are kept (Flex Consumption has no file system
+      // for the token store, and a blob store would need a SAS with a key).
       tokenStore: {
         enabled: false
+      }
+      // A sign-in may only return to this app.
+      allowedExternalRedirectUrls: []
+      preserveUrlFragmentsForLogins: false
+      cookieExpiration: {
+        convention: 'FixedTime'
+        timeToExpiration: '08:00:00'
+      }
+      nonce: {
+        validateNonce: true
       }
     }
   }

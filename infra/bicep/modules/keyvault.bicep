@@ -1,5 +1,7 @@
-// Key Vault in RBAC mode for the two secrets the app needs. The app reads them through Key Vault
-// references in its settings, so neither value is ever stored in the site configuration.
+// Key Vault in RBAC mode for the secrets the app needs: the link-signing key, the platform key, the
+// Messaging Connect partner's key and the Entra ID client secret of App Service Authentication. The app
+// (and the platform, for the client secret) reads them through Key Vault references in its settings, so no
+// value is ever stored in the site configuration.
 
 @description('Key Vault name (3-24 characters).')
 @minLength(3)
@@ -23,8 +25,17 @@ param linksSigningKey string
 @secure()
 param messagingConnectApiKey string
 
+@description('The platform key (Admin__ApiKey).')
+@secure()
+param adminApiKey string
+
+@description('Client secret of the Entra ID app registration; empty keeps what an earlier deployment stored.')
+@secure()
+param entraClientSecret string
+
 var keyVaultSecretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6'
 var hasMessagingConnectKey = !empty(messagingConnectApiKey)
+var entraClientSecretName = 'Auth--EntraClientSecret'
 
 resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
   name: identityName
@@ -66,6 +77,22 @@ resource partnerKey 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (hasMess
   }
 }
 
+resource platformKey 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {
+  parent: vault
+  name: 'Admin--ApiKey'
+  properties: {
+    value: adminApiKey
+  }
+}
+
+resource entraSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(entraClientSecret)) {
+  parent: vault
+  name: entraClientSecretName
+  properties: {
+    value: entraClientSecret
+  }
+}
+
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, appIdentity.id, keyVaultSecretsUserRoleId)
   scope: vault
@@ -80,3 +107,7 @@ output name string = vault.name
 // Version-less URIs: a rotated secret reaches the app without a redeployment.
 output signingKeySecretUri string = signingKey.properties.secretUri
 output messagingConnectApiKeySecretUri string = hasMessagingConnectKey ? partnerKey!.properties.secretUri : ''
+output adminApiKeySecretUri string = platformKey.properties.secretUri
+// Built from the vault's URI rather than the secret resource, so a deployment that does not pass the
+// secret again keeps referring to the one stored before.
+output entraClientSecretUri string = '${vault.properties.vaultUri}secrets/${entraClientSecretName}'

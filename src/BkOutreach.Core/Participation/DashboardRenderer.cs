@@ -16,9 +16,6 @@ public static class DashboardRenderer
 {
     public const string ContentType = "text/html; charset=utf-8";
 
-    /// <summary>What the page allows: inline styles and same-origin form posts, nothing else.</summary>
-    public const string ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private static readonly LocalDateTimePattern When = LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd' 'HH':'mm");
     private static readonly string[] DayNames = ["", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"];

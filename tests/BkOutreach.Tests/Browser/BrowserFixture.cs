@@ -1,11 +1,12 @@
 using BkOutreach.LocalRunner;
+using BkOutreach.Tests.Infrastructure;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
 namespace BkOutreach.Tests.Browser;
 
 /// <summary>
-/// One headless Debian Chromium (/usr/bin/chromium, installed by .ci/install-system) for every browser test;
+/// One headless Debian Chromium (/usr/bin/chromium; the first run installs it, see <see cref="SystemPrograms"/>) for every browser test;
 /// each test opens its own contexts, so cookies and downloads never leak between tests.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
@@ -23,6 +24,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        await SystemPrograms.EnsureInstalledAsync();
         if (!File.Exists(ChromiumPath))
         {
             throw new InvalidOperationException($"{ChromiumPath} is missing: run .ci/install-system (apt-get install chromium).");

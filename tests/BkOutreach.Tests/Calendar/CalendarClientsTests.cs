@@ -27,6 +27,7 @@ public sealed partial class CalendarClientsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        await SystemPrograms.EnsureInstalledAsync();
         _runner = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = Monday0900 });
         _folder = Directory.CreateTempSubdirectory("bk-calendar-").FullName;
     }

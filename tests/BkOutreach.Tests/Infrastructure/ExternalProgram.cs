@@ -13,8 +13,10 @@ public static class ExternalProgram
         IEnumerable<string> arguments,
         string? workingDirectory = null,
         IReadOnlyDictionary<string, string>? environment = null,
-        string? stdin = null)
+        string? stdin = null,
+        TimeSpan? timeout = null)
     {
+        var limit = timeout ?? TimeSpan.FromMinutes(2);
         var start = new ProcessStartInfo(fileName)
         {
             WorkingDirectory = workingDirectory ?? Directory.GetCurrentDirectory(),
@@ -53,15 +55,15 @@ public static class ExternalProgram
             }
 
             process.StandardInput.Close();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            using var cancel = new CancellationTokenSource(limit);
             try
             {
-                await process.WaitForExitAsync(timeout.Token);
+                await process.WaitForExitAsync(cancel.Token);
             }
             catch (OperationCanceledException)
             {
                 process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"{fileName} {string.Join(' ', start.ArgumentList)} did not finish within 2 minutes.");
+                throw new TimeoutException($"{fileName} {string.Join(' ', start.ArgumentList)} did not finish within {limit.TotalMinutes:0} minutes.");
             }
 
             return new ProgramResult(process.ExitCode, await stdout, await stderr);

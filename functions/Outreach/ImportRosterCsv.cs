@@ -8,14 +8,15 @@ using Microsoft.Azure.Functions.Worker;
 namespace BkOutreach.Functions.Outreach;
 
 /// <summary>
-/// <c>POST /api/admin/schools/{schoolId}/roster</c> with the roster CSV as the body (text/csv, or a
-/// multipart form with one file) → <c>{ "imported", "updated", "rejected": [{ "row", "reason" }] }</c>.
+/// <c>POST /api/admin/schools/{schoolId}/roster[?mode=full]</c> with the roster CSV as the body (text/csv,
+/// or a multipart form with one file) → <c>{ "imported", "updated", "rejected": [{ "row", "reason" }],
+/// "moved": [{ "student", "from", "to" }], "removed": [guardianId] }</c>. A body over
+/// <see cref="RosterCsv.MaxBytes"/> gets 413 with a JSON body naming the limit (host.json's
+/// <c>maxRequestBodySize</c> is the same number, so the host never cuts a roster off without it); another
+/// import of the school running for longer than the wait gets 409.
 /// </summary>
 public sealed class ImportRosterCsv(ImportRoster importRoster)
 {
-    /// <summary>A 10,000-row roster is about 1 MB; leave room for long names.</summary>
-    private const long MaxBytes = 8 * 1024 * 1024;
-
     [Function(nameof(ImportRosterCsv))]
     [Access(AccessScope.School, StaffRole.SchoolAdmin)]
     public async Task<IActionResult> Run(
@@ -23,37 +24,92 @@ public sealed class ImportRosterCsv(ImportRoster importRoster)
         string schoolId,
         CancellationToken cancellationToken)
     {
-        if (request.ContentLength > MaxBytes)
+        var mode = request.Query["mode"].ToString() switch
         {
-            return HttpJson.Problem(StatusCodes.Status413PayloadTooLarge, "body_too_large", [$"The roster must be at most {MaxBytes / 1024 / 1024} MB."]);
+            "" or "merge" => RosterImportMode.Merge,
+            "full" => RosterImportMode.Full,
+            _ => (RosterImportMode?)null,
+        };
+        if (mode is null)
+        {
+            return HttpJson.Problem(StatusCodes.Status400BadRequest, "invalid", ["mode must be merge (the default) or full."]);
         }
 
-        Stream csv;
-        if (request.HasFormContentType)
+        if (request.ContentLength > RosterCsv.MaxBytes)
         {
-            var form = await request.ReadFormAsync(cancellationToken);
-            if (form.Files.Count != 1)
+            return TooLarge();
+        }
+
+        MemoryStream csv;
+        try
+        {
+            if (request.HasFormContentType)
             {
-                return HttpJson.Problem(StatusCodes.Status400BadRequest, "invalid", ["Send exactly one CSV file."]);
-            }
+                var form = await request.ReadFormAsync(cancellationToken);
+                if (form.Files.Count != 1)
+                {
+                    return HttpJson.Problem(StatusCodes.Status400BadRequest, "invalid", ["Send exactly one CSV file."]);
+                }
 
-            csv = form.Files[0].OpenReadStream();
+                await using var file = form.Files[0].OpenReadStream();
+                csv = await ReadLimitedAsync(file, cancellationToken);
+            }
+            else if (request.ContentType is null || request.ContentType.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || request.ContentType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+            {
+                csv = await ReadLimitedAsync(request.Body, cancellationToken);
+            }
+            else
+            {
+                return HttpJson.Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", ["Send the roster as text/csv or as a multipart form file."]);
+            }
         }
-        else if (request.ContentType is null || request.ContentType.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || request.ContentType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            csv = new MemoryStream();
-            await request.Body.CopyToAsync(csv, cancellationToken);
-            csv.Position = 0;
+            // The server's own limit (host.json maxRequestBodySize) met a body sent without a length.
+            return TooLarge();
         }
-        else
+
+        if (csv.Length > RosterCsv.MaxBytes)
         {
-            return HttpJson.Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", ["Send the roster as text/csv or as a multipart form file."]);
+            return TooLarge();
         }
 
         await using (csv)
         {
-            var result = await importRoster.ExecuteAsync(schoolId, csv, cancellationToken);
-            return HttpJson.From(result, r => new OkObjectResult(new { imported = r.Imported, updated = r.Updated, rejected = r.Rejected.Select(x => new { row = x.Row, reason = x.Reason }) }), "unknown_school");
+            try
+            {
+                var result = await importRoster.ExecuteAsync(schoolId, csv, mode.Value, cancellationToken);
+                return HttpJson.From(result, r => new OkObjectResult(new
+                {
+                    imported = r.Imported,
+                    updated = r.Updated,
+                    rejected = r.Rejected.Select(x => new { row = x.Row, reason = x.Reason }),
+                    moved = r.Moved.Select(m => new { student = m.Student, from = m.From, to = m.To }),
+                    removed = r.Removed,
+                }), "unknown_school");
+            }
+            catch (RosterBusyException ex)
+            {
+                return HttpJson.Problem(StatusCodes.Status409Conflict, "roster_import_running", [ex.Message]);
+            }
         }
+    }
+
+    private static IActionResult TooLarge() =>
+        HttpJson.Problem(StatusCodes.Status413PayloadTooLarge, "body_too_large", [$"The roster must be at most {RosterCsv.MaxBytes} bytes ({RosterCsv.MaxBytes / 1024 / 1024} MiB); split it into files of whole classes and import each (students a file does not list stay where they are)."]);
+
+    /// <summary>The body, read up to one byte past the limit (so a longer one is recognised without reading it all).</summary>
+    private static async Task<MemoryStream> ReadLimitedAsync(Stream source, CancellationToken cancellationToken)
+    {
+        var target = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        int read;
+        while (target.Length <= RosterCsv.MaxBytes && (read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+
+        target.Position = 0;
+        return target;
     }
 }

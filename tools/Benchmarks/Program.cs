@@ -5,6 +5,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
 {
     ["dashboard"] = DashboardBenchmark.RunAsync,
     ["feed-render"] = FeedRenderBenchmark.RunAsync,
+    ["roster"] = RosterBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

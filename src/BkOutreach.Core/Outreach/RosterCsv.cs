@@ -17,10 +17,21 @@ public sealed record RosterRow(
 /// <summary>A roster line that was not imported; <see cref="Row"/> counts the header as row 1.</summary>
 public sealed record RosterRejection(int Row, string Reason);
 
-public sealed record RosterParseResult(IReadOnlyList<RosterRow> Rows, IReadOnlyList<RosterRejection> Rejected);
+/// <summary>
+/// The valid rows, the rejected ones, and every <c>student_id</c> the file names at all (rejected rows
+/// included): a full sync keeps a student whose row was rejected where they were, rather than removing them.
+/// </summary>
+public sealed record RosterParseResult(IReadOnlyList<RosterRow> Rows, IReadOnlyList<RosterRejection> Rejected, IReadOnlySet<string> MentionedStudentIds);
+
+/// <summary>The guardians of a file and the rows left out while grouping them.</summary>
+public sealed record RosterGrouping(IReadOnlyList<RosterGuardian> Guardians, IReadOnlyList<RosterRejection> Rejected);
 
 /// <summary>A guardian as the roster describes them: one per phone number, with all their children.</summary>
-public sealed record RosterGuardian(string Phone, string Name, string Language, IReadOnlyList<Student> Students);
+public sealed record RosterGuardian(string Phone, string Name, string Language, IReadOnlyList<Student> Students)
+{
+    /// <summary>The file rows this guardian came from (row numbers as in <see cref="RosterRejection.Row"/>).</summary>
+    public IReadOnlyList<int> Rows { get; init; } = [];
+}
 
 /// <summary>The file as a whole cannot be read as a roster (no header, a required column missing).</summary>
 public sealed class RosterFormatException : Exception
@@ -52,6 +63,9 @@ public sealed class RosterFormatException : Exception
 /// Quoted fields follow RFC 4180; blank lines and lines of empty fields are skipped.</item>
 /// <item>Row numbers are line numbers in the file, 1-based, the header being row 1, so they match what a
 /// spreadsheet shows (a quoted field spanning lines makes later numbers follow the file's lines).</item>
+/// <item>Sizes: <c>student_id</c> and <c>counselor_id</c> at most <see cref="MaxIdLength"/> characters,
+/// <c>student_name</c> and <c>guardian_name</c> at most <see cref="MaxNameLength"/>, <c>class</c> at most
+/// <see cref="MaxClassLength"/>; a longer field rejects its row (what is stored must fit and be sendable).</item>
 /// <item>A bad row is reported with its reason and the others are still returned. The same
 /// <c>student_id</c> twice: the later row wins (it is the newer line of a hand-edited file) and the
 /// earlier one is reported as superseded, so the admin sees the duplicate.</item>
@@ -66,6 +80,19 @@ public static class RosterCsv
     public const string GuardianPhone = "guardian_phone";
     public const string Language = "language";
     public const string CounselorId = "counselor_id";
+
+    /// <summary>
+    /// The largest roster file: 4 MiB, about 40,000 rows of usual length (a 10,000-student school is about
+    /// 1 MB). The same number is host.json's <c>maxRequestBodySize</c>, which the local runner applies too.
+    /// </summary>
+    public const long MaxBytes = 4 * 1024 * 1024;
+
+    public const int MaxIdLength = 64;
+    public const int MaxNameLength = 200;
+    public const int MaxClassLength = 50;
+
+    /// <summary>Children of one guardian (one phone number) in a file; further rows are rejected.</summary>
+    public const int MaxStudentsPerGuardian = 50;
 
     private const string ExpectedHeader = $"{StudentId},{StudentName},{Class},{GuardianName},{GuardianPhone},{Language},{CounselorId}";
 
@@ -101,6 +128,7 @@ public static class RosterCsv
         var rows = new List<RosterRow>();
         var rejected = new List<RosterRejection>();
         var rowOfStudent = new Dictionary<string, int>(StringComparer.Ordinal);
+        var mentioned = new HashSet<string>(StringComparer.Ordinal);
         var fields = new string[header.Length];
         while (csv.Read())
         {
@@ -115,6 +143,11 @@ public static class RosterCsv
             if (blank)
             {
                 continue;
+            }
+
+            if (columns.TryGetValue(StudentId, out var studentColumn) && CollapseSpaces(fields[studentColumn]) is { Length: > 0 } mentionedId)
+            {
+                mentioned.Add(mentionedId);
             }
 
             var (row, reason) = ReadRow(line, fields, columns);
@@ -136,19 +169,52 @@ public static class RosterCsv
             }
         }
 
-        return new RosterParseResult(rows, [.. rejected.OrderBy(r => r.Row)]);
+        return new RosterParseResult(rows, [.. rejected.OrderBy(r => r.Row)], mentioned);
     }
 
     /// <summary>
     /// One guardian per phone number with all their children (siblings), in the order the phone first
-    /// appears. Name and language come from the guardian's first row that has them.
+    /// appears. The guardian's name is the first non-empty one of their rows and the language that of the
+    /// first row. One number is one guardian: a later row giving the same number under a different name
+    /// (ignoring case and spaces) is rejected rather than merged, so one family's child never appears on
+    /// another family's page; so are rows beyond <see cref="MaxStudentsPerGuardian"/> children of one number.
     /// </summary>
-    public static IReadOnlyList<RosterGuardian> GroupByGuardian(IEnumerable<RosterRow> rows) =>
-        [.. rows.GroupBy(r => r.GuardianPhone, StringComparer.Ordinal).Select(g => new RosterGuardian(
-            g.Key,
-            g.Select(r => r.GuardianName).FirstOrDefault(n => n.Length > 0) ?? "",
-            g.First().Language,
-            [.. g.Select(r => new Student(r.StudentId, r.StudentName, r.Class, r.CounselorId))]))];
+    public static RosterGrouping GroupByGuardian(IEnumerable<RosterRow> rows)
+    {
+        var guardians = new List<RosterGuardian>();
+        var rejected = new List<RosterRejection>();
+        foreach (var group in rows.GroupBy(r => r.GuardianPhone, StringComparer.Ordinal))
+        {
+            var named = group.FirstOrDefault(r => r.GuardianName.Length > 0);
+            var kept = new List<RosterRow>();
+            foreach (var row in group)
+            {
+                if (named is not null && row.GuardianName.Length > 0 && !string.Equals(row.GuardianName, named.GuardianName, StringComparison.OrdinalIgnoreCase))
+                {
+                    rejected.Add(new RosterRejection(row.Row, $"guardian_phone is already the number of guardian '{named.GuardianName}' (row {named.Row}); one number is one guardian, so a different name here is not merged: correct the number or the name"));
+                }
+                else if (kept.Count >= MaxStudentsPerGuardian)
+                {
+                    rejected.Add(new RosterRejection(row.Row, $"guardian_phone already has {MaxStudentsPerGuardian} children in this file (the most one guardian may have)"));
+                }
+                else
+                {
+                    kept.Add(row);
+                }
+            }
+
+            guardians.Add(new RosterGuardian(
+                group.Key,
+                named?.GuardianName ?? "",
+                kept[0].Language,
+                [.. kept.Select(r => new Student(r.StudentId, r.StudentName, r.Class, r.CounselorId))])
+            {
+                Rows = [.. kept.Select(r => r.Row)],
+            });
+        }
+
+        return new RosterGrouping(guardians, rejected);
+    }
 
     private static (RosterRow? Row, string? Reason) ReadRow(int line, string[] fields, Dictionary<string, int> columns)
     {
@@ -178,6 +244,18 @@ public static class RosterCsv
         if (language is null)
         {
             problems.Add($"language must be id or en, got '{Field(Language)}'");
+        }
+
+        foreach (var (name, value, limit) in new[]
+        {
+            (StudentId, studentId, MaxIdLength), (StudentName, studentName, MaxNameLength), (Class, @class, MaxClassLength),
+            (GuardianName, Field(GuardianName), MaxNameLength), (CounselorId, counselorId, MaxIdLength),
+        })
+        {
+            if (value.Length > limit)
+            {
+                problems.Add($"{name} is longer than {limit} characters ({value.Length})");
+            }
         }
 
         if (problems.Count > 0)

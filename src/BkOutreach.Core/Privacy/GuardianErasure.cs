@@ -73,7 +73,7 @@ public sealed partial class GuardianErasure(
     private async Task<ErasureReport> EraseAsync(Guardian guardian, CancellationToken cancellationToken)
     {
         var schoolId = guardian.SchoolId;
-        var cancelled = await CancelBookingsAsync(guardian, cancellationToken);
+        var cancelled = await CancelBookingsAsync(guardian, null, cancellationToken);
         var deleted = 0;
         deleted += await DeleteLinksAsync(schoolId, guardian.Id, cancellationToken);
         deleted += await DeleteSendRowsAsync(schoolId, guardian.Id, cancellationToken);
@@ -91,8 +91,22 @@ public sealed partial class GuardianErasure(
         return report;
     }
 
-    /// <summary>Cancels bookings that have not ended (freeing their seats) and strips student ids from all of the guardian's bookings.</summary>
-    private async Task<int> CancelBookingsAsync(Guardian guardian, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes children away from a guardian who keeps others (a roster moved them to another guardian or left
+    /// them out): a booking about none of the remaining children is cancelled as an erasure cancels it, and
+    /// the removed children's ids leave every booking of the guardian. The guardian's links stay: they serve
+    /// the remaining children, and the booking page offers only the counsellors of those.
+    /// </summary>
+    /// <param name="guardian">The guardian as stored after the change (without the removed children).</param>
+    /// <returns>The bookings cancelled.</returns>
+    public Task<int> RevokeStudentsAsync(Guardian guardian, IReadOnlySet<string> removedStudentIds, CancellationToken cancellationToken) =>
+        CancelBookingsAsync(guardian, removedStudentIds, cancellationToken);
+
+    /// <summary>
+    /// Cancels bookings that have not ended (freeing their seats) and strips student ids from the guardian's
+    /// bookings: all of them (<paramref name="removed"/> null, an erasure), or those about removed children.
+    /// </summary>
+    private async Task<int> CancelBookingsAsync(Guardian guardian, IReadOnlySet<string>? removed, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var cancelled = 0;
@@ -105,18 +119,31 @@ public sealed partial class GuardianErasure(
                     continue;
                 }
 
-                if (booking.Status == BookingStatus.Confirmed && booking.End > now
+                IReadOnlyList<string> remaining = removed is null ? [] : [.. booking.StudentIds.Where(id => !removed.Contains(id))];
+                var about = removed is null
+                    || booking.StudentIds.Any(removed.Contains)
+                    || (booking.StudentIds.Count == 0 && !guardian.Students.Any(s => s.CounselorId == counselor.Id));
+                if (!about)
+                {
+                    continue;
+                }
+
+                // Cancelled through the booking's own path (its outbox event cancels the calendar entry and records
+                // the fact; an erasure or a roster move sends the old number no SMS).
+                if (remaining.Count == 0 && booking.Status == BookingStatus.Confirmed && booking.End > now
                     && await bookings.CancelAsync(guardian.SchoolId, counselor.Id, booking.CampaignId, guardian.Id, ParticipationChannel.Admin, cancellationToken, erasure: true) is not null)
                 {
                     cancelled++;
                     continue;
                 }
 
-                if (booking.StudentIds.Count > 0)
+                if (booking.StudentIds.Count != remaining.Count)
                 {
                     await bookings.UpdateAsync(
                         booking.Id,
-                        b => b.StudentIds.Count == 0 ? BookingChange.None() : new BookingChange(b with { StudentIds = [] }, BookingEventKind.Erased),
+                        b => b.StudentIds.SequenceEqual(b.StudentIds.Where(id => remaining.Contains(id)))
+                            ? BookingChange.None()
+                            : new BookingChange(b with { StudentIds = [.. b.StudentIds.Where(id => remaining.Contains(id))] }, BookingEventKind.Erased),
                         cancellationToken);
                 }
             }

@@ -9,6 +9,36 @@ namespace BkOutreach.Core.Schools;
 /// <summary>A counsellor of a school and when their settings last changed.</summary>
 public sealed record CounselorEntry(string Id, CounselorSettings Counselor, DateTimeOffset UpdatedAt);
 
+/// <summary>A guardian row as read for a roster import: the document, its stored text and stamp, and its ETag.</summary>
+public sealed record StoredGuardian(Guardian Guardian, string Json, DateTimeOffset? UpdatedAt, ETag ETag);
+
+/// <summary>A phone index row: the guardian the number belongs to.</summary>
+public sealed record StoredIndex(string GuardianId, ETag ETag);
+
+/// <summary>The school's guardians by id and its phone index by E.164 number, as one query read them.</summary>
+public sealed record RosterSnapshot(IReadOnlyDictionary<string, StoredGuardian> Guardians, IReadOnlyDictionary<string, StoredIndex> Phones);
+
+/// <summary>One guardian a roster import writes: replacing <see cref="Before"/> (null: a new row), and adding the phone index row when <see cref="AddIndex"/>.</summary>
+public sealed record GuardianWrite(Guardian Guardian, StoredGuardian? Before, bool AddIndex);
+
+/// <summary>Another writer changed the school's guardians during a roster import; the import kept nothing.</summary>
+public sealed class RosterWriteConflictException : Exception
+{
+    public RosterWriteConflictException()
+    {
+    }
+
+    public RosterWriteConflictException(string message)
+        : base(message)
+    {
+    }
+
+    public RosterWriteConflictException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
 /// <summary>
 /// Schools, counsellors and guardians in Table Storage, each stored as its JSON document. The <c>…Recent</c>
 /// reads serve a parent's link from <see cref="RecentReads"/>; every write here forgets what it changed.
@@ -20,6 +50,13 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
     private const string SchoolPartition = "school";
     private const string PhoneIndexPrefix = "phone:";
     private const string GuardianPrefix = "g:";
+    private const string RosterLockRow = "lock:roster";
+
+    /// <summary>Rows per entity-group transaction: the Table service's limit.</summary>
+    public const int BatchSize = 100;
+
+    /// <summary>Roster transactions sent at once: overlaps round trips without crowding the partition.</summary>
+    public const int TransactionsInFlight = 4;
 
     private readonly RecentReads _recent = new(time);
 
@@ -179,66 +216,203 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
     }
 
     /// <summary>
-    /// Writes a whole roster's guardians at once: one query reads the school's phone index and guardians,
-    /// then only new or changed guardians are written, in entity-group transactions of up to 100 rows (the
-    /// school is one partition). Importing the same roster again writes nothing.
+    /// The school's guardians and phone index as stored, with their ETags: one query of the school's
+    /// partition, the starting point of a roster import.
     /// </summary>
-    public async Task<(int Created, int Updated)> ImportGuardiansAsync(string schoolId, IReadOnlyList<(string Phone, string Name, string Language, IReadOnlyList<Student> Students)> guardians, CancellationToken cancellationToken)
+    public async Task<RosterSnapshot> ReadRosterAsync(string schoolId, CancellationToken cancellationToken)
     {
-        var table = storage.Table(StorageNames.GuardiansTable);
-        var idsByPhone = new Dictionary<string, string>(StringComparer.Ordinal);
-        var jsonById = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var e in table.QueryAsync<TableEntity>(x => x.PartitionKey == schoolId, cancellationToken: cancellationToken))
+        var phones = new Dictionary<string, StoredIndex>(StringComparer.Ordinal);
+        var guardians = new Dictionary<string, StoredGuardian>(StringComparer.Ordinal);
+        await foreach (var e in storage.Table(StorageNames.GuardiansTable).QueryAsync<TableEntity>(x => x.PartitionKey == schoolId, cancellationToken: cancellationToken))
         {
             if (e.RowKey.StartsWith(PhoneIndexPrefix, StringComparison.Ordinal))
             {
-                idsByPhone[e.RowKey[PhoneIndexPrefix.Length..]] = e.GetString("GuardianId")!;
+                phones[e.RowKey[PhoneIndexPrefix.Length..]] = new StoredIndex(e.GetString("GuardianId")!, e.ETag);
             }
-            else if (e.RowKey.StartsWith(GuardianPrefix, StringComparison.Ordinal))
+            else if (e.RowKey.StartsWith(GuardianPrefix, StringComparison.Ordinal) && e.GetString("Json") is { } json)
             {
-                jsonById[e.RowKey[GuardianPrefix.Length..]] = e.GetString("Json") ?? "";
+                guardians[e.RowKey[GuardianPrefix.Length..]] = new StoredGuardian(JsonSerializer.Deserialize<Guardian>(json, Json)!, json, e.GetDateTimeOffset("UpdatedAt"), e.ETag);
             }
         }
 
-        var actions = new List<TableTransactionAction>();
-        var written = new List<string>();
-        int created = 0, updated = 0;
+        return new RosterSnapshot(guardians, phones);
+    }
+
+    /// <summary>The JSON a guardian is stored as: equal text means nothing changed, so nothing is written.</summary>
+    public static string Serialize(Guardian guardian) => JsonSerializer.Serialize(guardian, Json);
+
+    /// <summary>
+    /// Writes a roster import's guardians as one unit: new phone index rows and guardians are added (409 if
+    /// another writer made them meanwhile), changed guardians replaced under the ETag they were read with
+    /// (412 if changed meanwhile), in entity-group transactions of up to 100 rows (the school is one
+    /// partition), <see cref="TransactionsInFlight"/> at a time. A transaction that fails writes nothing of
+    /// itself, and the transactions committed before it are undone (their rows put back as read, again under ETags) before the error is thrown, so a
+    /// failed import leaves the roster as it was. Only an undo that fails too (storage gone mid-way) can
+    /// leave part of an import; importing the file again then completes it.
+    /// </summary>
+    /// <exception cref="RosterWriteConflictException">Another writer changed a row of this import; nothing of it was kept.</exception>
+    public async Task ApplyRosterAsync(string schoolId, IReadOnlyList<GuardianWrite> writes, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.GuardiansTable);
         var now = time.GetUtcNow();
-        foreach (var (phone, name, language, students) in guardians)
+        var actions = new List<(TableTransactionAction Action, StoredGuardian? Before)>();
+        foreach (var write in writes)
         {
-            var isNew = !idsByPhone.TryGetValue(phone, out var id);
-            if (isNew)
+            var id = write.Guardian.Id;
+            if (write.AddIndex)
             {
-                id = NewId();
-                idsByPhone[phone] = id;
-                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(schoolId, PhoneIndexPrefix + phone) { ["GuardianId"] = id }));
+                actions.Add((new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(schoolId, PhoneIndexPrefix + write.Guardian.Phone) { ["GuardianId"] = id }), null));
             }
 
-            var json = JsonSerializer.Serialize(new Guardian(id!, schoolId, phone, name, language, students), Json);
-            if (!isNew && jsonById.TryGetValue(id!, out var existing) && existing == json)
-            {
-                continue;
-            }
+            var entity = new TableEntity(schoolId, GuardianPrefix + id) { ["Json"] = Serialize(write.Guardian), ["UpdatedAt"] = now };
+            actions.Add(write.Before is { } before
+                ? (new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, before.ETag), before)
+                : (new TableTransactionAction(TableTransactionActionType.Add, entity), null));
+        }
 
-            actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(schoolId, GuardianPrefix + id) { ["Json"] = json, ["UpdatedAt"] = now }));
-            written.Add(id!);
-            created += isNew ? 1 : 0;
-            updated += isNew ? 0 : 1;
+        var committed = new List<(TableEntity Written, ETag ETag, StoredGuardian? Before)>();
+        var chunks = actions.Chunk(BatchSize).ToArray();
+        Exception? failure = null;
+        var next = -1;
+
+        // A few transactions in flight at once (each is one round trip); after a failure no new one starts,
+        // and those in flight are awaited, so every committed one is known and undone.
+        async Task SubmitAsync()
+        {
+            while (Volatile.Read(ref failure) is null)
+            {
+                var index = Interlocked.Increment(ref next);
+                if (index >= chunks.Length)
+                {
+                    return;
+                }
+
+                var chunk = chunks[index];
+                try
+                {
+                    var response = await table.SubmitTransactionAsync(chunk.Select(a => a.Action), cancellationToken);
+                    lock (committed)
+                    {
+                        for (var i = 0; i < chunk.Length; i++)
+                        {
+                            var etag = i < response.Value.Count ? response.Value[i].Headers.ETag ?? ETag.All : ETag.All;
+                            committed.Add(((TableEntity)chunk[i].Action.Entity, etag, chunk[i].Before));
+                        }
+                    }
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref failure, ex, null);
+                    return;
+                }
+            }
         }
 
         try
         {
-            foreach (var chunk in actions.Chunk(100))
+            await Task.WhenAll(Enumerable.Range(0, Math.Min(TransactionsInFlight, chunks.Length)).Select(_ => SubmitAsync()));
+            if (failure is not null)
             {
-                await table.SubmitTransactionAsync(chunk, cancellationToken);
+                try
+                {
+                    await UndoAsync(table, committed);
+                }
+                catch (Exception undoFailed)
+                {
+                    throw new AggregateException("A roster import failed and undoing its committed transactions failed too; importing the file again completes it.", failure, undoFailed);
+                }
+
+                if (failure is RequestFailedException { Status: 409 or 412 } conflict)
+                {
+                    throw new RosterWriteConflictException("A guardian of this roster was changed by another writer during the import; nothing of the import was kept.", conflict);
+                }
+
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
             }
         }
         finally
         {
-            written.ForEach(id => _recent.Forget(GuardianKey(schoolId, id)));
+            foreach (var write in writes)
+            {
+                _recent.Forget(GuardianKey(schoolId, write.Guardian.Id));
+            }
         }
+    }
 
-        return (created, updated);
+    /// <summary>
+    /// Puts back what committed transactions of a failed import wrote: added rows deleted, replaced guardians
+    /// restored, each under the ETag its write returned. Not cancellable: it runs because something failed.
+    /// </summary>
+    private static async Task UndoAsync(TableClient table, List<(TableEntity Written, ETag ETag, StoredGuardian? Before)> committed)
+    {
+        var undo = committed.Select(c => c.Before is { } before
+            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, new TableEntity(c.Written.PartitionKey, c.Written.RowKey) { ["Json"] = before.Json, ["UpdatedAt"] = before.UpdatedAt }, c.ETag)
+            : new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(c.Written.PartitionKey, c.Written.RowKey), c.ETag));
+        foreach (var chunk in undo.Chunk(BatchSize))
+        {
+            await table.SubmitTransactionAsync(chunk, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Holds the school's roster lock: one import at a time per school, so two imports of the same file
+    /// both succeed, the second after the first (and finds nothing left to do). The lock is a row with a
+    /// lease (taken with Add, taken over under its ETag once the lease has run out, so an instance that
+    /// died holding it blocks imports for at most <paramref name="lease"/>); a caller waits for it up to
+    /// <paramref name="wait"/>, then gets null.
+    /// </summary>
+    public async Task<IAsyncDisposable?> LockRosterAsync(string schoolId, TimeSpan lease, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.GuardiansTable);
+        var owner = NewId();
+        var deadline = time.GetUtcNow() + wait;
+        while (true)
+        {
+            var entity = new TableEntity(schoolId, RosterLockRow) { ["Owner"] = owner, ["Until"] = time.GetUtcNow() + lease };
+            try
+            {
+                var added = await table.AddEntityAsync(entity, cancellationToken);
+                return new RosterLock(table, schoolId, added.Headers.ETag ?? ETag.All);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                var held = await table.GetEntityIfExistsAsync<TableEntity>(schoolId, RosterLockRow, cancellationToken: cancellationToken);
+                if (held.HasValue && held.Value!.GetDateTimeOffset("Until") is { } until && until <= time.GetUtcNow())
+                {
+                    try
+                    {
+                        var taken = await table.UpdateEntityAsync(entity, held.Value.ETag, TableUpdateMode.Replace, cancellationToken);
+                        return new RosterLock(table, schoolId, taken.Headers.ETag ?? ETag.All);
+                    }
+                    catch (RequestFailedException lost) when (lost.Status is 404 or 412)
+                    {
+                        // Released or taken over by another import meanwhile: try again.
+                    }
+                }
+            }
+
+            if (time.GetUtcNow() >= deadline)
+            {
+                return null;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken);
+        }
+    }
+
+    private sealed class RosterLock(TableClient table, string schoolId, ETag etag) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await table.DeleteEntityAsync(schoolId, RosterLockRow, etag, CancellationToken.None);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+                // The lease ran out and another import holds the lock now: it is theirs to release.
+            }
+        }
     }
 
     /// <summary>The school's guardian with this phone number, if any (one point read of the phone index).</summary>
@@ -328,6 +502,9 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
 
     /// <summary>192 random bits, URL-safe: unguessable, and per counsellor.</summary>
     private static string NewFeedKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+
+    /// <summary>A new guardian's id: random, carrying nothing about the number.</summary>
+    internal static string NewGuardianId() => NewId();
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 }

@@ -145,7 +145,6 @@ public sealed class BadInputTests : IAsyncLifetime
     [InlineData("POST", "api/links/{token}/booking", "application/json", false)]
     [InlineData("POST", "api/links/{token}/booking", "application/json", true)]
     [InlineData("POST", "api/events/acs", "application/json", false)]
-    [InlineData("POST", "api/admin/schools/{school}/roster", "text/csv", false)]
     [InlineData("POST", "api/admin/schools/{school}/campaigns", "application/json", false)]
     [InlineData("PUT", "api/admin/schools/{school}", "application/json", false)]
     [InlineData("PUT", "api/admin/schools/{school}/counselors/bk-1", "application/json", false)]

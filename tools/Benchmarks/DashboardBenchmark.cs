@@ -100,7 +100,7 @@ public static class DashboardBenchmark
         var campaigns = new CampaignStore(storage);
         var bookingStore = new BookingStore(storage, time);
         var participationFacts = new ParticipationFacts(log, campaigns, directory, time, NullLogger<ParticipationFacts>.Instance);
-        var service = new DashboardService(directory, campaigns, new ParticipationRecord(directory, bookingStore, log, participationFacts), storage, new BkOutreach.Core.Reliability.PoisonLog(storage, time), time);
+        var service = new DashboardService(directory, campaigns, new ParticipationRecord(directory, bookingStore, log), storage, new BkOutreach.Core.Reliability.PoisonLog(storage, time), time);
         var schoolId = "bench-" + Guid.NewGuid().ToString("N")[..8];
 
         await directory.PutSchoolAsync(schoolId, new SchoolSettings { Name = "MA Benchmark", TimeZone = "Asia/Jakarta" }, CancellationToken.None);

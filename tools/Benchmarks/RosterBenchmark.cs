@@ -43,11 +43,9 @@ public static class RosterBenchmark
         await storage.EnsureCreatedAsync(CancellationToken.None);
         var directory = new SchoolDirectory(storage, time);
         var campaigns = new CampaignStore(storage, time);
-        await using var bookings = new BookingStore(storage, time);
-        await using var log = new ParticipationLog(storage, directory, time, NullLogger<ParticipationLog>.Instance);
+        var bookings = new BookingStore(storage, time);
         var erasure = new GuardianErasure(
-            directory, campaigns, bookings, new CalendarSyncStore(storage, time), new ParticipationFacts(log, campaigns, directory, time, NullLogger<ParticipationFacts>.Instance),
-            new OptOutStore(storage, time), storage, time, NullLogger<GuardianErasure>.Instance);
+            directory, campaigns, bookings, new OptOutStore(storage, time), storage, time, NullLogger<GuardianErasure>.Instance);
         var import = new ImportRoster(directory, erasure, NullLogger<ImportRoster>.Instance);
 
         var schoolId = "bench-" + Guid.NewGuid().ToString("N")[..8];

@@ -39,7 +39,11 @@ public static partial class StorageOutageHttp
         }
         catch (Exception ex) when (StorageOutage.IsOutage(ex) && !http.Response.HasStarted)
         {
-            outage.Down();
+            if (StorageOutage.IsUnreachable(ex))
+            {
+                outage.Down();
+            }
+
             if (http.RequestServices?.GetService<ILoggerFactory>() is { } loggers)
             {
                 LogOutage(loggers.CreateLogger(typeof(StorageOutageHttp).FullName!), function, ex.GetType().Name);
@@ -55,7 +59,7 @@ public static partial class StorageOutageHttp
         ArgumentNullException.ThrowIfNull(http);
         var seconds = ((int)StorageOutage.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         http.Response.Headers.RetryAfter = seconds;
-        return HttpJson.Problem(StatusCodes.Status503ServiceUnavailable, "storage_unavailable", [$"Storage is not reachable right now; nothing was changed. Try again in {seconds} s."]);
+        return HttpJson.Problem(StatusCodes.Status503ServiceUnavailable, "storage_unavailable", [$"Storage did not answer this request. Try again in {seconds} s."]);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storage unavailable ({ErrorType}); {Function} answered 503 with Retry-After")]

@@ -105,13 +105,10 @@ public sealed class RunnerApp : IAsyncDisposable
     /// <summary>The demo staff's development sign-in links, labelled, in the order the banner prints them.</summary>
     public IReadOnlyList<(string Label, string Link)> DemoSignIns { get; private set; } = [];
 
-    /// <summary>The demo school's admin (CONTRACTS: seeded by <c>--demo</c> as school_admin).</summary>
-    public const string DemoSchoolAdminEmail = "admin@ma-aisyiyah1plg.sch.id";
-
-    /// <summary>A sign-in link for the demo school's admin and for each demo counsellor with an email.</summary>
+    /// <summary>A sign-in link for each of the demo school's admins and each demo counsellor with an email (the staff the seeder writes).</summary>
     public static IReadOnlyList<(string Label, string Link)> DemoSignInLinks(string baseUrl, DemoData demo) =>
     [
-        ("school admin", DevAuthentication.SignInLink(baseUrl, DemoSchoolAdminEmail)),
+        .. demo.SchoolAdmins.Select(email => ("school admin", DevAuthentication.SignInLink(baseUrl, email))),
         .. demo.Counselors.Where(c => !string.IsNullOrEmpty(c.Email))
             .Select(c => ($"counsellor {c.Id} ({c.Name})", DevAuthentication.SignInLink(baseUrl, c.Email!))),
     ];

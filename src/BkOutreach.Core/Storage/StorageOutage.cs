@@ -45,4 +45,18 @@ public sealed class StorageOutage(TimeProvider time)
         // Not IOException: Kestrel's "request body too large" is one, and it must stay a 413.
         _ => false,
     };
+
+    /// <summary>
+    /// Whether the outage says storage cannot be reached at all (no response, an HTTP failure): only that puts
+    /// every route on 503 for <see cref="RetryAfter"/>. A 500 or 503 the service answered fails just its own
+    /// request with a 503, so one busy moment of the service does not turn parents away for five seconds.
+    /// </summary>
+    public static bool IsUnreachable(Exception? exception) => exception switch
+    {
+        null => false,
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsUnreachable),
+        RequestFailedException failed => failed.Status is 0,
+        HttpRequestException => true,
+        _ => false,
+    };
 }

@@ -132,6 +132,7 @@ public sealed partial class TenancyMatrixTests(AccessWorld world) : IClassFixtur
             ["bookingId"] = world.BookingOf(world.SchoolA, "bk-1"),
             ["campaignId"] = world.CampaignA,
             ["guardianId"] = "g-unknown",
+            ["planId"] = "kenali-guru-bk",
             ["email"] = "someone@example.id",
             ["id"] = "000000000000",
         };

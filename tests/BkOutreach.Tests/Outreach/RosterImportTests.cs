@@ -160,7 +160,7 @@ public sealed partial class RosterImportTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task StorageFailingMidImport_Answers500_AndLeavesNothingWritten_ThenTheSameFileImports()
+    public async Task StorageFailingMidImport_Answers503_AndLeavesNothingWritten_ThenTheSameFileImports()
     {
         var journey = await SchoolAsync();
         var roster = ReliabilityRoster(250);
@@ -170,7 +170,8 @@ public sealed partial class RosterImportTests : IAsyncLifetime
         var failed = await _runner.Admin.PostAsync($"api/admin/schools/{journey.SchoolId}/roster", new StringContent(roster, Encoding.UTF8, "text/csv"));
         _requests.Fail = null;
 
-        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        Assert.True(failed.Headers.RetryAfter is not null);
         var left = await _runner.Services.GetRequiredService<SchoolDirectory>().ReadRosterAsync(journey.SchoolId, CancellationToken.None);
         Assert.Empty(left.Guardians);
         Assert.Empty(left.Phones);

@@ -87,5 +87,11 @@ public sealed class OutageTests
         Assert.False(StorageOutage.IsOutage(new AggregateException(unreachable, new InvalidOperationException("bug"))));
         Assert.False(StorageOutage.IsOutage(new InvalidOperationException("bug")));
         Assert.False(StorageOutage.IsOutage(new Microsoft.AspNetCore.Http.BadHttpRequestException("Request body too large.", 413)));
+
+        // Only unreachable storage puts every route on 503 for a while; a busy answer fails its own request.
+        Assert.True(StorageOutage.IsUnreachable(unreachable));
+        Assert.True(StorageOutage.IsUnreachable(new AggregateException(unreachable, new HttpRequestException("reset"))));
+        Assert.False(StorageOutage.IsUnreachable(new RequestFailedException(503, "Server busy")));
+        Assert.False(StorageOutage.IsUnreachable(new RequestFailedException(500, "Internal error")));
     }
 }

@@ -14,11 +14,12 @@ namespace BkOutreach.Functions.Http;
 public static class AccessGate
 {
     private const string CallerItem = "BkOutreach.Access.Caller";
+    private const string SchoolItem = "BkOutreach.Access.CampaignSchool";
 
     /// <summary>The rule declared on a function's method; null when it has none (both hosts refuse such a function).</summary>
     public static AccessAttribute? RuleOf(MethodInfo method) => method.GetCustomAttribute<AccessAttribute>();
 
-    /// <summary>Null to go on with the function; otherwise the answer to send instead (401, 302 to sign-in, 403, 404).</summary>
+    /// <summary>Null to go on with the function; otherwise the answer to send instead (401, 302 to sign-in, 403, 404, 409 with the schools of an ambiguous campaign id).</summary>
     public static async Task<IActionResult?> CheckAsync(StaffAccess access, HttpContext context, AccessAttribute rule, Func<string, string?> route, CancellationToken cancellationToken)
     {
         var request = context.Request;
@@ -37,16 +38,23 @@ public static class AccessGate
         if (decision.Allowed)
         {
             context.Items[CallerItem] = decision.Caller;
+            context.Items[SchoolItem] = decision.SchoolId;
             return null;
         }
 
-        return decision.Status == StatusCodes.Status302Found
-            ? new RedirectResult(decision.Location!, permanent: false)
-            : new ObjectResult(new { error = decision.Error }) { StatusCode = decision.Status };
+        return decision switch
+        {
+            { Status: StatusCodes.Status302Found } => new RedirectResult(decision.Location!, permanent: false),
+            { Schools: { } schools } => new ObjectResult(new { error = decision.Error, schools }) { StatusCode = decision.Status },
+            _ => new ObjectResult(new { error = decision.Error }) { StatusCode = decision.Status },
+        };
     }
 
     /// <summary>Who the access step let in (null on public routes).</summary>
     public static Caller? CallerOf(HttpRequest request) => request.HttpContext.Items.TryGetValue(CallerItem, out var caller) ? caller as Caller : null;
+
+    /// <summary>On a campaign route that carries only the campaign id: the school whose campaign the access step found for this caller.</summary>
+    public static string? CampaignSchoolOf(HttpRequest request) => request.HttpContext.Items.TryGetValue(SchoolItem, out var school) ? school as string : null;
 
     private static async Task<string?> FormTokenAsync(HttpRequest request, CancellationToken cancellationToken)
     {

@@ -515,7 +515,7 @@ public static class LoadRun
 
     private static async Task<List<GuardianToken>> TokensAsync(Context ctx, string school, string campaignId)
     {
-        var definition = (await ctx.Get<CampaignStore>().GetAsync(campaignId, CancellationToken.None))!.Definition;
+        var definition = (await ctx.Get<CampaignStore>().GetAsync(school, campaignId, CancellationToken.None))!.Definition;
         var expires = CampaignValidation.LinksExpireAt(definition, DateTimeZoneProviders.Tzdb["Asia/Jakarta"]);
         var links = ctx.Get<LinkTokens>();
         var list = new List<GuardianToken>();

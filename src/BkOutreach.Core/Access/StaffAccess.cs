@@ -1,6 +1,7 @@
 using BkOutreach.Core.Booking;
 using BkOutreach.Core.Configuration;
 using BkOutreach.Core.Outreach;
+using BkOutreach.Core.Schools;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -25,10 +26,18 @@ public sealed record AccessRequest
     public required Func<CancellationToken, Task<string?>> FormToken { get; init; }
 }
 
-/// <summary>What the access step decided: go on with <see cref="Caller"/>, or answer <see cref="Status"/>.</summary>
+/// <summary>
+/// What the access step decided: go on with <see cref="Caller"/>, or answer <see cref="Status"/>. On a campaign
+/// route that carries only the campaign id, <see cref="SchoolId"/> is the school whose campaign it is for this
+/// caller; a 409 <c>ambiguous_campaign</c> lists the <see cref="Schools"/> that hold the id.
+/// </summary>
 public sealed record AccessDecision(int Status, string? Error, Caller? Caller, string? Location = null)
 {
     public bool Allowed => Status == 0;
+
+    public string? SchoolId { get; init; }
+
+    public IReadOnlyList<string>? Schools { get; init; }
 
     public static AccessDecision Allow(Caller? caller) => new(0, null, caller);
 }
@@ -49,6 +58,7 @@ public sealed partial class StaffAccess(
     FormTokens formTokens,
     BookingStore bookings,
     CampaignStore campaigns,
+    SchoolDirectory directory,
     IOptions<AuthOptions> auth,
     IOptions<LinksOptions> links,
     ILogger<StaffAccess> logger)
@@ -182,16 +192,31 @@ public sealed partial class StaffAccess(
         return grant.Role < rule.Least ? Deny(rule, 403, "forbidden", caller) : AccessDecision.Allow(caller);
     }
 
+    /// <summary>
+    /// A campaign id is unique only within a school (plan-made ids repeat across schools), so the campaign is
+    /// looked for in the schools this caller may act on: every school for a platform admin, the caller's own
+    /// otherwise. None → 404; found only where the caller's role is too low → 403; in more than one school
+    /// the caller may act on → 409 <c>ambiguous_campaign</c> with those schools (the school-scoped route names
+    /// one); exactly one → allowed, with that school.
+    /// </summary>
     private async Task<AccessDecision> CampaignAsync(AccessAttribute rule, Caller caller, string campaignId, CancellationToken cancellationToken)
     {
-        var campaign = campaignId.Length == 0 ? null : await campaigns.GetAsync(campaignId, cancellationToken);
-        var grant = campaign is null ? null : caller.GrantIn(campaign.SchoolId);
-        if (campaign is null || grant is null)
+        IReadOnlyList<string> schools = campaignId.Length == 0 ? []
+            : caller.IsPlatformAdmin ? await directory.ListSchoolIdsAsync(cancellationToken)
+            : [.. caller.Grants.Select(g => g.SchoolId)];
+        var found = await campaigns.FindAsync(campaignId, schools, cancellationToken);
+        if (found.Count == 0)
         {
             return Deny(rule, 404, "unknown_campaign", caller);
         }
 
-        return grant.Role < rule.Least ? Deny(rule, 403, "forbidden", caller) : AccessDecision.Allow(caller);
+        var allowed = found.Select(c => c.SchoolId).Where(s => caller.GrantIn(s) is { } grant && grant.Role >= rule.Least).ToList();
+        return allowed.Count switch
+        {
+            0 => Deny(rule, 403, "forbidden", caller),
+            1 => AccessDecision.Allow(caller) with { SchoolId = allowed[0] },
+            _ => Deny(rule, 409, "ambiguous_campaign", caller) with { Schools = allowed },
+        };
     }
 
     /// <summary>

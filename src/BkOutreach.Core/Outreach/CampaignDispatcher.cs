@@ -85,13 +85,13 @@ public sealed partial class CampaignDispatcher(
     }
 
     /// <summary>
-    /// "Dispatch now": the campaign's due waves, or its first wave when none went out yet, whatever its
-    /// date. Messages still wait for the sending window and still go at the sender's rate.
+    /// "Dispatch now": the school's campaign's due waves, or its first wave when none went out yet, whatever
+    /// its date. Messages still wait for the sending window and still go at the sender's rate.
     /// </summary>
-    public async Task<Result<IReadOnlyList<WaveDispatch>>> DispatchNowAsync(string campaignId, CancellationToken cancellationToken)
+    public async Task<Result<IReadOnlyList<WaveDispatch>>> DispatchNowAsync(string schoolId, string campaignId, CancellationToken cancellationToken)
     {
-        var campaign = await campaigns.GetAsync(campaignId, cancellationToken);
-        var school = campaign is null ? null : await directory.GetSchoolAsync(campaign.SchoolId, cancellationToken);
+        var campaign = await campaigns.GetAsync(schoolId, campaignId, cancellationToken);
+        var school = campaign is null ? null : await directory.GetSchoolAsync(schoolId, cancellationToken);
         if (campaign is null || school is null)
         {
             return Result<IReadOnlyList<WaveDispatch>>.Missing();

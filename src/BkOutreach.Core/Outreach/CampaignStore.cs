@@ -8,14 +8,14 @@ using BkOutreach.Core.Storage;
 namespace BkOutreach.Core.Outreach;
 
 /// <summary>
-/// Campaigns per school (partition = school), plus an index row per id for routes that carry only the id.
-/// <see cref="GetRecentAsync"/> serves a parent's link from <see cref="RecentReads"/>; creating or replacing a
+/// Campaigns per school (partition = school, row = campaign id). An id names a campaign only together with
+/// its school: plan-made ids (<c>{planId}-{term}</c>) are the same in every school that uses the plan, so
+/// every read takes the school too (<see cref="FindAsync"/> for a route that carries only the id). <see cref="GetRecentAsync"/> serves a parent's link from <see cref="RecentReads"/>; creating or replacing a
 /// campaign here forgets it there. A plan-made campaign's row also holds its plan id, plan version, late and
 /// skipped waves (columns beside the JSON definition, so a plan can never be set through the campaign route).
 /// </summary>
 public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = null)
 {
-    private const string IndexPartition = "_campaign";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly RecentReads _recent = new(time ?? TimeProvider.System);
@@ -25,7 +25,6 @@ public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = n
     public async Task<Campaign> CreateAsync(string schoolId, CampaignDefinition definition, CancellationToken cancellationToken)
     {
         var campaign = new Campaign("c" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)), schoolId, definition);
-        await Table.UpsertEntityAsync(new TableEntity(IndexPartition, campaign.Id) { ["SchoolId"] = schoolId }, TableUpdateMode.Replace, cancellationToken);
         await Table.UpsertEntityAsync(new TableEntity(schoolId, campaign.Id) { ["Json"] = JsonSerializer.Serialize(definition, Json) }, TableUpdateMode.Replace, cancellationToken);
 
         // A new id cannot be remembered yet (a missing campaign is never kept); forgotten anyway so no path can serve an old copy.
@@ -36,7 +35,6 @@ public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = n
     /// <summary>Creates or replaces a campaign under a known id (the demo seeds one this way).</summary>
     public async Task<Campaign> PutAsync(string schoolId, string campaignId, CampaignDefinition definition, CancellationToken cancellationToken)
     {
-        await Table.UpsertEntityAsync(new TableEntity(IndexPartition, campaignId) { ["SchoolId"] = schoolId }, TableUpdateMode.Replace, cancellationToken);
         try
         {
             await Table.UpsertEntityAsync(new TableEntity(schoolId, campaignId) { ["Json"] = JsonSerializer.Serialize(definition, Json) }, TableUpdateMode.Replace, cancellationToken);
@@ -55,7 +53,6 @@ public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = n
     /// </summary>
     public async Task<bool> TryAddAsync(Campaign campaign, CancellationToken cancellationToken)
     {
-        await EnsureIndexAsync(campaign.SchoolId, campaign.Id, cancellationToken);
         try
         {
             await Table.AddEntityAsync(ToEntity(campaign), cancellationToken);
@@ -89,12 +86,6 @@ public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = n
         }
     }
 
-    public async Task<Campaign?> GetAsync(string campaignId, CancellationToken cancellationToken)
-    {
-        var index = await Table.GetEntityIfExistsAsync<TableEntity>(IndexPartition, campaignId, cancellationToken: cancellationToken);
-        return index.HasValue ? await GetAsync(index.Value!.GetString("SchoolId")!, campaignId, cancellationToken) : null;
-    }
-
     public async Task<Campaign?> GetAsync(string schoolId, string campaignId, CancellationToken cancellationToken)
     {
         var row = await Table.GetEntityIfExistsAsync<TableEntity>(schoolId, campaignId, cancellationToken: cancellationToken);
@@ -117,19 +108,21 @@ public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = n
     }
 
     /// <summary>
-    /// The id index row, written only when absent. Plan-made ids (<c>{planId}-{term}</c>) are unique within a
-    /// school, not across schools: the first school to use an id keeps the index, so routes that carry only
-    /// an id reach that school's campaign.
+    /// The campaigns with this id among <paramref name="schoolIds"/> (one point read per school), in the
+    /// order of the schools given: none, one, or more than one when several schools use the same plan.
     /// </summary>
-    private async Task EnsureIndexAsync(string schoolId, string campaignId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Campaign>> FindAsync(string campaignId, IEnumerable<string> schoolIds, CancellationToken cancellationToken)
     {
-        try
+        var found = new List<Campaign>();
+        foreach (var schoolId in schoolIds.Distinct(StringComparer.Ordinal))
         {
-            await Table.AddEntityAsync(new TableEntity(IndexPartition, campaignId) { ["SchoolId"] = schoolId }, cancellationToken);
+            if (await GetAsync(schoolId, campaignId, cancellationToken) is { } campaign)
+            {
+                found.Add(campaign);
+            }
         }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-        }
+
+        return found;
     }
 
     private static TableEntity ToEntity(Campaign c) => new(c.SchoolId, c.Id)

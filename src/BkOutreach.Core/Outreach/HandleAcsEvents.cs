@@ -84,9 +84,9 @@ public sealed partial class HandleAcsEvents(
         }
 
         var known = await sendLog.RecordDeliveryAsync(report.Tag, report.IsDelivered, report.DeliveryStatusDetails ?? report.DeliveryStatus, cancellationToken);
-        if (known && SendLog.TryParseKey(report.Tag, out var campaignId, out var wave, out var guardianId))
+        if (known && SendLog.TryParseKey(report.Tag, out var schoolId, out var campaignId, out var wave, out var guardianId))
         {
-            await facts.SmsDeliveryAsync(campaignId, wave, guardianId, report.IsDelivered, cancellationToken);
+            await facts.SmsDeliveryAsync(schoolId, campaignId, wave, guardianId, report.IsDelivered, cancellationToken);
         }
 
         LogDeliveryReport(logger, report.MessageId, report.DeliveryStatus, known);

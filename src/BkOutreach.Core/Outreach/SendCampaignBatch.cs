@@ -119,13 +119,15 @@ public sealed partial class SendCampaignBatch(
         int alreadySent = 0, skippedOut = 0, skippedBooked = 0;
         foreach (var r in recipients)
         {
-            var key = SendLog.KeyOf(batch.CampaignId, batch.Wave, r.GuardianId);
             existing.TryGetValue(r.GuardianId, out var row);
             if (row is not null && row.State != SendState.Pending)
             {
                 alreadySent++;
                 continue;
             }
+
+            // A pending row is retried under the key it was first tried with (possibly one from before the school was in keys).
+            var key = row is { Key.Length: > 0 } ? row.Key : SendLog.KeyOf(batch.SchoolId, batch.CampaignId, batch.Wave, r.GuardianId);
 
             var firstAttempt = row?.FirstAttemptAt ?? now.ToDateTimeOffset();
             if (optedOut.Contains(r.Phone))

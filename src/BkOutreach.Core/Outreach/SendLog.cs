@@ -20,13 +20,19 @@ public sealed record SendRecord(string GuardianId, string Key, SendState State, 
 
 /// <summary>
 /// Every campaign message's fate, one row per campaign + wave + guardian (partition <c>campaign|wave</c>,
-/// row = guardian id), written in entity-group transactions of a whole batch.
+/// row = guardian id), written in entity-group transactions of a whole batch. Guardian ids are random and
+/// never shared between schools, so two schools' campaigns with the same id keep apart rows.
 /// </summary>
 public sealed class SendLog(StorageAccount storage)
 {
     private TableClient Table => storage.Table(StorageNames.SendsTable);
 
-    public static string KeyOf(string campaignId, int wave, string guardianId) => $"campaign:{campaignId}:wave:{wave}:guardian:{guardianId}";
+    /// <summary>
+    /// The message's key, also its idempotency key and the tag its delivery report brings back. It names the
+    /// school: a campaign id alone is not unique (plan-made ids repeat across schools). Keys written before the
+    /// school was in them end at the guardian; <see cref="TryParseKey"/> still reads them.
+    /// </summary>
+    public static string KeyOf(string schoolId, string campaignId, int wave, string guardianId) => $"campaign:{campaignId}:wave:{wave}:guardian:{guardianId}:school:{schoolId}";
 
     public static string PartitionOf(string campaignId, int wave) => $"{campaignId}|{wave}";
 
@@ -64,7 +70,7 @@ public sealed class SendLog(StorageAccount storage)
     /// <summary>Applies a delivery report to the message's row; false when it is unknown.</summary>
     public async Task<bool> RecordDeliveryAsync(string key, bool delivered, string? detail, CancellationToken cancellationToken)
     {
-        if (!TryParseKey(key, out var campaignId, out var wave, out var guardianId))
+        if (!TryParseKey(key, out _, out var campaignId, out var wave, out var guardianId))
         {
             return false;
         }
@@ -79,19 +85,28 @@ public sealed class SendLog(StorageAccount storage)
         return true;
     }
 
-    public static bool TryParseKey(string key, out string campaignId, out int wave, out string guardianId)
+    /// <summary>Reads a key of <see cref="KeyOf"/>; <paramref name="schoolId"/> is null for a key written before the school was in it.</summary>
+    public static bool TryParseKey(string key, out string? schoolId, out string campaignId, out int wave, out string guardianId)
     {
         campaignId = guardianId = "";
+        schoolId = null;
         wave = 0;
         var parts = key.Split(':');
-        if (parts is not ["campaign", var c, "wave", var w, "guardian", var g] || !int.TryParse(w, System.Globalization.CultureInfo.InvariantCulture, out wave)
-            || !IsKeySafe(c) || !IsKeySafe(g))
+        var (c, w, g, s) = parts switch
         {
+            ["campaign", var pc, "wave", var pw, "guardian", var pg] => (pc, pw, pg, null),
+            ["campaign", var pc, "wave", var pw, "guardian", var pg, "school", var ps] when IsKeySafe(ps) => (pc, pw, pg, ps),
+            _ => ("", "", "", (string?)null),
+        };
+        if (!int.TryParse(w, System.Globalization.CultureInfo.InvariantCulture, out wave) || !IsKeySafe(c) || !IsKeySafe(g))
+        {
+            wave = 0;
             return false;
         }
 
         campaignId = c;
         guardianId = g;
+        schoolId = s;
         return true;
     }
 

@@ -26,10 +26,25 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
             CounselorId = r.Students[0].CounselorId,
         }), cancellationToken), "sms_sent");
 
-    public async Task SmsDeliveryAsync(string campaignId, int wave, string guardianId, bool delivered, CancellationToken cancellationToken)
+    /// <summary>
+    /// A delivery report of a campaign message, for the school its tag names. A tag from before the school was
+    /// in it names none: the school is then the one that has both the guardian (guardian ids are never shared
+    /// between schools) and the campaign.
+    /// </summary>
+    public async Task SmsDeliveryAsync(string? schoolId, string campaignId, int wave, string guardianId, bool delivered, CancellationToken cancellationToken)
     {
-        var campaign = await campaigns.GetAsync(campaignId, cancellationToken);
-        var guardian = campaign is null ? null : await directory.GetGuardianAsync(campaign.SchoolId, guardianId, cancellationToken);
+        Guardian? guardian = null;
+        Campaign? campaign = null;
+        foreach (var school in schoolId is null ? await directory.ListSchoolIdsAsync(cancellationToken) : [schoolId])
+        {
+            guardian = await directory.GetGuardianAsync(school, guardianId, cancellationToken);
+            campaign = guardian is null ? null : await campaigns.GetAsync(school, campaignId, cancellationToken);
+            if (campaign is not null)
+            {
+                break;
+            }
+        }
+
         if (campaign is null || guardian is null)
         {
             return;

@@ -93,12 +93,15 @@ public sealed class AccessWorld : IAsyncLifetime
     /// does), as a browser after sign-in. It carries a valid anti-forgery token for its state-changing
     /// requests, as our pages do. Redirects are not followed.
     /// </summary>
-    public async Task<HttpClient> SignedInAsync(string email)
+    public Task<HttpClient> SignedInAsync(string email) => SignedInAsync(Runner, email);
+
+    /// <summary>As <see cref="SignedInAsync(string)"/>, on any runner.</summary>
+    public static async Task<HttpClient> SignedInAsync(TestRunner runner, string email)
     {
-        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = Runner.Http.BaseAddress };
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = runner.Http.BaseAddress };
         using var signIn = await client.GetAsync($".auth/login/dev?user={Uri.EscapeDataString(email)}&post_login_redirect_uri=%2Fapi%2Fstaff");
         Assert.Equal(System.Net.HttpStatusCode.Found, signIn.StatusCode);
-        client.DefaultRequestHeaders.Add(FormTokens.HeaderName, await FormTokenAsync(email));
+        client.DefaultRequestHeaders.Add(FormTokens.HeaderName, await FormTokenAsync(runner.Services, email));
         return client;
     }
 
@@ -106,6 +109,8 @@ public sealed class AccessWorld : IAsyncLifetime
     public HttpClient Anonymous() => new(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = Runner.Http.BaseAddress };
 
     /// <summary>A valid anti-forgery token of a signed-in person, as our pages carry it.</summary>
-    public Task<string> FormTokenAsync(string email) =>
-        Services.GetRequiredService<FormTokens>().IssueAsync(new Caller(CallerKind.Principal, StaffEmail.Normalize(email), false, []), CancellationToken.None);
+    public Task<string> FormTokenAsync(string email) => FormTokenAsync(Services, email);
+
+    private static Task<string> FormTokenAsync(IServiceProvider services, string email) =>
+        services.GetRequiredService<FormTokens>().IssueAsync(new Caller(CallerKind.Principal, StaffEmail.Normalize(email), false, []), CancellationToken.None);
 }

@@ -131,6 +131,7 @@ public sealed partial class TenancyMatrixTests(AccessWorld world) : IClassFixtur
             ["counselorId"] = "bk-1",
             ["bookingId"] = world.BookingOf(world.SchoolA, "bk-1"),
             ["campaignId"] = world.CampaignA,
+            ["planId"] = "kenali-guru-bk",
             ["guardianId"] = "g-unknown",
             ["planId"] = "kenali-guru-bk",
             ["email"] = "someone@example.id",

@@ -101,7 +101,7 @@ public sealed class BookingRoundTripTests
 
         await journey.ImportAsync(csv.ToString());
         var campaign = await journey.CreateCampaignAsync();
-        var definition = (await runner.Services.GetRequiredService<CampaignStore>().GetAsync(campaign, CancellationToken.None))!.Definition;
+        var definition = (await runner.Services.GetRequiredService<CampaignStore>().GetAsync(journey.SchoolId, campaign, CancellationToken.None))!.Definition;
         var expires = CampaignValidation.LinksExpireAt(definition, DateTimeZoneProviders.Tzdb["Asia/Jakarta"]);
         var links = runner.Services.GetRequiredService<LinkTokens>();
         var tokens = new List<string>();

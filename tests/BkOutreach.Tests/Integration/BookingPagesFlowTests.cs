@@ -44,7 +44,7 @@ public sealed partial class BookingPagesFlowTests : IAsyncLifetime
 
         await journey.ImportAsync(csv.ToString());
         var campaign = await journey.CreateCampaignAsync();
-        var definition = (await _runner.Services.GetRequiredService<CampaignStore>().GetAsync(campaign, CancellationToken.None))!.Definition;
+        var definition = (await _runner.Services.GetRequiredService<CampaignStore>().GetAsync(journey.SchoolId, campaign, CancellationToken.None))!.Definition;
         var expires = CampaignValidation.LinksExpireAt(definition, DateTimeZoneProviders.Tzdb["Asia/Jakarta"]);
         var tokens = new List<string>();
         foreach (var g in await _runner.Services.GetRequiredService<SchoolDirectory>().ListGuardiansAsync(journey.SchoolId, CancellationToken.None))

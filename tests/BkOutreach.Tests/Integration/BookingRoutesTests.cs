@@ -38,7 +38,7 @@ public sealed class BookingRoutesTests : IAsyncLifetime
 
         await journey.ImportAsync(csv.ToString());
         var campaign = await journey.CreateCampaignAsync();
-        var definition = (await _runner.Services.GetRequiredService<CampaignStore>().GetAsync(campaign, CancellationToken.None))!.Definition;
+        var definition = (await _runner.Services.GetRequiredService<CampaignStore>().GetAsync(journey.SchoolId, campaign, CancellationToken.None))!.Definition;
         var expires = CampaignValidation.LinksExpireAt(definition, DateTimeZoneProviders.Tzdb["Asia/Jakarta"]);
         var links = _runner.Services.GetRequiredService<LinkTokens>();
         var tokens = new List<string>();

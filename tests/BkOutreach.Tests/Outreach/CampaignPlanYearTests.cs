@@ -212,5 +212,5 @@ public sealed class CampaignPlanYearTests
     private static LocalDateTime Local(DateTimeOffset at) => Instant.FromDateTimeOffset(at).InZone(Wib).LocalDateTime;
 
     private static (string Campaign, int Wave) WaveOf(string key) =>
-        SendLog.TryParseKey(key, out var campaign, out var wave, out _) ? (campaign, wave) : throw new InvalidOperationException(key);
+        SendLog.TryParseKey(key, out _, out var campaign, out var wave, out _) ? (campaign, wave) : throw new InvalidOperationException(key);
 }

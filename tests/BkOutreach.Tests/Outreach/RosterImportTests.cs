@@ -45,10 +45,10 @@ public sealed partial class RosterImportTests : IAsyncLifetime
     {
         var journey = await SchoolAsync();
         await journey.ImportAsync(Header + "M1,Maya Sari,X IPA 1,Ibu Lama,081234567061,id,bk-1\n");
-        var oldGuardian = await GuardianAsync(journey, OldPhone);
+        var oldGuardian = (await GuardianAsync(journey, OldPhone))!;
         var before = await journey.CreateCampaignAsync();
         await journey.DispatchAsync(before);
-        var oldToken = await TokenAsync(before, oldGuardian!.Id);
+        var oldToken = await TokenAsync(before, oldGuardian);
         Assert.Equal(HttpStatusCode.OK, (await _runner.Http.GetAsync($"api/links/{oldToken}/slots")).StatusCode);
 
         var changed = await journey.ImportAsync(Header + "M1,Maya Sari,X IPA 1,Ibu Baru,081234567062,id,bk-1\n");
@@ -66,7 +66,7 @@ public sealed partial class RosterImportTests : IAsyncLifetime
 
         var after = await journey.CreateCampaignAsync();
         var dispatched = await journey.DispatchAsync(after);
-        var newToken = await TokenAsync(after, newGuardian.Id);
+        var newToken = await TokenAsync(after, newGuardian);
         var slot = (await SlotsAsync(newToken))[0];
         var booked = await _runner.Http.PostAsync($"api/links/{newToken}/booking", OutreachJourney.Json(new { slotId = slot }));
 
@@ -83,7 +83,7 @@ public sealed partial class RosterImportTests : IAsyncLifetime
         var lama = (await GuardianAsync(journey, OldPhone))!;
         var campaign = await journey.CreateCampaignAsync();
         await journey.DispatchAsync(campaign);
-        var token = await TokenAsync(campaign, lama.Id);
+        var token = await TokenAsync(campaign, lama);
         var bk1Slot = (await SlotsAsync(token)).First(s => s.Contains("bk-1", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.Created, (await _runner.Http.PostAsync($"api/links/{token}/booking", OutreachJourney.Json(new { slotId = bk1Slot }))).StatusCode);
 
@@ -327,9 +327,9 @@ public sealed partial class RosterImportTests : IAsyncLifetime
     private Task<Guardian?> GuardianAsync(OutreachJourney journey, string phone) =>
         _runner.Services.GetRequiredService<SchoolDirectory>().FindGuardianByPhoneAsync(journey.SchoolId, phone, CancellationToken.None);
 
-    private async Task<string> TokenAsync(string campaign, string guardianId)
+    private async Task<string> TokenAsync(string campaign, Guardian guardian)
     {
-        var key = SendLog.KeyOf(campaign, 0, guardianId);
+        var key = SendLog.KeyOf(guardian.SchoolId, campaign, 0, guardian.Id);
         var messages = await Poll.UntilAsync(
             async () => (await _runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray().Where(m => m.GetProperty("idempotencyKey").GetString() == key).ToList(),
             m => m.Count > 0);

@@ -42,8 +42,8 @@ public sealed partial class GuardianErasureTests : IAsyncLifetime
         // Outreach, slot offer and survey question, to each of the two guardians.
         await Poll.UntilAsync(() => MessagesToAsync(SitiPhone, AbdulPhone), m => m.Count >= 6);
         var siti = await GuardianAsync(journey, SitiPhone);
-        var sitiToken = await TokenAsync(campaign, siti.Id);
-        var abdulToken = await TokenAsync(campaign, (await GuardianAsync(journey, AbdulPhone)).Id);
+        var sitiToken = await TokenAsync(campaign, siti);
+        var abdulToken = await TokenAsync(campaign, await GuardianAsync(journey, AbdulPhone));
         var slot = (await SlotsAsync(sitiToken))[0];
         Assert.Equal(HttpStatusCode.Created, (await _runner.Http.PostAsync($"api/links/{sitiToken}/booking", OutreachJourney.Json(new { slotId = slot }))).StatusCode);
         Assert.DoesNotContain(slot, await SlotsAsync(abdulToken));
@@ -198,10 +198,10 @@ public sealed partial class GuardianErasureTests : IAsyncLifetime
         (await _runner.Services.GetRequiredService<SchoolDirectory>().FindGuardianByPhoneAsync(journey.SchoolId, phone, CancellationToken.None))!;
 
     /// <summary>The token in the guardian's outreach SMS of this campaign.</summary>
-    private async Task<string> TokenAsync(string campaign, string guardianId)
+    private async Task<string> TokenAsync(string campaign, Guardian guardian)
     {
         var outreach = (await _runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray()
-            .Single(m => m.GetProperty("idempotencyKey").GetString() == SendLog.KeyOf(campaign, 0, guardianId));
+            .Single(m => m.GetProperty("idempotencyKey").GetString() == SendLog.KeyOf(guardian.SchoolId, campaign, 0, guardian.Id));
         return BookingToken().Match(outreach.GetProperty("body").GetString()!).Groups[1].Value;
     }
 

@@ -147,7 +147,7 @@ public sealed class BadDocumentTests : IAsyncLifetime
         _ = CampaignValidation.WaveDates(campaign.Definition);
         _ = CampaignValidation.LinksExpireAt(campaign.Definition, zone);
 
-        var dispatched = await _runner.Services.GetRequiredService<CampaignDispatcher>().DispatchNowAsync(campaignId, CancellationToken.None);
+        var dispatched = await _runner.Services.GetRequiredService<CampaignDispatcher>().DispatchNowAsync(schoolId, campaignId, CancellationToken.None);
         Assert.False(dispatched.NotFound);
         var guardians = (await _runner.Services.GetRequiredService<BkOutreach.Core.Schools.SchoolDirectory>().ListGuardiansAsync(schoolId, CancellationToken.None)).Select(g => g.Id).ToList();
         for (var wave = 0; wave < campaign.Definition.Waves.Count; wave++)

@@ -126,8 +126,8 @@ public sealed class FaultTests
                     s.AddSingleton(new GraphTransport { Authentication = new AnonymousAuthenticationProvider() });
                 },
             });
-        var (_, campaign) = await SchoolWithFamiliesAsync(runner, 6);
-        var tokens = await TokensAsync(runner, (await runner.Services.GetRequiredService<BkOutreach.Core.Outreach.CampaignStore>().GetAsync(campaign, CancellationToken.None))!.SchoolId, campaign);
+        var (journey, campaign) = await SchoolWithFamiliesAsync(runner, 6);
+        var tokens = await TokensAsync(runner, journey.SchoolId, campaign);
         var slots = (await runner.Http.GetFromJsonAsync<System.Text.Json.JsonElement>($"api/links/{tokens[0].Token}/slots")).EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToList();
 
         graph.StartOutage(503, retryAfterSeconds: 0);

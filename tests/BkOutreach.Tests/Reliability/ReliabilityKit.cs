@@ -68,7 +68,7 @@ public static class ReliabilityKit
     /// <summary>One link token per guardian of the school, for the campaign.</summary>
     public static async Task<List<(string GuardianId, string Token)>> TokensAsync(TestRunner runner, string schoolId, string campaignId)
     {
-        var definition = (await runner.Services.GetRequiredService<CampaignStore>().GetAsync(campaignId, CancellationToken.None))!.Definition;
+        var definition = (await runner.Services.GetRequiredService<CampaignStore>().GetAsync(schoolId, campaignId, CancellationToken.None))!.Definition;
         var expires = CampaignValidation.LinksExpireAt(definition, DateTimeZoneProviders.Tzdb["Asia/Jakarta"]);
         var links = runner.Services.GetRequiredService<LinkTokens>();
         var list = new List<(string, string)>();

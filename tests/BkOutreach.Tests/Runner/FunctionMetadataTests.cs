@@ -20,6 +20,7 @@ public sealed class FunctionMetadataTests
         ["GetCounselorBookingsFeed"] = "httpTrigger",
         ["CreateCampaign"] = "httpTrigger",
         ["DispatchCampaignNow"] = "httpTrigger",
+        ["DispatchSchoolCampaignNow"] = "httpTrigger",
         ["DispatchCampaigns"] = "timerTrigger",
         ["ImportRosterCsv"] = "httpTrigger",
         ["SendSmsBatch"] = "queueTrigger",

@@ -133,7 +133,6 @@ public sealed partial class TenancyMatrixTests(AccessWorld world) : IClassFixtur
             ["campaignId"] = world.CampaignA,
             ["planId"] = "kenali-guru-bk",
             ["guardianId"] = "g-unknown",
-            ["planId"] = "kenali-guru-bk",
             ["email"] = "someone@example.id",
             ["id"] = "000000000000",
         };

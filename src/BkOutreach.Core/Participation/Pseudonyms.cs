@@ -32,8 +32,8 @@ public sealed class Pseudonymizer
 }
 
 /// <summary>
-/// The per-school pseudonym secret: 32 random bytes generated the first time a school is exported and kept
-/// in the secrets table (concurrent first exports agree on one through the insert's 409). Losing it only
+/// The per-school pseudonym secret: 32 random bytes generated when the school is first saved (or, for a school
+/// saved before that rule, on its first export) and kept in the secrets table (concurrent first exports agree on one through the insert's 409). Losing it only
 /// means later exports cannot be joined to earlier ones.
 /// </summary>
 public sealed class PseudonymKeyProvider(StorageAccount storage)

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using BkOutreach.Core.Configuration;
+using BkOutreach.Core.Participation;
 using BkOutreach.Core.Schools;
 using BkOutreach.Core.Sms;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,7 @@ namespace BkOutreach.Core.Scheduling;
 public sealed record CounselorView(string Id, string SchoolId, CounselorSettings Settings, string FeedUrl);
 
 /// <summary>The school and counsellor settings use cases behind the admin routes.</summary>
-public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<LinksOptions> links, SmsTemplates templates, TimeProvider time)
+public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<LinksOptions> links, SmsTemplates templates, PseudonymKeyProvider pseudonyms, TimeProvider time)
 {
     public async Task<Result<SchoolSettings>> PutSchoolAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken)
     {
@@ -29,6 +30,10 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
         }
 
         await directory.PutSchoolAsync(schoolId, school, cancellationToken);
+
+        // The export's pseudonym secret is made with the school, so reading an export never writes (a school
+        // stored before this still gets its secret on its first export).
+        await pseudonyms.ForSchoolAsync(schoolId, cancellationToken);
         return Result<SchoolSettings>.Ok(school);
     }
 

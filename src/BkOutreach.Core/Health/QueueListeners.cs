@@ -21,10 +21,12 @@ public sealed class QueueListeners(TimeProvider time)
 
     public IReadOnlyList<ListenerHealth> All => [.. _listeners.Values.OrderBy(l => l.Queue, StringComparer.Ordinal)];
 
-    public void Polled(string queue) => _listeners[queue] = new ListenerHealth(queue, Listening, time.GetUtcNow(), null);
+    /// <remarks>A listener that ended stays stopped: nothing restarts it, so a late report from its last poll must not revive it in health.</remarks>
+    public void Polled(string queue) =>
+        _listeners.AddOrUpdate(queue, q => new ListenerHealth(q, Listening, time.GetUtcNow(), null), (q, old) => old.State == Stopped ? old : new ListenerHealth(q, Listening, time.GetUtcNow(), null));
 
     public void Failed(string queue, string error) =>
-        _listeners.AddOrUpdate(queue, q => new ListenerHealth(q, Retrying, null, error), (_, old) => old with { State = Retrying, Error = error });
+        _listeners.AddOrUpdate(queue, q => new ListenerHealth(q, Retrying, null, error), (_, old) => old.State == Stopped ? old : old with { State = Retrying, Error = error });
 
     public void Ended(string queue, string error) =>
         _listeners.AddOrUpdate(queue, q => new ListenerHealth(q, Stopped, null, error), (_, old) => old with { State = Stopped, Error = error });

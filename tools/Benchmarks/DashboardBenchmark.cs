@@ -109,7 +109,7 @@ public static class DashboardBenchmark
             await directory.PutCounselorAsync(schoolId, c, new CounselorSettings { Name = "Guru " + c }, CancellationToken.None);
         }
 
-        await campaigns.PutAsync(schoolId, "c-genap", new CampaignDefinition { Name = "Genap outreach", Term = Term }, CancellationToken.None);
+        await campaigns.TryAddAsync(new Campaign("c-genap", schoolId, new CampaignDefinition { Name = "Genap outreach", Term = Term }), CancellationToken.None);
         var seed = Stopwatch.StartNew();
         var facts = Synthesize(schoolId, guardians);
         await Parallel.ForEachAsync(facts.Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (chunk, ct) => await log.RecordManyAsync(chunk, ct));

@@ -25,26 +25,12 @@ public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = n
     public async Task<Campaign> CreateAsync(string schoolId, CampaignDefinition definition, CancellationToken cancellationToken)
     {
         var campaign = new Campaign("c" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)), schoolId, definition);
-        await Table.UpsertEntityAsync(new TableEntity(schoolId, campaign.Id) { ["Json"] = JsonSerializer.Serialize(definition, Json) }, TableUpdateMode.Replace, cancellationToken);
+        // Insert-only: a fresh id never replaces a row (a collision of the 48 random bits is a 409, not a lost campaign).
+        await Table.AddEntityAsync(new TableEntity(schoolId, campaign.Id) { ["Json"] = JsonSerializer.Serialize(definition, Json) }, cancellationToken);
 
         // A new id cannot be remembered yet (a missing campaign is never kept); forgotten anyway so no path can serve an old copy.
         _recent.Forget(RecentKey(schoolId, campaign.Id));
         return campaign;
-    }
-
-    /// <summary>Creates or replaces a campaign under a known id (the demo seeds one this way).</summary>
-    public async Task<Campaign> PutAsync(string schoolId, string campaignId, CampaignDefinition definition, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Table.UpsertEntityAsync(new TableEntity(schoolId, campaignId) { ["Json"] = JsonSerializer.Serialize(definition, Json) }, TableUpdateMode.Replace, cancellationToken);
-        }
-        finally
-        {
-            _recent.Forget(RecentKey(schoolId, campaignId));
-        }
-
-        return new Campaign(campaignId, schoolId, definition);
     }
 
     /// <summary>

@@ -62,7 +62,7 @@ public sealed class AccessWorld : IAsyncLifetime
         {
             await directory.PutSchoolAsync(school, new SchoolSettings { Name = "MA " + school, TimeZone = "Asia/Jakarta" }, ct);
             var campaign = school == SchoolA ? CampaignA : CampaignB;
-            await campaigns.PutAsync(school, campaign, new CampaignDefinition { Name = "Genap", Term = "2026/2027 Genap", BookingWindow = new DateWindow("2027-01-04", "2027-02-14") }, ct);
+            await campaigns.TryAddAsync(new Campaign(campaign, school, new CampaignDefinition { Name = "Genap", Term = "2026/2027 Genap", BookingWindow = new DateWindow("2027-01-04", "2027-02-14") }), ct);
             foreach (var counselor in counselors)
             {
                 await directory.PutCounselorAsync(school, counselor, new CounselorSettings { Name = $"Guru {counselor}" }, ct);

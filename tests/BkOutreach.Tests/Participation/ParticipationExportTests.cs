@@ -37,7 +37,7 @@ public sealed partial class ParticipationExportTests
         var kit = await ParticipationTestKit.CreateAsync();
         var ct = CancellationToken.None;
         await kit.Directory.PutCounselorAsync(kit.SchoolId, "bk-1", new CounselorSettings { Name = "Bu Rahma" }, ct);
-        await kit.Campaigns.PutAsync(kit.SchoolId, ParticipationTestKit.Campaign, new BkOutreach.Core.Outreach.CampaignDefinition { Name = "Genap", Term = ParticipationTestKit.Term }, ct);
+        await kit.Campaigns.TryAddAsync(new BkOutreach.Core.Outreach.Campaign(ParticipationTestKit.Campaign, kit.SchoolId, new BkOutreach.Core.Outreach.CampaignDefinition { Name = "Genap", Term = ParticipationTestKit.Term }), ct);
         var (guardian, _) = await kit.Directory.UpsertGuardianAsync(kit.SchoolId, "+6281234567801", "Wali", "id", [new Student("s1", "Siswa", "XI IPA 1", "bk-1")], ct);
 
         // Saturday 16 January 2027, 08:00 WIB; taken through the store: its fact is the handler's to record.

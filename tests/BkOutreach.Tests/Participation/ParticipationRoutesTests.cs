@@ -30,7 +30,7 @@ public sealed class ParticipationRoutesTests : IAsyncLifetime
         await directory.PutSchoolAsync(_school, new SchoolSettings { Name = "MA <Uji> & Co", TimeZone = "Asia/Jakarta" }, ct);
         await directory.PutCounselorAsync(_school, "bk-1", new CounselorSettings { Name = "Bu Rahma" }, ct);
         var (guardian, _) = await directory.UpsertGuardianAsync(_school, "+6281234567890", HostileName, "id", [new Student("s1", "Rizky <b>Pratama</b>", "XI IPA 1", "bk-1")], ct);
-        await services.GetRequiredService<CampaignStore>().PutAsync(_school, "c-genap", new CampaignDefinition { Name = HostileCampaign, Term = "2026/2027 Genap" }, ct);
+        await services.GetRequiredService<CampaignStore>().TryAddAsync(new Campaign("c-genap", _school, new CampaignDefinition { Name = HostileCampaign, Term = "2026/2027 Genap" }), ct);
 
         var start = new DateTimeOffset(2027, 1, 16, 1, 0, 0, TimeSpan.Zero); // Saturday 08:00 WIB
         var seat = await services.GetRequiredService<BookingStore>().TakeSeatAsync(

@@ -133,4 +133,18 @@ public static class FactKeys
 
     /// <summary>One answer per inbound message and question: a guardian who answers again is counted by their latest answer.</summary>
     public static string SurveyAnswer(string inboundMessageId, string question) => $"survey_answer:{inboundMessageId}:{question}";
+
+    public static string WhatsAppSent(string campaignId, int wave, string guardianId) => $"wa_sent:{campaignId}:{wave}:{guardianId}";
+
+    public static string WhatsAppDelivered(string campaignId, int wave, string guardianId) => $"wa_delivered:{campaignId}:{wave}:{guardianId}";
+
+    public static string WhatsAppRead(string campaignId, int wave, string guardianId) => $"wa_read:{campaignId}:{wave}:{guardianId}";
+
+    public static string WhatsAppFailed(string campaignId, int wave, string guardianId) => $"wa_failed:{campaignId}:{wave}:{guardianId}";
+
+    /// <summary>One fact per inbound message (its provider message id), whichever channel it came by.</summary>
+    public static string MessageReceived(string inboundMessageId) => $"message_received:{inboundMessageId}";
+
+    /// <summary>One fact per counsellor answer (the answer's own id).</summary>
+    public static string MessageSent(string answerId) => $"message_sent:{answerId}";
 }

@@ -22,15 +22,28 @@ public enum ParticipationKind
     OptedOut,
     OptedIn,
     SurveyAnswer,
+
+    /// <summary>A WhatsApp message of a wave or a booking was accepted by ACS Advanced Messaging.</summary>
+    WhatsAppSent,
+    WhatsAppDelivered,
+    WhatsAppRead,
+    WhatsAppFailed,
+
+    /// <summary>A parent's reply that is no keyword, kept for the counsellor (never its text).</summary>
+    MessageReceived,
+
+    /// <summary>A counsellor's answer to a parent (never its text).</summary>
+    MessageSent,
 }
 
-/// <summary>Where the fact happened: an SMS, the booking page, a calendar, or a BK teacher or admin acting.</summary>
+/// <summary>Where the fact happened: an SMS, a WhatsApp message, the booking page, a calendar, or a BK teacher or admin acting.</summary>
 public enum ParticipationChannel
 {
     Sms,
     Web,
     Calendar,
     Admin,
+    WhatsApp,
 }
 
 public static class ParticipationWire
@@ -52,6 +65,12 @@ public static class ParticipationWire
         [ParticipationKind.OptedOut] = "opted_out",
         [ParticipationKind.OptedIn] = "opted_in",
         [ParticipationKind.SurveyAnswer] = "survey_answer",
+        [ParticipationKind.WhatsAppSent] = "wa_sent",
+        [ParticipationKind.WhatsAppDelivered] = "wa_delivered",
+        [ParticipationKind.WhatsAppRead] = "wa_read",
+        [ParticipationKind.WhatsAppFailed] = "wa_failed",
+        [ParticipationKind.MessageReceived] = "message_received",
+        [ParticipationKind.MessageSent] = "message_sent",
     };
 
     private static readonly Dictionary<string, ParticipationKind> KindsByName =
@@ -68,6 +87,7 @@ public static class ParticipationWire
         ParticipationChannel.Web => "web",
         ParticipationChannel.Calendar => "calendar",
         ParticipationChannel.Admin => "admin",
+        ParticipationChannel.WhatsApp => "whatsapp",
         _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, null),
     };
 
@@ -82,6 +102,7 @@ public static class ParticipationWire
             "web" => (true, ParticipationChannel.Web),
             "calendar" => (true, ParticipationChannel.Calendar),
             "admin" => (true, ParticipationChannel.Admin),
+            "whatsapp" => (true, ParticipationChannel.WhatsApp),
             _ => (false, ParticipationChannel.Sms),
         };
         return ok;

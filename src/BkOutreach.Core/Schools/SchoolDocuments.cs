@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace BkOutreach.Core.Schools;
 
 // The JSON documents of the admin routes (CONTRACTS.md), stored as they were accepted. Times of day are
@@ -59,6 +61,22 @@ public sealed record CounselorSettings
 public sealed record AvailabilityWindow(IReadOnlyList<string> Days, string From, string To, string Mode = "either");
 
 /// <summary>A guardian: one per phone number per school, however many of their children are enrolled.</summary>
-public sealed record Guardian(string Id, string SchoolId, string Phone, string Name, string Language, IReadOnlyList<Student> Students);
+public sealed record Guardian(string Id, string SchoolId, string Phone, string Name, string Language, IReadOnlyList<Student> Students)
+{
+    /// <summary>
+    /// The channel the guardian chose (roster column <c>channel</c>, or a reply <c>SMS</c> / <c>WA</c>); null
+    /// means the default: WhatsApp when the school has a WhatsApp channel, SMS otherwise.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public MessageChannel? Channel { get; init; }
+}
+
+/// <summary>How a message reaches a parent (stored as <c>"Sms"</c> / <c>"WhatsApp"</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<MessageChannel>))]
+public enum MessageChannel
+{
+    Sms,
+    WhatsApp,
+}
 
 public sealed record Student(string Id, string Name, string Class, string CounselorId);

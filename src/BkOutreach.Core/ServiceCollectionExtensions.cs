@@ -95,6 +95,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Access.StaffAccess>();
         services.AddSingleton<Access.StaffAdmin>();
         services.AddSingleton<Access.StaffHome>();
+        services.AddSingleton<Staff.StaffPages>();
+        services.AddSingleton<Staff.StaffFrames>();
 
         services.AddSingleton<OutboxSmsSender>();
 

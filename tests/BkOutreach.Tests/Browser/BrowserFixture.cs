@@ -69,9 +69,10 @@ public sealed class BrowserFixture : IAsyncLifetime
     });
 
     /// <summary>A counsellor's laptop.</summary>
-    public Task<IBrowserContext> NewDesktopAsync(bool bypassCsp = false) => NewContextAsync(new BrowserNewContextOptions
+    public Task<IBrowserContext> NewDesktopAsync(bool bypassCsp = false, bool javaScript = true) => NewContextAsync(new BrowserNewContextOptions
     {
         ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+        JavaScriptEnabled = javaScript,
         BypassCSP = bypassCsp,
         Locale = "id-ID",
         TimezoneId = "Asia/Jakarta",

@@ -8,7 +8,8 @@ using Microsoft.Extensions.Primitives;
 namespace BkOutreach.Core.Booking.Pages;
 
 /// <summary>
-/// The parents' pages in <c>templates/pages</c>: Liquid files named <c>{page}.{language}.liquid</c>, and
+/// The parents' pages in <c>templates/pages</c>: Liquid files named <c>{page}.{language}.liquid</c> (or
+/// <c>{page}.liquid</c> for a page written once whose words come from data, as the staff pages do), and
 /// partials named <c>_{name}.liquid</c> that pages pull in with <c>{% render '_name' %}</c>. Everything is
 /// parsed when loaded, so a broken file fails start-up, not a parent's request. Variables are set
 /// explicitly and undefined ones throw; every value is HTML-encoded on output (there is no <c>raw</c> in
@@ -17,6 +18,9 @@ namespace BkOutreach.Core.Booking.Pages;
 public sealed class PageTemplates
 {
     public const string DefaultLanguage = "id";
+
+    /// <summary>The language key of a page written once for every language (<c>{page}.liquid</c>), its words coming from data.</summary>
+    public const string AnyLanguage = "";
 
     private static readonly FluidParser Parser = new();
 
@@ -52,13 +56,13 @@ public sealed class PageTemplates
             }
 
             var parts = Path.GetFileNameWithoutExtension(path).Split('.');
-            if (parts.Length != 2)
+            if (parts.Length is not (1 or 2))
             {
-                problems.Add($"{name}: name must be {{page}}.{{language}}.liquid or _{{partial}}.liquid");
+                problems.Add($"{name}: name must be {{page}}.{{language}}.liquid, {{page}}.liquid or _{{partial}}.liquid");
                 continue;
             }
 
-            _pages[(parts[0], parts[1])] = template;
+            _pages[(parts[0], parts.Length == 2 ? parts[1] : AnyLanguage)] = template;
         }
 
         if (problems.Count > 0)
@@ -89,9 +93,11 @@ public sealed class PageTemplates
     /// </summary>
     public string Render(string page, string language, IReadOnlyDictionary<string, object?> values)
     {
-        if (!_pages.TryGetValue((page, language), out var template) && !_pages.TryGetValue((page, DefaultLanguage), out template))
+        if (!_pages.TryGetValue((page, language), out var template)
+            && !_pages.TryGetValue((page, DefaultLanguage), out template)
+            && !_pages.TryGetValue((page, AnyLanguage), out template))
         {
-            throw new KeyNotFoundException($"No page template '{page}' (looked for {page}.{language}.liquid and {page}.{DefaultLanguage}.liquid).");
+            throw new KeyNotFoundException($"No page template '{page}' (looked for {page}.{language}.liquid, {page}.{DefaultLanguage}.liquid and {page}.liquid).");
         }
 
         var context = new TemplateContext(_options);

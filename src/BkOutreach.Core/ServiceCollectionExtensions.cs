@@ -97,6 +97,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Access.StaffHome>();
         services.AddSingleton<Staff.StaffPages>();
         services.AddSingleton<Staff.StaffFrames>();
+        services.AddSingleton<Staff.CampaignStatusBoard>();
+        services.AddSingleton<Staff.CampaignComposer>();
+        services.AddSingleton<Staff.CampaignPlanEditor>();
 
         services.AddSingleton<OutboxSmsSender>();
 

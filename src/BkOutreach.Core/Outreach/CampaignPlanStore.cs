@@ -31,6 +31,23 @@ public sealed class CampaignPlanStore(StorageAccount storage)
         }
     }
 
+    /// <summary>
+    /// Replaces the plan only if it is still as read (<paramref name="ifMatch"/>, its ETag): false when another
+    /// edit came first or the plan was deleted meanwhile, and nothing is written.
+    /// </summary>
+    public async Task<bool> TryReplaceAsync(CampaignPlan plan, ETag ifMatch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Table.UpdateEntityAsync(new TableEntity(plan.SchoolId, plan.Id) { ["Json"] = JsonSerializer.Serialize(plan.Definition, Json) }, ifMatch, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Stores the plan only when the school has none under this id; false when one exists (it is kept).</summary>
     public async Task<bool> TryAddAsync(CampaignPlan plan, CancellationToken cancellationToken)
     {
@@ -78,5 +95,5 @@ public sealed class CampaignPlanStore(StorageAccount storage)
     }
 
     private static CampaignPlan Read(TableEntity row) =>
-        new(row.RowKey, row.PartitionKey, JsonSerializer.Deserialize<CampaignPlanDefinition>(row.GetString("Json")!, Json)!);
+        new(row.RowKey, row.PartitionKey, JsonSerializer.Deserialize<CampaignPlanDefinition>(row.GetString("Json")!, Json)!) { ETag = row.ETag };
 }

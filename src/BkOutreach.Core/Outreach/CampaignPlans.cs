@@ -28,7 +28,15 @@ public sealed partial class CampaignPlans(
 
     private const int MaxReplaceAttempts = 5;
 
-    public async Task<Result<CampaignPlanView>> PutAsync(string schoolId, string planId, CampaignPlanDefinition plan, CancellationToken cancellationToken)
+    /// <summary>The problem <see cref="PutAsync"/> answers when the plan changed since the edit read it (<c>ifMatch</c>).</summary>
+    public const string StaleProblem = "version: the plan was changed by someone else since it was opened; nothing was saved.";
+
+    /// <summary>
+    /// Creates or replaces a plan (PUT semantics). With <paramref name="ifMatch"/> (the ETag the editor read)
+    /// the replace happens only if the plan is still as read; otherwise nothing is saved and the answer is
+    /// <see cref="StaleProblem"/>.
+    /// </summary>
+    public async Task<Result<CampaignPlanView>> PutAsync(string schoolId, string planId, CampaignPlanDefinition plan, CancellationToken cancellationToken, Azure.ETag? ifMatch = null)
     {
         var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
         if (school is null)
@@ -42,7 +50,21 @@ public sealed partial class CampaignPlans(
             return Result<CampaignPlanView>.Invalid(problems);
         }
 
-        var created = await plans.PutAsync(new CampaignPlan(planId, schoolId, plan), cancellationToken);
+        bool created;
+        if (ifMatch is { } etag)
+        {
+            if (!await plans.TryReplaceAsync(new CampaignPlan(planId, schoolId, plan), etag, cancellationToken))
+            {
+                return Result<CampaignPlanView>.Invalid([StaleProblem]);
+            }
+
+            created = false;
+        }
+        else
+        {
+            created = await plans.PutAsync(new CampaignPlan(planId, schoolId, plan), cancellationToken);
+        }
+
         return Result<CampaignPlanView>.Ok(await ViewAfterChangeAsync(schoolId, school, new CampaignPlan(planId, schoolId, plan), created, cancellationToken));
     }
 

@@ -58,6 +58,14 @@ public sealed class FunctionMetadataTests
         ["ListSchoolKeys"] = "httpTrigger",
         ["DeleteSchoolKey"] = "httpTrigger",
         ["GetStaffHome"] = "httpTrigger",
+        ["StaffCampaigns"] = "httpTrigger",
+        ["StaffAddRecommendedPlan"] = "httpTrigger",
+        ["StaffNewCampaign"] = "httpTrigger",
+        ["StaffComposeCampaign"] = "httpTrigger",
+        ["StaffCampaign"] = "httpTrigger",
+        ["StaffDispatchCampaign"] = "httpTrigger",
+        ["StaffCampaignPlan"] = "httpTrigger",
+        ["StaffSaveCampaignPlan"] = "httpTrigger",
     };
 
     [Fact]

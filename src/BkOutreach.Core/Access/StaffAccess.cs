@@ -236,6 +236,13 @@ public sealed partial class StaffAccess(
             return false;
         }
 
+        // Every page is served with Referrer-Policy: no-referrer, under which browsers send "Origin: null" on
+        // their own same-origin form posts; Sec-Fetch-Site (which no page can set) then says where it came from.
+        if (origin == "null" && request.Header("Sec-Fetch-Site") == "same-origin")
+        {
+            return false;
+        }
+
         if (!Uri.TryCreate(origin, UriKind.Absolute, out var from))
         {
             return true;

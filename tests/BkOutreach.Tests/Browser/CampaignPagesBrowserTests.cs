@@ -135,7 +135,7 @@ public sealed class CampaignPagesBrowserTests(BrowserFixture browser, ITestOutpu
 
     private async Task<string> GrantAdminAsync(string schoolId)
     {
-        var email = $"tu-{Guid.NewGuid():N}@example.sch.id";
+        var email = $"tu{Guid.NewGuid().ToString("N")[..6]}@sma.id";
         var put = await _runner.Admin.PutAsync($"api/admin/schools/{schoolId}/staff/{Uri.EscapeDataString(email)}", OutreachJourney.Json(new { role = "school_admin" }));
         Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
         return email;

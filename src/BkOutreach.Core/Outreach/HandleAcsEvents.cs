@@ -197,7 +197,8 @@ public sealed partial class HandleAcsEvents(
 
     /// <summary>
     /// A reply <c>SMS</c> or <c>WA</c>: the channel changes in every school that has the number, one short
-    /// confirmation goes back (in the first guardian's language, naming the school when there is one). The
+    /// confirmation goes back (in the first guardian's language, naming the school when there is one; none
+    /// while the number is opted out, since a channel choice is no opt-in). The
     /// same word may also answer a survey's channel question, so a pending survey takes it too.
     /// </summary>
     private async Task OnChannelChosenAsync(string from, InboundMessage received, MessageChannel chosen, CancellationToken cancellationToken)
@@ -208,6 +209,13 @@ public sealed partial class HandleAcsEvents(
         if (guardians.Count == 0)
         {
             LogInbound(logger, received.MessageId, via, survey ? "survey_reply" : "channel_unknown_number");
+            return;
+        }
+
+        if (await optOuts.IsOptedOutAsync(from, cancellationToken))
+        {
+            // The choice is kept for when they opt back in (MULAI); an opted-out number gets no confirmation.
+            LogInbound(logger, received.MessageId, via, "channel_while_opted_out");
             return;
         }
 

@@ -59,6 +59,12 @@ public sealed class InboundWhatsAppTests : IAsyncLifetime
         Assert.Equal(ParticipationChannel.WhatsApp, optedOut.Event.Channel);
         Assert.Equal(stopped.Id, optedOut.Event.GuardianId);
 
+        // Choosing a channel while opted out keeps the choice but sends nothing (it is no opt-in).
+        var choice = Guid.NewGuid().ToString();
+        await WhatsAppAsync(TextEvent(choice, "6281299990001", "SMS"));
+        Assert.Equal(MessageChannel.Sms, (await directory.FindGuardianByPhoneAsync(journey.SchoolId, "+6281299990001", CancellationToken.None))!.Channel);
+        Assert.Empty(await OutboxAsync(m => m.GetProperty("idempotencyKey").GetString() == $"channel-confirmation:{choice}"));
+
         // The next SMS campaign: the guardian who wrote BERHENTI on WhatsApp gets no SMS either.
         var campaign = await journey.CreateCampaignAsync();
         await journey.DispatchAsync(campaign);

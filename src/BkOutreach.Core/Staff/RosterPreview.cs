@@ -144,7 +144,7 @@ public sealed class RosterUploads(StorageAccount storage, TimeProvider time)
     {
         var now = time.GetUtcNow();
         var expired = new List<string>();
-        await foreach (var head in Table.QueryAsync<TableEntity>(e => e.PartitionKey == schoolId && e.GetDateTimeOffset("ExpiresAt") < now, select: ["RowKey"], cancellationToken: cancellationToken))
+        await foreach (var head in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {schoolId} and ExpiresAt lt {now}"), select: ["RowKey"], cancellationToken: cancellationToken))
         {
             expired.Add(head.RowKey);
         }

@@ -297,6 +297,31 @@ public sealed partial class SchoolAdminPagesTests(SchoolAdminWorld world) : ICla
         Assert.Equal("MA Uji " + school, (await StoredAsync(school)).GetProperty("name").GetString());
     }
 
+    [Theory]
+    [InlineData("null", null, HttpStatusCode.Forbidden)]
+    [InlineData("null", "cross-site", HttpStatusCode.Forbidden)]
+    [InlineData("null", "same-site", HttpStatusCode.Forbidden)]
+    [InlineData("null", "same-origin", HttpStatusCode.SeeOther)]
+    public async Task FormPosts_WithTheNullOriginOfANoReferrerPage_CountAsOursOnlyWhenTheBrowserSaysSameOrigin(string origin, string? fetchSite, HttpStatusCode expected)
+    {
+        var school = await world.NewSchoolAsync();
+        using var admin = await world.SignedInAsync(SchoolAdminWorld.AdminOf(school));
+        var version = Hidden(await GetHtmlAsync(admin, StaffPaths.Settings(school)), "version");
+        using var request = new HttpRequestMessage(HttpMethod.Post, StaffPaths.Settings(school).TrimStart('/'))
+        {
+            Content = new FormUrlEncodedContent(Settings("MA Baru", "Asia/Jakarta", "-2.99", "104.76", "08:00", "20:00", version)),
+        };
+        request.Headers.Add("Origin", origin);
+        if (fetchSite is not null)
+        {
+            request.Headers.Add("Sec-Fetch-Site", fetchSite);
+        }
+
+        using var response = await admin.SendAsync(request);
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(expected == HttpStatusCode.SeeOther ? "MA Baru" : "MA Uji " + school, (await StoredAsync(school)).GetProperty("name").GetString());
+    }
+
     private async Task<JsonElement> StoredAsync(string school)
     {
         using var response = await world.Runner.Admin.GetAsync($"api/admin/schools/{school}");

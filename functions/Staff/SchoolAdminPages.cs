@@ -84,22 +84,19 @@ public sealed class SchoolAdminPages(StaffFrames frames, SchoolAdminViews views,
         }
 
         var (school, unreadable) = SchoolSettingsForm.Apply(stored.School, values);
-        var problems = await admin.ProblemsAsync(schoolId, school, cancellationToken);
-        var errors = unreadable.Keys.Select(f => new FieldError(f, _kit.Text(Page, frame, "err_number_" + f))).ToList();
-        errors.AddRange(SchoolSettingsForm.FieldErrors(problems, SchoolSettingsForm.SettingsFields, "name", f => _kit.Text(Page, frame, "label_" + f))
-            .Where(e => errors.All(u => u.Field != e.Field)));
-        if (errors.Count > 0)
-        {
-            return Settings(frame.WithErrors(Ordered(errors, SettingsFieldIds)), schoolId, values, stored, errors, null, StatusCodes.Status400BadRequest);
-        }
-
         try
         {
-            var result = await admin.PutSchoolAsync(schoolId, school, stored.Version, cancellationToken);
-            if (!result.Succeeded)
+            // A number that cannot be read keeps its stored value, so the rest is still checked and every
+            // problem of the form is shown at once; nothing is saved then.
+            var problems = unreadable.Count > 0
+                ? await admin.ProblemsAsync(schoolId, school, cancellationToken)
+                : (await admin.PutSchoolAsync(schoolId, school, stored.Version, cancellationToken)).Problems;
+            var errors = unreadable.Keys.Select(f => new FieldError(f, _kit.Text(Page, frame, "err_number_" + f))).ToList();
+            errors.AddRange(SchoolSettingsForm.FieldErrors(problems, SchoolSettingsForm.SettingsFields, "name", f => _kit.Text(Page, frame, "label_" + f))
+                .Where(e => errors.All(u => u.Field != e.Field)));
+            if (errors.Count > 0)
             {
-                var late = SchoolSettingsForm.FieldErrors(result.Problems, SchoolSettingsForm.SettingsFields, "name", f => _kit.Text(Page, frame, "label_" + f));
-                return Settings(frame.WithErrors(late), schoolId, values, stored, late, null, StatusCodes.Status400BadRequest);
+                return Settings(frame.WithErrors(Ordered(errors, SettingsFieldIds)), schoolId, values, stored, errors, null, StatusCodes.Status400BadRequest);
             }
         }
         catch (StaleSchoolVersionException)
@@ -189,8 +186,8 @@ public sealed class SchoolAdminPages(StaffFrames frames, SchoolAdminViews views,
         var frame = await _kit.FrameAsync(request, schoolId, StaffSection.Settings, BlackoutsPage, [], cancellationToken);
         var typed = new Blackout(StaffPageHttp.Field(form, "bo_from"), StaffPageHttp.Field(form, "bo_to"), StaffPageHttp.Field(form, "bo_reason"));
         var remove = StaffPageHttp.Field(form, "action") == "remove";
-        var stored2 = typed with { To = NullIfEmpty(typed.To), Reason = NullIfEmpty(typed.Reason) };
-        var (changed, problem) = Edit(stored.School.Blackouts, remove, StaffPageHttp.Field(form, "index"), stored2);
+        var entered = typed with { To = NullIfEmpty(typed.To), Reason = NullIfEmpty(typed.Reason) };
+        var (changed, problem) = Edit(stored.School.Blackouts, remove, StaffPageHttp.Field(form, "index"), entered);
         if (problem is not null || StaffPageHttp.Field(form, "version") != stored.Version)
         {
             var stale = new[] { new FieldError(remove ? "blackouts-list" : "bo_from", _kit.Text(BlackoutsPage, frame, problem ?? "stale")) };

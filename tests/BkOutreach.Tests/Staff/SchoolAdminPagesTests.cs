@@ -154,6 +154,30 @@ public sealed partial class SchoolAdminPagesTests(SchoolAdminWorld world) : ICla
     }
 
     [Fact]
+    public async Task RosterPreview_NamesTheGuardiansAFullImportWouldRemove_AndAFullImportRemovesExactlyThem()
+    {
+        var school = await world.NewSchoolAsync();
+        using var body = new StringContent(SchoolAdminWorld.RosterWithBadRows(4), Encoding.UTF8, "text/csv");
+        Assert.Equal(HttpStatusCode.OK, (await world.Runner.Admin.PostAsync($"api/admin/schools/{school}/roster", body)).StatusCode);
+        using var admin = await world.SignedInAsync(SchoolAdminWorld.AdminOf(school));
+        var firstTwo = string.Join('\n', SchoolAdminWorld.RosterWithBadRows(4).Split('\n').Take(3).Select(l => l.Replace("Siswa Nomor 2,", "Siswa Nomor Dua,", StringComparison.Ordinal)));
+
+        var merge = await PreviewAsync(admin, school, firstTwo);
+        Assert.Contains("0 baru, 1 berubah</strong>, 1 tetap, 0 baris ditolak", merge, StringComparison.Ordinal);
+        Assert.Contains("Wali yang dihapus pada impor penuh (2)", merge, StringComparison.Ordinal);
+        Assert.Contains("Impor ini tidak menghapus siapa pun", merge, StringComparison.Ordinal);
+        Assert.Contains("<td>Wali 3</td>", merge, StringComparison.Ordinal);
+        Assert.Contains("<td>Wali 4</td>", merge, StringComparison.Ordinal);
+
+        var full = await PreviewAsync(admin, school, firstTwo, "full");
+        Assert.Contains("Impor ini akan menghapus wali berikut", full, StringComparison.Ordinal);
+        using var imported = await PostAsync(admin, StaffPaths.Roster(school) + "/import", [new("upload_id", Hidden(full, "upload_id"))]);
+        Assert.Contains("0 baru, 1 berubah</strong>, 0 baris ditolak, 2 wali dihapus", await imported.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var left = await world.Services.GetRequiredService<SchoolDirectory>().ListGuardiansAsync(school, CancellationToken.None);
+        Assert.Equal(["Wali 1", "Wali 2"], left.Select(g => g.Name).Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Fact]
     public async Task RosterImport_WhenTheRosterChangedSincePreview_SaysWhatItDid()
     {
         var school = await world.NewSchoolAsync();
@@ -330,13 +354,13 @@ public sealed partial class SchoolAdminPagesTests(SchoolAdminWorld world) : ICla
         return doc.RootElement.GetProperty("school").Clone();
     }
 
-    private async Task<string> PreviewAsync(HttpClient client, string school, string csv)
+    private async Task<string> PreviewAsync(HttpClient client, string school, string csv, string mode = "merge")
     {
         using var content = new MultipartFormDataContent();
         var file = new ByteArrayContent(Encoding.UTF8.GetBytes(csv));
         file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
         content.Add(file, "roster_file", "kelas-xi.csv");
-        content.Add(new StringContent("merge"), "mode");
+        content.Add(new StringContent(mode), "mode");
         using var response = await client.PostAsync(StaffPaths.Roster(school).TrimStart('/') + "/preview", content);
         var html = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {html}\n{world.Runner.Log.Tail(30)}");

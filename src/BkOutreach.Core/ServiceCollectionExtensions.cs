@@ -102,6 +102,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Staff.CampaignStatusBoard>();
         services.AddSingleton<Staff.CampaignComposer>();
         services.AddSingleton<Staff.CampaignPlanEditor>();
+        services.AddSingleton<Staff.SchoolAdminViews>();
+        services.AddSingleton<Staff.RosterUploads>();
+        services.AddSingleton<Staff.GuardianList>();
 
         services.AddSingleton<OutboxSmsSender>();
 

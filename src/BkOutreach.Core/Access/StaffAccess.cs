@@ -236,8 +236,8 @@ public sealed partial class StaffAccess(
             return false;
         }
 
-        // Every page is served with Referrer-Policy: no-referrer, under which browsers send "Origin: null" on
-        // their own same-origin form posts; Sec-Fetch-Site (which no page can set) then says where it came from.
+        // Our pages send no referrer (Referrer-Policy: no-referrer), so the browser's own form posts carry
+        // "Origin: null"; the browser's Sec-Fetch-Site (which no page can set) then says where they came from.
         if (origin == "null" && request.Header("Sec-Fetch-Site") == "same-origin")
         {
             return false;

@@ -61,7 +61,19 @@ public sealed partial class CampaignDispatcher(
 
         foreach (var rows in due.Schools.GroupBy(d => d.SchoolId, StringComparer.Ordinal))
         {
-            if (!await VisitAsync(rows.Key, now, done, cancellationToken))
+            bool handled;
+            try
+            {
+                handled = await VisitAsync(rows.Key, now, done, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A school whose settings cannot be used (or a storage error) must not hold back the others.
+                LogVisitFailed(logger, rows.Key, ex.GetType().Name, ex.Message);
+                handled = false;
+            }
+
+            if (!handled)
             {
                 continue;
             }
@@ -315,6 +327,9 @@ public sealed partial class CampaignDispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Campaign {CampaignId} not dispatched ({ErrorType}: {Error}); retried next tick")]
     private static partial void LogCampaignFailed(ILogger logger, string campaignId, string errorType, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "School {SchoolId} not visited by the dispatcher ({ErrorType}: {Error}); retried next tick")]
+    private static partial void LogVisitFailed(ILogger logger, string schoolId, string errorType, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Campaign plans of school {SchoolId} not applied ({ErrorType}: {Error}); retried next tick")]
     private static partial void LogPlansFailed(ILogger logger, string schoolId, string errorType, string error);

@@ -207,6 +207,10 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     WhatsApp__ChannelRegistrationId: whatsAppChannelRegistrationId
     WhatsApp__FallbackAfterMinutes: string(whatsAppFallbackAfterMinutes)
     // One approved template per message template of templates/sms and language; empty: none approved yet.
+    WhatsApp__Templates__channel_sms__id: whatsAppTemplates.?channel_sms.?id ?? ''
+    WhatsApp__Templates__channel_sms__en: whatsAppTemplates.?channel_sms.?en ?? ''
+    WhatsApp__Templates__channel_whatsapp__id: whatsAppTemplates.?channel_whatsapp.?id ?? ''
+    WhatsApp__Templates__channel_whatsapp__en: whatsAppTemplates.?channel_whatsapp.?en ?? ''
     WhatsApp__Templates__booking_confirmation__id: whatsAppTemplates.?booking_confirmation.?id ?? ''
     WhatsApp__Templates__booking_confirmation__en: whatsAppTemplates.?booking_confirmation.?en ?? ''
     WhatsApp__Templates__cancellation__id: whatsAppTemplates.?cancellation.?id ?? ''

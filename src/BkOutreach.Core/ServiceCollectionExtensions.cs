@@ -70,6 +70,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Outreach.CampaignStore>();
         services.AddSingleton<Outreach.DefineCampaign>();
         services.AddSingleton<Outreach.CampaignDispatcher>();
+        services.AddSingleton<Outreach.CampaignDueIndex>();
         services.AddSingleton<Outreach.CampaignPlanStore>();
         services.AddSingleton<Outreach.CampaignPlans>();
         services.AddSingleton<Outreach.SendLog>();

@@ -199,6 +199,35 @@ public sealed partial class CampaignPlans(
         return created;
     }
 
+    /// <summary>
+    /// When the dispatcher must next make one of these plans' campaigns: the start of the day (in the school's
+    /// zone) <see cref="LeadDays"/> before each term that has not ended and has no campaign of an enabled plan
+    /// yet. One that is already due (its making failed or raced this visit) is looked at again a minute later.
+    /// Null when no campaign is still to be made.
+    /// </summary>
+    public static Instant? NextCampaignDue(IEnumerable<CampaignPlan> schoolPlans, SchoolSettings school, IReadOnlySet<string> campaignIds, Instant now)
+    {
+        var zone = SendingWindow.ZoneOf(school);
+        var today = now.InZone(zone).Date;
+        Instant? next = null;
+        foreach (var plan in schoolPlans.Where(p => p.Definition.Enabled))
+        {
+            foreach (var term in school.Terms)
+            {
+                if (CampaignPlanResolver.DatesOf(term) is not { } dates || dates.Last < today || campaignIds.Contains(CampaignPlanResolver.CampaignId(plan.Id, term.Name)))
+                {
+                    continue;
+                }
+
+                var at = dates.First.PlusDays(-LeadDays).AtStartOfDayInZone(zone).ToInstant();
+                at = at > now ? at : now + Duration.FromMinutes(1);
+                next = next is { } n && n <= at ? n : at;
+            }
+        }
+
+        return next;
+    }
+
     /// <summary>Resolves a plan-made campaign again and replaces it if nobody changed it meanwhile (ETag), re-reading on a conflict.</summary>
     private async Task ApplyAsync(SchoolSettings school, Campaign campaign, CampaignPlanDefinition? plan, Term term, LocalDate today, CancellationToken cancellationToken)
     {

@@ -81,6 +81,8 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
 
     private readonly RecentReads _recent = new(time);
 
+    private readonly Outreach.CampaignDueIndex _due = new(storage);
+
     public async Task PutSchoolAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken)
     {
         try
@@ -91,6 +93,9 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         {
             _recent.Forget(SchoolKey(schoolId));
         }
+
+        // Terms, blackouts and sending hours decide when campaigns are made and waves go: the dispatcher looks again.
+        await _due.MarkAsync(schoolId, NodaTime.Instant.FromDateTimeOffset(time.GetUtcNow()), cancellationToken);
     }
 
     /// <summary>

@@ -27,7 +27,8 @@ public sealed partial class HandleAcsEvents(
     ISmsSender sender,
     StorageAccount storage,
     TimeProvider time,
-    ILogger<HandleAcsEvents> logger)
+    ILogger<HandleAcsEvents> logger,
+    WhatsApp.TwoChannelSender twoChannels)
 {
     private const string EventPartition = "acs";
 
@@ -52,6 +53,7 @@ public sealed partial class HandleAcsEvents(
             {
                 SmsDeliveryReport report => await OnDeliveryReportAsync(report, cancellationToken),
                 SmsReceived received => await OnReceivedAsync(received, cancellationToken),
+                AdvancedMessageDeliveryStatus status => await twoChannels.OnStatusAsync(status, cancellationToken),
                 _ => false,
             };
             if (handled)

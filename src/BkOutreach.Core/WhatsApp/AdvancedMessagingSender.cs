@@ -98,10 +98,8 @@ public sealed partial class AdvancedMessagingSender : IWhatsAppSender
                 return new WhatsAppSendResult(SmsSendStatus.Transient, null, $"ACS answered {response.Status} without a receipt for the recipient.");
             }
 
-            if (_logger.IsEnabled(LogLevel.Information))
-            {
-                LogSent(_logger, Mask.Phone(message.To), receipt);
-            }
+            var masked = Mask.Phone(message.To);
+            LogSent(_logger, masked, receipt);
             return new WhatsAppSendResult(SmsSendStatus.Accepted, receipt, null);
         }
 

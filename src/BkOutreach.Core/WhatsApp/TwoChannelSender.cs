@@ -301,10 +301,8 @@ public sealed partial class TwoChannelSender(
 
                     return new ChannelSendResult(key, SmsSendStatus.Accepted, MessageChannel.WhatsApp, sent.MessageId, null);
                 case SmsSendStatus.Rejected:
-                    if (logger.IsEnabled(LogLevel.Information))
-                    {
-                        LogRefused(logger, Mask.Phone(message.Sms.To), sent.Error ?? "");
-                    }
+                    var masked = Mask.Phone(message.Sms.To);
+                    LogRefused(logger, masked, sent.Error ?? "");
                     var claimed = await ClaimSmsAsync(record, "whatsapp refused: " + sent.Error, cancellationToken);
                     if (claimed is null)
                     {
@@ -393,10 +391,8 @@ public sealed partial class TwoChannelSender(
                     await facts.RecordAsync(record.Key, ParticipationKind.SmsSent, cancellationToken);
                 }
 
-                if (logger.IsEnabled(LogLevel.Information))
-                {
-                    LogFallback(logger, Mask.Phone(record.To), accepted);
-                }
+                var masked = Mask.Phone(record.To);
+                LogFallback(logger, masked, accepted);
                 return;
             }
 

@@ -47,7 +47,7 @@ public sealed class BookingMessages(
             Mode = MeetingText.Mode(booking.Mode, guardian.Language),
         };
         var text = templates.Render(template, guardian.Language, model).Text;
-        var result = await sender.SendAsync([new WhatsApp.OutboundMessage(new SmsMessage(guardian.Phone, text, idempotencyKey, null, firstAttemptAt), guardian.Channel, template, guardian.Language, model)], cancellationToken);
+        var result = await sender.SendAsync([new WhatsApp.OutboundMessage(new SmsMessage(guardian.Phone, text, idempotencyKey, null, firstAttemptAt), guardian.Channel, template, guardian.Language, model, booking.SchoolId)], cancellationToken);
         return result[0].Status;
     }
 

@@ -165,7 +165,7 @@ public sealed partial class SendCampaignBatch(
                 Link = LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, tokens[r.GuardianId]),
             };
             var rendered = templates.Render(template, r.Language, model);
-            messages.Add(new WhatsApp.OutboundMessage(new SmsMessage(r.Phone, rendered.Text, record.Key, record.Key, record.FirstAttemptAt), r.Channel, template, r.Language, model));
+            messages.Add(new WhatsApp.OutboundMessage(new SmsMessage(r.Phone, rendered.Text, record.Key, record.Key, record.FirstAttemptAt), r.Channel, template, r.Language, model, batch.SchoolId));
         }
 
         if (erased > 0)

@@ -13,7 +13,7 @@ namespace BkOutreach.Core.WhatsApp;
 /// message's key for both channels), the guardian's channel choice (null = the default), and our template
 /// with its values, from which the WhatsApp form is made.
 /// </summary>
-public sealed record OutboundMessage(SmsMessage Sms, MessageChannel? Preferred, string Template, string Language, SmsTemplateModel Model);
+public sealed record OutboundMessage(SmsMessage Sms, MessageChannel? Preferred, string Template, string Language, SmsTemplateModel Model, string? SchoolId = null);
 
 /// <summary>How a message went: <see cref="Fallback"/> when it went by SMS because WhatsApp did not reach the parent.</summary>
 public sealed record ChannelSendResult(string IdempotencyKey, SmsSendStatus Status, MessageChannel Channel, string? MessageId, string? Error, bool Fallback = false);
@@ -28,7 +28,8 @@ public sealed record FallbackSweep(int Due, int SmsSent, int Cancelled);
 /// continue from the stored state, never from memory. Exactly one SMS follows when WhatsApp refuses the
 /// message, reports it <c>failed</c>, or has not reported it delivered <see cref="WhatsAppOptions.FallbackAfterMinutes"/>
 /// after the first attempt (the fallback timer reads the due index); a <c>delivered</c> or <c>read</c> status,
-/// however late, makes the record final first and no SMS follows. Opted-out numbers get no fallback.
+/// however late, makes the record final first and no SMS follows. Opted-out numbers get no fallback, and a
+/// fallback that falls in the school's quiet hours waits for the next opening.
 /// </summary>
 public sealed partial class TwoChannelSender(
     ISmsSender sms,
@@ -40,6 +41,7 @@ public sealed partial class TwoChannelSender(
     OptOutStore optOuts,
     SmsRateLimiter rateLimiter,
     SendLog sendLog,
+    SchoolDirectory directory,
     IOptions<WhatsAppOptions> options,
     TimeProvider time,
     ILogger<TwoChannelSender> logger)
@@ -149,10 +151,17 @@ public sealed partial class TwoChannelSender(
                         return true;
                     }
 
-                    var claimed = await ClaimSmsAsync(record, $"whatsapp failed: {status.ErrorCode} {status.ErrorMessage}".Trim(), cancellationToken);
+                    var closedUntil = await ClosedUntilAsync(record.SchoolId, cancellationToken);
+                    var claimed = await ClaimSmsAsync(record, $"whatsapp failed: {status.ErrorCode} {status.ErrorMessage}".Trim(), closedUntil, cancellationToken);
                     if (claimed is null)
                     {
                         continue;
+                    }
+
+                    if (closedUntil is not null)
+                    {
+                        // Quiet hours: the timer sends it at the opening.
+                        return true;
                     }
 
                     await rateLimiter.AcquireAsync(1, cancellationToken);
@@ -175,6 +184,7 @@ public sealed partial class TwoChannelSender(
         var now = time.GetUtcNow();
         var due = await store.ListDueAsync(now, cancellationToken);
         var pending = new List<(PendingSms Sms, DueFallback Row)>();
+        var schools = new Dictionary<string, SchoolSettings?>(StringComparer.Ordinal);
         var cancelled = 0;
         foreach (var row in due)
         {
@@ -197,9 +207,22 @@ public sealed partial class TwoChannelSender(
                 continue;
             }
 
+            if (await ClosedUntilAsync(record.SchoolId, cancellationToken, schools) is { } opening)
+            {
+                // Quiet hours: the row moves to the opening; WhatsApp may still report delivery until then.
+                await store.ScheduleAsync(record.Key, opening, cancellationToken);
+                await store.RemoveDueAsync(row, cancellationToken);
+                continue;
+            }
+
             var claimed = record.State == DeliveryState.SmsPending
                 ? record
-                : await ClaimSmsAsync(record, $"whatsapp not delivered within {Options.FallbackAfterMinutes} minutes", cancellationToken);
+                : await ClaimSmsAsync(record, $"whatsapp not delivered within {Options.FallbackAfterMinutes} minutes", null, cancellationToken);
+            if (claimed is { SmsFirstAttemptAt: null })
+            {
+                // Claimed in quiet hours: the first SMS attempt is now, and every retry presents this time.
+                claimed = await store.TryReplaceAsync(claimed with { SmsFirstAttemptAt = now }, cancellationToken);
+            }
             if (claimed is not null)
             {
                 pending.Add((new PendingSms(pending.Count, FallbackSms(claimed), claimed), row));
@@ -253,7 +276,7 @@ public sealed partial class TwoChannelSender(
         {
             var first = form!.FirstAttemptAt;
             record = await store.AddOrGetAsync(
-                new DeliveryRecord(key, DeliveryState.WhatsAppPending, message.Sms.To, message.Sms.Body, message.Sms.Tag, first, first + Options.FallbackAfter, null, null, null, default),
+                new DeliveryRecord(key, DeliveryState.WhatsAppPending, message.Sms.To, message.Sms.Body, message.Sms.Tag, first, first + Options.FallbackAfter, null, null, null, default) { SchoolId = message.SchoolId },
                 cancellationToken);
         }
 
@@ -303,7 +326,7 @@ public sealed partial class TwoChannelSender(
                 case SmsSendStatus.Rejected:
                     var masked = Mask.Phone(message.Sms.To);
                     LogRefused(logger, masked, sent.Error ?? "");
-                    var claimed = await ClaimSmsAsync(record, "whatsapp refused: " + sent.Error, cancellationToken);
+                    var claimed = await ClaimSmsAsync(record, "whatsapp refused: " + sent.Error, null, cancellationToken);
                     if (claimed is null)
                     {
                         record = await ReadAgainAsync(key, cancellationToken);
@@ -324,17 +347,38 @@ public sealed partial class TwoChannelSender(
     private async Task<DeliveryRecord> ReadAgainAsync(string key, CancellationToken cancellationToken) =>
         await store.GetAsync(key, cancellationToken) ?? throw new InvalidOperationException($"The delivery record of {key} vanished.");
 
-    /// <summary>Moves a WhatsApp state to SmsPending, if nobody else did first; the retry row lets the timer finish a fallback a crash interrupted.</summary>
-    private async Task<DeliveryRecord?> ClaimSmsAsync(DeliveryRecord record, string detail, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves a WhatsApp state to SmsPending, if nobody else did first. The due row (at <paramref name="sendAt"/>,
+    /// or two minutes on) lets the timer send it then, or finish a fallback a crash interrupted.
+    /// </summary>
+    private async Task<DeliveryRecord?> ClaimSmsAsync(DeliveryRecord record, string detail, DateTimeOffset? sendAt, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var claimed = await store.TryReplaceAsync(record with { State = DeliveryState.SmsPending, SmsFirstAttemptAt = record.SmsFirstAttemptAt ?? now, Detail = detail }, cancellationToken);
+        var claimed = await store.TryReplaceAsync(record with { State = DeliveryState.SmsPending, SmsFirstAttemptAt = record.SmsFirstAttemptAt ?? (sendAt is null ? now : null), Detail = detail }, cancellationToken);
         if (claimed is not null)
         {
-            await store.ScheduleAsync(record.Key, now.AddMinutes(2), cancellationToken);
+            await store.ScheduleAsync(record.Key, sendAt ?? now.AddMinutes(2), cancellationToken);
         }
 
         return claimed;
+    }
+
+    /// <summary>When the school's sending hours next open, if they are closed now; null when open or the school is not known.</summary>
+    private async Task<DateTimeOffset?> ClosedUntilAsync(string? schoolId, CancellationToken cancellationToken, Dictionary<string, SchoolSettings?>? cache = null)
+    {
+        if (schoolId is null)
+        {
+            return null;
+        }
+
+        if (cache is null || !cache.TryGetValue(schoolId, out var school))
+        {
+            school = await directory.GetSchoolAsync(schoolId, cancellationToken);
+            cache?.Add(schoolId, school);
+        }
+
+        var now = NodaTime.Instant.FromDateTimeOffset(time.GetUtcNow());
+        return school is null || SendingWindow.IsOpen(school, now) ? null : SendingWindow.NextOpening(school, now).ToDateTimeOffset();
     }
 
     private static SmsMessage FallbackSms(DeliveryRecord record) => new(record.To, record.SmsBody, record.Key, record.SmsTag, record.SmsFirstAttemptAt);

@@ -42,6 +42,9 @@ public sealed record DeliveryRecord(
     string? Detail,
     ETag ETag)
 {
+    /// <summary>The school whose sending hours the fallback SMS keeps; null when not known.</summary>
+    public string? SchoolId { get; init; }
+
     /// <summary>No message goes under this key any more.</summary>
     public bool IsFinal => State is DeliveryState.Delivered or DeliveryState.Read or DeliveryState.SmsSent or DeliveryState.SmsRejected or DeliveryState.Cancelled;
 
@@ -168,6 +171,7 @@ public sealed class WhatsAppDeliveryStore(StorageAccount storage)
         ["SmsFirstAttemptAt"] = r.SmsFirstAttemptAt,
         ["MessageId"] = r.MessageId,
         ["Detail"] = r.Detail is { Length: > 1000 } d ? d[..1000] : r.Detail,
+        ["SchoolId"] = r.SchoolId,
     };
 
     private static DeliveryRecord Read(TableEntity e) => new(
@@ -181,5 +185,8 @@ public sealed class WhatsAppDeliveryStore(StorageAccount storage)
         e.GetDateTimeOffset("SmsFirstAttemptAt"),
         e.GetString("MessageId"),
         e.GetString("Detail"),
-        e.ETag);
+        e.ETag)
+    {
+        SchoolId = e.GetString("SchoolId"),
+    };
 }

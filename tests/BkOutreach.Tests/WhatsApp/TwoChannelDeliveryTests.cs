@@ -105,7 +105,7 @@ public sealed class TwoChannelDeliveryTests
         Assert.Equal(1, sweep.Due);
         Assert.Equal(0, sweep.SmsSent);
         Assert.Empty(harness.Sms.Attempts);
-        var record = await app.GetRequiredService<WhatsAppDeliveryStore>().GetAsync(Core.Outreach.SendLog.KeyOf(campaign.SchoolId, campaign.Id, 0, guardians[0].Id), CancellationToken.None);
+        var record = await app.GetRequiredService<WhatsAppDeliveryStore>().GetAsync(BkOutreach.Core.Outreach.SendLog.KeyOf(campaign.SchoolId, campaign.Id, 0, guardians[0].Id), CancellationToken.None);
         Assert.Equal(DeliveryState.Delivered, record!.State);
     }
 
@@ -149,7 +149,7 @@ public sealed class TwoChannelDeliveryTests
         Assert.Equal(1, redelivered.Repeated);
         var sms = Assert.Single(harness.Sms.Attempts);
         Assert.Equal(guardians[0].Phone, sms.To);
-        Assert.Equal(Core.Outreach.SendLog.KeyOf(campaign.SchoolId, campaign.Id, 0, guardians[0].Id), sms.IdempotencyKey);
+        Assert.Equal(BkOutreach.Core.Outreach.SendLog.KeyOf(campaign.SchoolId, campaign.Id, 0, guardians[0].Id), sms.IdempotencyKey);
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public sealed class TwoChannelDeliveryTests
         var app = await harness.StartInstanceAsync();
         var (_, campaign, guardians) = await WhatsAppHarness.SeedAsync(app, 2);
         await WhatsAppHarness.SendAsync(app, campaign, guardians);
-        await app.GetRequiredService<Core.Outreach.OptOutStore>().OptOutAsync(guardians[0].Phone, CancellationToken.None);
+        await app.GetRequiredService<BkOutreach.Core.Outreach.OptOutStore>().OptOutAsync(guardians[0].Phone, CancellationToken.None);
 
         harness.Clock.Advance(PastFallback);
         var sweep = await WhatsAppHarness.SweepAsync(app);

@@ -86,6 +86,9 @@ public sealed class WhatsAppHarness : IAsyncDisposable
             ["Sms:Provider"] = "Acs",
             ["Sms:Acs:ConnectionString"] = WhatsApp.ConnectionString,
             ["Sms:Acs:From"] = "+15550001111",
+
+            // The rate limiter waits on the (fake) clock when a second is full; these tests are not about rates.
+            ["Sms:MaxPerMinute"] = "60000",
             ["WhatsApp:ChannelRegistrationId"] = WhatsApp.ChannelRegistrationId,
             ["WhatsApp:ApiVersion"] = apiVersion,
             ["WhatsApp:Templates:outreach:id"] = "bk_outreach_id",

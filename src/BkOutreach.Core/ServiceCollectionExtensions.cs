@@ -79,6 +79,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Outreach.ImportRoster>();
         services.AddSingleton<Outreach.SendCampaignBatch>();
         services.AddSingleton<Outreach.HandleAcsEvents>();
+        services.AddSingleton<Outreach.GuardianChannels>();
+        services.AddSingleton<WhatsApp.WhatsAppWindow>();
+        services.AddSingleton<WhatsApp.IWhatsAppWindow>(sp => sp.GetRequiredService<WhatsApp.WhatsAppWindow>());
         services.AddSingleton<Reliability.PoisonLog>();
         services.AddSingleton<Privacy.GuardianErasure>();
         services.AddSingleton<Outreach.ICampaignTemplates, Outreach.SmsCampaignTemplates>();
@@ -98,6 +101,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Access.StaffHome>();
         services.AddSingleton<Staff.StaffPages>();
         services.AddSingleton<Staff.StaffFrames>();
+        services.AddSingleton<Staff.SchoolAdminViews>();
+        services.AddSingleton<Staff.RosterUploads>();
+        services.AddSingleton<Staff.GuardianList>();
 
         services.AddSingleton<OutboxSmsSender>();
 

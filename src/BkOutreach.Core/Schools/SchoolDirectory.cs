@@ -21,6 +21,27 @@ public sealed record RosterSnapshot(IReadOnlyDictionary<string, StoredGuardian> 
 /// <summary>One guardian a roster import writes: replacing <see cref="Before"/> (null: a new row), and adding the phone index row when <see cref="AddIndex"/>.</summary>
 public sealed record GuardianWrite(Guardian Guardian, StoredGuardian? Before, bool AddIndex);
 
+/// <summary>A school document with its version (the row's ETag): a form that saves it names the version it was made from.</summary>
+public sealed record VersionedSchool(SchoolSettings School, string Version);
+
+/// <summary>The school was saved by someone else since the version a form was made from; nothing was written.</summary>
+public sealed class StaleSchoolVersionException : Exception
+{
+    public StaleSchoolVersionException()
+    {
+    }
+
+    public StaleSchoolVersionException(string message)
+        : base(message)
+    {
+    }
+
+    public StaleSchoolVersionException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
 /// <summary>Another writer changed the school's guardians during a roster import; the import kept nothing.</summary>
 public sealed class RosterWriteConflictException : Exception
 {
@@ -70,6 +91,48 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         {
             _recent.Forget(SchoolKey(schoolId));
         }
+    }
+
+    /// <summary>
+    /// Stores the school only if it is still at <paramref name="version"/> (as <see cref="GetSchoolVersionedAsync"/>
+    /// read it): a stale form never overwrites a newer save. Saving what is already stored writes nothing.
+    /// </summary>
+    /// <exception cref="StaleSchoolVersionException">The school changed (or was removed) since that version.</exception>
+    public async Task PutSchoolAsync(string schoolId, SchoolSettings school, string version, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.SchoolsTable);
+        try
+        {
+            var existing = await table.GetEntityIfExistsAsync<TableEntity>(SchoolPartition, schoolId, cancellationToken: cancellationToken);
+            if (!existing.HasValue || existing.Value!.ETag.ToString() != version)
+            {
+                throw new StaleSchoolVersionException($"School {schoolId} changed since version {version}.");
+            }
+
+            var json = JsonSerializer.Serialize(school, Json);
+            if (existing.Value.GetString("Json") == json)
+            {
+                return;
+            }
+
+            var entity = new TableEntity(SchoolPartition, schoolId) { ["Json"] = json, ["UpdatedAt"] = time.GetUtcNow() };
+            await table.UpdateEntityAsync(entity, new ETag(version), TableUpdateMode.Replace, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            throw new StaleSchoolVersionException($"School {schoolId} changed since version {version}.", ex);
+        }
+        finally
+        {
+            _recent.Forget(SchoolKey(schoolId));
+        }
+    }
+
+    /// <summary>The school with its version, for a form that saves it back (<see cref="PutSchoolAsync(string, SchoolSettings, string, CancellationToken)"/>).</summary>
+    public async Task<VersionedSchool?> GetSchoolVersionedAsync(string schoolId, CancellationToken cancellationToken)
+    {
+        var row = await storage.Table(StorageNames.SchoolsTable).GetEntityIfExistsAsync<TableEntity>(SchoolPartition, schoolId, cancellationToken: cancellationToken);
+        return row.HasValue ? new VersionedSchool(JsonSerializer.Deserialize<SchoolSettings>(row.Value!.GetString("Json")!, Json)!, row.Value.ETag.ToString()) : null;
     }
 
     public Task<SchoolSettings?> GetSchoolAsync(string schoolId, CancellationToken cancellationToken) =>
@@ -424,6 +487,50 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
 
     public Task<Guardian?> GetGuardianAsync(string schoolId, string guardianId, CancellationToken cancellationToken) =>
         GetDocumentAsync<Guardian>(StorageNames.GuardiansTable, schoolId, GuardianPrefix + guardianId, cancellationToken);
+
+    /// <summary>
+    /// Changes one guardian under the ETag it was read with, reading again when another writer (a roster
+    /// import, another reply) came first; <paramref name="change"/> may run more than once and must only
+    /// derive the new document from the one it is given. Nothing is written when the result is unchanged.
+    /// </summary>
+    /// <returns>The guardian as stored afterwards; null when there is no such guardian.</returns>
+    public async Task<Guardian?> UpdateGuardianAsync(string schoolId, string guardianId, Func<Guardian, Guardian> change, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.GuardiansTable);
+        try
+        {
+            while (true)
+            {
+                var row = await table.GetEntityIfExistsAsync<TableEntity>(schoolId, GuardianPrefix + guardianId, cancellationToken: cancellationToken);
+                if (!row.HasValue || row.Value!.GetString("Json") is not { } json)
+                {
+                    return null;
+                }
+
+                var after = change(JsonSerializer.Deserialize<Guardian>(json, Json)!);
+                var text = Serialize(after);
+                if (text == json)
+                {
+                    return after;
+                }
+
+                try
+                {
+                    var entity = new TableEntity(schoolId, GuardianPrefix + guardianId) { ["Json"] = text, ["UpdatedAt"] = time.GetUtcNow() };
+                    await table.UpdateEntityAsync(entity, row.Value.ETag, TableUpdateMode.Replace, cancellationToken);
+                    return after;
+                }
+                catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+                {
+                    // Changed or erased meanwhile: read again.
+                }
+            }
+        }
+        finally
+        {
+            _recent.Forget(GuardianKey(schoolId, guardianId));
+        }
+    }
 
     /// <summary>
     /// Deletes the guardian and its phone index row in one transaction (both live in the school's partition),

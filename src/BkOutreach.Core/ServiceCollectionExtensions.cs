@@ -32,6 +32,7 @@ public static class ServiceCollectionExtensions
         AddSection<GraphOptions, GraphOptionsValidator>(services, configuration, GraphOptions.Section);
         AddSection<AdminOptions, AdminOptionsValidator>(services, configuration, AdminOptions.Section);
         AddSection<AuthOptions, AuthOptionsValidator>(services, configuration, AuthOptions.Section);
+        AddSection<WhatsApp.WhatsAppOptions, WhatsApp.WhatsAppOptionsValidator>(services, configuration, WhatsApp.WhatsAppOptions.Section);
 
         services.AddSingleton<StorageAccount>();
         services.AddSingleton<StorageInitializer>();
@@ -81,6 +82,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Outreach.HandleAcsEvents>();
         services.AddSingleton<Outreach.GuardianChannels>();
         services.AddSingleton<WhatsApp.WhatsAppWindow>();
+        services.AddSingleton<WhatsApp.IWhatsAppWindow>(sp => sp.GetRequiredService<WhatsApp.WhatsAppWindow>());
         services.AddSingleton<Reliability.PoisonLog>();
         services.AddSingleton<Privacy.GuardianErasure>();
         services.AddSingleton<Outreach.ICampaignTemplates, Outreach.SmsCampaignTemplates>();
@@ -123,7 +125,33 @@ public static class ServiceCollectionExtensions
             SmsProvider.Acs => sp.GetRequiredService<AcsSmsSender>(),
             var other => throw new InvalidOperationException($"Sms__Provider '{other}' is not available in this build."),
         });
+        AddWhatsApp(services);
         return services;
+    }
+
+    /// <summary>
+    /// WhatsApp beside SMS: the same provider choice (ACS Advanced Messaging when <c>Sms__Provider=Acs</c> and
+    /// WhatsApp is on, the outbox otherwise) and one two-channel sender that every message goes through.
+    /// </summary>
+    private static void AddWhatsApp(IServiceCollection services)
+    {
+        services.TryAddSingleton<WhatsApp.IWhatsAppWindow, WhatsApp.ClosedWhatsAppWindow>();
+        services.AddSingleton<WhatsApp.WhatsAppTemplates>();
+        services.AddSingleton<WhatsApp.WhatsAppDeliveryStore>();
+        services.AddSingleton<WhatsApp.WhatsAppFacts>();
+        services.AddSingleton<WhatsApp.TwoChannelSender>();
+        services.AddSingleton<WhatsApp.OutboxWhatsAppSender>();
+        services.AddSingleton(sp => new WhatsApp.AdvancedMessagingSender(
+            sp.GetRequiredService<IOptions<SmsOptions>>().Value.Acs,
+            sp.GetRequiredService<IOptions<WhatsApp.WhatsAppOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<WhatsApp.AdvancedMessagingSender>>(),
+            sp.GetService<AcsSmsClientOptions>(),
+            sp.GetService<Azure.Core.TokenCredential>()));
+        services.AddSingleton<WhatsApp.IWhatsAppSender>(sp =>
+            sp.GetRequiredService<IOptions<SmsOptions>>().Value.Provider == SmsProvider.Acs && sp.GetRequiredService<IOptions<WhatsApp.WhatsAppOptions>>().Value.Enabled
+                ? sp.GetRequiredService<WhatsApp.AdvancedMessagingSender>()
+                : sp.GetRequiredService<WhatsApp.OutboxWhatsAppSender>());
     }
 
     private static void AddSection<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration, string section)

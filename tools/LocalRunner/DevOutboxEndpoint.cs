@@ -30,7 +30,7 @@ public static class DevOutboxEndpoint
             .Append("<h1>SMS outbox</h1><p>Messages the outbox provider stored instead of sending (").Append(messages.Count).Append("). <a href=\"?format=json\">JSON</a></p>");
         foreach (var m in messages)
         {
-            html.Append("<article><small>").Append(E(m.CreatedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture))).Append(" · to ")
+            html.Append("<article><small>").Append(E(m.CreatedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture))).Append(" · ").Append(E(m.Channel)).Append(" to ")
                 .Append(E(m.To)).Append(" · ").Append(m.Segments).Append(m.Segments == 1 ? " segment" : " segments").Append(" · key ").Append(E(m.IdempotencyKey))
                 .Append("</small><pre>").Append(E(m.Body)).Append("</pre></article>");
         }

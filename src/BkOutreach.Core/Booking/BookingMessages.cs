@@ -9,16 +9,17 @@ using NodaTime;
 namespace BkOutreach.Core.Booking;
 
 /// <summary>
-/// The SMS about one booking (confirmation, cancellation, reminder, feedback question), rendered from the
+/// The message about one booking (confirmation, cancellation, reminder, feedback question), rendered from the
 /// roster as it is now and sent under a key and first-attempt time the caller keeps across retries, so a
 /// repeat is answered by the provider as a repeat (ACS repeatability; the outbox keys its rows) and goes once.
+/// It goes by the guardian's channel (WhatsApp first, SMS as the fallback) under that one key.
 /// </summary>
 public sealed class BookingMessages(
     SchoolDirectory directory,
     CampaignStore campaigns,
     LinkTokens links,
     SmsTemplates templates,
-    ISmsSender sender,
+    WhatsApp.TwoChannelSender sender,
     IOptions<LinksOptions> linkOptions)
 {
     /// <summary>Sends; null when there is nobody to send to any more (guardian erased, campaign or school gone).</summary>
@@ -35,7 +36,7 @@ public sealed class BookingMessages(
         var counselor = await directory.GetCounselorAsync(booking.SchoolId, booking.CounselorId, cancellationToken);
         var zone = DateTimeZoneProviders.Tzdb[school.TimeZone];
         var token = await links.IssueAsync(booking.SchoolId, guardian.Id, campaign.Id, CampaignValidation.LinksExpireAt(campaign.Definition, zone), cancellationToken);
-        var text = templates.Render(template, guardian.Language, new SmsTemplateModel
+        var model = new SmsTemplateModel
         {
             GuardianName = guardian.Name,
             StudentNames = [.. guardian.Students.Where(s => booking.StudentIds.Contains(s.Id)).Select(s => s.Name)],
@@ -44,8 +45,9 @@ public sealed class BookingMessages(
             Link = LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, token),
             MeetingTime = MeetingText.Format(Instant.FromDateTimeOffset(booking.Start).InZone(zone), guardian.Language),
             Mode = MeetingText.Mode(booking.Mode, guardian.Language),
-        }).Text;
-        var result = await sender.SendAsync([new SmsMessage(guardian.Phone, text, idempotencyKey, null, firstAttemptAt)], cancellationToken);
+        };
+        var text = templates.Render(template, guardian.Language, model).Text;
+        var result = await sender.SendAsync([new WhatsApp.OutboundMessage(new SmsMessage(guardian.Phone, text, idempotencyKey, null, firstAttemptAt), guardian.Channel, template, guardian.Language, model, booking.SchoolId)], cancellationToken);
         return result[0].Status;
     }
 

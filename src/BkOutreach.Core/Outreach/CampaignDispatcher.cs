@@ -322,7 +322,7 @@ public sealed partial class CampaignDispatcher(
             .Where(s => audience?.CounselorId is not { } counselor || string.Equals(s.CounselorId, counselor, StringComparison.Ordinal))
             .Select(s => new RecipientStudent(s.Name, s.Class, s.CounselorId))
             .ToList();
-        return students.Count == 0 ? null : new Recipient(guardian.Id, guardian.Phone, guardian.Name, guardian.Language, students);
+        return students.Count == 0 ? null : new Recipient(guardian.Id, guardian.Phone, guardian.Name, guardian.Language, students) { Channel = guardian.Channel };
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Campaign {CampaignId} not dispatched ({ErrorType}: {Error}); retried next tick")]

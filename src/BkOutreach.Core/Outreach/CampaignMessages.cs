@@ -31,15 +31,22 @@ public static class CampaignMessages
     {
         ArgumentNullException.ThrowIfNull(templates);
         ArgumentNullException.ThrowIfNull(recipient);
+        return templates.Render(template, recipient.Language, Model(recipient, school, counselorNames, link));
+    }
+
+    /// <summary>The template's values for <paramref name="recipient"/> (the WhatsApp template takes the same values, in order).</summary>
+    public static SmsTemplateModel Model(Recipient recipient, SchoolSettings school, IReadOnlyDictionary<string, string> counselorNames, string link)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
         ArgumentNullException.ThrowIfNull(school);
         ArgumentNullException.ThrowIfNull(counselorNames);
-        return templates.Render(template, recipient.Language, new SmsTemplateModel
+        return new SmsTemplateModel
         {
             GuardianName = recipient.GuardianName,
             StudentNames = recipient.Students.Select(s => s.Name).Distinct(StringComparer.Ordinal).ToList(),
             SchoolName = school.Name,
             CounselorName = counselorNames.GetValueOrDefault(recipient.Students[0].CounselorId, ""),
             Link = link,
-        });
+        };
     }
 }

@@ -32,7 +32,8 @@ public sealed partial class HandleAcsEvents(
     ISmsSender sender,
     StorageAccount storage,
     TimeProvider time,
-    ILogger<HandleAcsEvents> logger)
+    ILogger<HandleAcsEvents> logger,
+    WhatsApp.TwoChannelSender twoChannels)
 {
     private const string EventPartition = "acs";
 
@@ -58,6 +59,7 @@ public sealed partial class HandleAcsEvents(
                 SmsDeliveryReport report => await OnDeliveryReportAsync(report, cancellationToken),
                 SmsReceived received => await OnInboundAsync(received.ToInbound(), cancellationToken),
                 AdvancedMessageReceived whatsApp => await OnWhatsAppReceivedAsync(whatsApp, cancellationToken),
+                AdvancedMessageDeliveryStatus status => await twoChannels.OnStatusAsync(status, cancellationToken),
                 _ => false,
             };
             if (handled)

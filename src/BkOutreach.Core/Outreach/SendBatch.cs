@@ -9,7 +9,11 @@ namespace BkOutreach.Core.Outreach;
 public sealed record SendBatch(string SchoolId, string CampaignId, int Wave, IReadOnlyList<string> GuardianIds);
 
 /// <summary>A guardian as the sender needs them, built from the roster at send time.</summary>
-public sealed record Recipient(string GuardianId, string Phone, string GuardianName, string Language, IReadOnlyList<RecipientStudent> Students);
+public sealed record Recipient(string GuardianId, string Phone, string GuardianName, string Language, IReadOnlyList<RecipientStudent> Students)
+{
+    /// <summary>The guardian's channel choice; null = the default (WhatsApp when it is on).</summary>
+    public Schools.MessageChannel? Channel { get; init; }
+}
 
 public sealed record RecipientStudent(string Name, string Class, string CounselorId);
 

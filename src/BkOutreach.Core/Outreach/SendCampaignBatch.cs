@@ -38,14 +38,15 @@ public sealed partial class SendCampaignBatch(
     LinkTokens links,
     SmsTemplates templates,
     SmsRateLimiter rateLimiter,
-    ISmsSender sender,
+    WhatsApp.TwoChannelSender sender,
     Booking.SmsReplyBooking replyBooking,
     Participation.ParticipationFacts facts,
     SurveyPrompts surveyPrompts,
     StorageAccount storage,
     IOptions<LinksOptions> linkOptions,
     TimeProvider time,
-    ILogger<SendCampaignBatch> logger)
+    ILogger<SendCampaignBatch> logger,
+    WhatsApp.WhatsAppFacts whatsAppFacts)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -108,7 +109,7 @@ public sealed partial class SendCampaignBatch(
         var template = CampaignMessages.TemplateOf(campaign.Definition, batch.Wave);
 
         var records = new List<SendRecord>();
-        var messages = new List<SmsMessage>();
+        var messages = new List<WhatsApp.OutboundMessage>();
         var toSend = new List<(Recipient Recipient, SendRecord Record)>();
         int alreadySent = 0, skippedOut = 0, skippedBooked = 0;
         foreach (var r in recipients)
@@ -149,8 +150,9 @@ public sealed partial class SendCampaignBatch(
             : await links.IssueManyAsync(batch.SchoolId, batch.CampaignId, toSend.Select(x => x.Recipient.GuardianId).ToList(), expires, cancellationToken);
         foreach (var (r, record) in toSend)
         {
-            var rendered = CampaignMessages.Render(templates, template, r, school, counselorNames, LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, tokens[r.GuardianId]));
-            messages.Add(new SmsMessage(r.Phone, rendered.Text, record.Key, record.Key, record.FirstAttemptAt));
+            var model = CampaignMessages.Model(r, school, counselorNames, LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, tokens[r.GuardianId]));
+            var rendered = templates.Render(template, r.Language, model);
+            messages.Add(new WhatsApp.OutboundMessage(new SmsMessage(r.Phone, rendered.Text, record.Key, record.Key, record.FirstAttemptAt), r.Channel, template, r.Language, model, batch.SchoolId));
         }
 
         if (erased > 0)
@@ -177,6 +179,8 @@ public sealed partial class SendCampaignBatch(
         var results = await sender.SendAsync(messages, cancellationToken);
         var byKey = records.Where(r => r.State == SendState.Pending).ToDictionary(r => r.Key, StringComparer.Ordinal);
         var finished = new List<SendRecord>();
+        var byWhatsApp = new HashSet<string>(StringComparer.Ordinal);
+        var byFallback = new HashSet<string>(StringComparer.Ordinal);
         int sent = 0, rejected = 0, transient = 0;
         foreach (var result in results)
         {
@@ -185,6 +189,7 @@ public sealed partial class SendCampaignBatch(
             {
                 case SmsSendStatus.Accepted:
                     finished.Add(record with { State = SendState.Accepted, MessageId = result.MessageId });
+                    (result.Channel == Schools.MessageChannel.WhatsApp ? byWhatsApp : result.Fallback ? byFallback : null)?.Add(record.GuardianId);
                     sent++;
                     break;
                 case SmsSendStatus.Rejected:
@@ -199,7 +204,12 @@ public sealed partial class SendCampaignBatch(
 
         await sendLog.WriteAsync(batch.CampaignId, batch.Wave, finished, cancellationToken);
         var accepted = finished.Where(r => r.State == SendState.Accepted).Select(r => r.GuardianId).ToHashSet(StringComparer.Ordinal);
-        await facts.SmsSentAsync(campaign, batch.Wave, recipients.Where(r => accepted.Contains(r.GuardianId)), cancellationToken);
+        await facts.SmsSentAsync(campaign, batch.Wave, recipients.Where(r => accepted.Contains(r.GuardianId) && !byWhatsApp.Contains(r.GuardianId) && !byFallback.Contains(r.GuardianId)), cancellationToken);
+        if (byWhatsApp.Count + byFallback.Count > 0)
+        {
+            // The fallback's sms_sent (value "fallback") is recorded where the fallback is settled; here only wa_sent.
+            await whatsAppFacts.RecordManyAsync(campaign, batch.Wave, recipients.Where(r => byWhatsApp.Contains(r.GuardianId)).Select(r => (r, Participation.ParticipationKind.WhatsAppSent)), cancellationToken);
+        }
         if (campaign.Definition.SmsReplyBooking && !isFollowUp && !kind.StartsWith("survey_", StringComparison.Ordinal))
         {
             // The slot offer is a second SMS and must follow the first, so it is made after the send.

@@ -79,6 +79,9 @@ public sealed partial class GuardianErasure(
         deleted += await DeleteLinksAsync(schoolId, guardian.Id, cancellationToken);
         deleted += await DeleteSendRowsAsync(schoolId, guardian.Id, cancellationToken);
         deleted += await DeleteQuestionsAsync(schoolId, guardian.Phone, cancellationToken);
+
+        // WhatsApp delivery records hold the number and the fallback's text; gone, no fallback is sent either.
+        deleted += await DeleteWhereAsync(StorageNames.WhatsAppDeliveriesTable, TableClient.CreateQueryFilter($"To eq {guardian.Phone} and SchoolId eq {schoolId}"), cancellationToken);
         if (!await KnownElsewhereAsync(schoolId, guardian.Phone, cancellationToken))
         {
             deleted += await DeleteWhereAsync(StorageNames.OutboxTable, TableClient.CreateQueryFilter($"PartitionKey eq {OutboxPartition} and To eq {guardian.Phone}"), cancellationToken);

@@ -74,6 +74,22 @@ public sealed record InboundMessage(string EventId, string MessageId, string Fro
     public SmsKeyword Keyword => SmsKeywords.Classify(Text);
 }
 
+/// <summary>
+/// <c>Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated</c>: WhatsApp's word on a message we sent
+/// (<see cref="Status"/>: <c>sent</c>, <c>delivered</c>, <c>read</c> or <c>failed</c>, lower-cased), with the
+/// channel's error when it failed. <see cref="From"/> is the channel registration id, not a number.
+/// </summary>
+public sealed record AdvancedMessageDeliveryStatus(
+    string Id,
+    string MessageId,
+    string Status,
+    string From,
+    string To,
+    string? ChannelType,
+    string? ErrorCode,
+    string? ErrorMessage,
+    DateTimeOffset? ReceivedAt) : AcsEvent(Id);
+
 /// <summary>Any other event type; kept so the caller can acknowledge it without failing the delivery.</summary>
 public sealed record OtherAcsEvent(string Id, string EventType) : AcsEvent(Id);
 
@@ -89,6 +105,7 @@ public static class AcsEvents
     public const string ValidationEventType = "Microsoft.EventGrid.SubscriptionValidationEvent";
     public const string DeliveryReportEventType = "Microsoft.Communication.SMSDeliveryReportReceived";
     public const string ReceivedEventType = "Microsoft.Communication.SMSReceived";
+    public const string AdvancedMessageDeliveryStatusEventType = "Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated";
     public const string AdvancedMessageReceivedEventType = "Microsoft.Communication.AdvancedMessageReceived";
 
     /// <summary>The body that completes the validation handshake (status 200).</summary>
@@ -170,12 +187,32 @@ public static class AcsEvents
                 Time(data, "receivedTimestamp"));
         }
 
+        if (type.Equals(AdvancedMessageDeliveryStatusEventType, StringComparison.OrdinalIgnoreCase))
+        {
+            return ParseAdvancedMessageDeliveryStatus(id, data);
+        }
+
         if (type.Equals(AdvancedMessageReceivedEventType, StringComparison.OrdinalIgnoreCase))
         {
             return ParseAdvancedMessageReceived(id, data);
         }
 
         return new OtherAcsEvent(id, type);
+    }
+
+    private static AdvancedMessageDeliveryStatus ParseAdvancedMessageDeliveryStatus(string id, JsonElement data)
+    {
+        var error = Property(data, "error") is { ValueKind: JsonValueKind.Object } e ? e : default;
+        return new AdvancedMessageDeliveryStatus(
+            id,
+            String(data, "messageId") ?? "",
+            (String(data, "status") ?? "").Trim().ToLowerInvariant(),
+            String(data, "from") ?? "",
+            NormalizeNumber(String(data, "to")),
+            String(data, "channelType"),
+            String(error, "channelCode") ?? String(error, "code"),
+            String(error, "channelMessage") ?? String(error, "message"),
+            Time(data, "receivedTimestamp"));
     }
 
     private static AdvancedMessageReceived ParseAdvancedMessageReceived(string id, JsonElement data)

@@ -32,6 +32,12 @@ public sealed record RenderedSms(string Template, string Language, string Text, 
 }
 
 /// <summary>
+/// A template rendered for a channel with placeholders instead of segments (WhatsApp): the whole text, and
+/// the value of each variable in the order the variables first appear in the template's file.
+/// </summary>
+public sealed record RenderedValues(string Template, string Language, string Text, IReadOnlyList<string> Values);
+
+/// <summary>
 /// The SMS texts in <c>templates/sms</c>: Liquid files named <c>{template}.{language}.liquid</c>, all parsed
 /// when loaded (a broken file fails start-up, not a send). A language without its own file falls back to
 /// Bahasa Indonesia. Variables are set explicitly and undefined ones throw, so a typo in a template
@@ -65,6 +71,7 @@ public sealed class SmsTemplates
     };
 
     private readonly Dictionary<(string Template, string Language), IFluidTemplate> _templates;
+    private readonly Dictionary<(string Template, string Language), IReadOnlyList<string>> _variables = [];
     private readonly TemplateOptions _options = new() { StrictVariables = true };
 
     public SmsTemplates(string folder)
@@ -85,9 +92,11 @@ public sealed class SmsTemplates
                 continue;
             }
 
-            if (Parser.TryParse(File.ReadAllText(path), out var template, out var error))
+            var source = File.ReadAllText(path);
+            if (Parser.TryParse(source, out var template, out var error))
             {
                 _templates[(parts[0], parts[1])] = template;
+                _variables[(parts[0], parts[1])] = [.. System.Text.RegularExpressions.Regex.Matches(source, @"\{\{\s*([a-z_]+)\s*\}\}").Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal)];
             }
             else
             {
@@ -129,6 +138,60 @@ public sealed class SmsTemplates
             var text = Gsm7Folding.Fold(RenderText(fluid, attempt.Model, attempt.Students));
             rendered = new RenderedSms(template, lang, text, SmsSegments.Count(text), SmsSegments.IsGsm7(text));
             if (rendered.WithinBudget)
+            {
+                break;
+            }
+        }
+
+        return rendered!;
+    }
+
+    /// <summary>
+    /// Renders for a channel that takes the variables' values separately (a WhatsApp template registered
+    /// with this file's text, each variable a placeholder in order of first appearance): every value passed
+    /// through <paramref name="cleanValue"/>, typography kept, and the same shortening steps as an SMS until
+    /// the whole text is at most <paramref name="maxLength"/> characters.
+    /// </summary>
+    public RenderedValues RenderValues(string template, string? language, SmsTemplateModel model, int maxLength, Func<string, string> cleanValue)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(cleanValue);
+        var lang = string.IsNullOrWhiteSpace(language) ? DefaultLanguage : language.Trim().ToLowerInvariant();
+        if (!_templates.ContainsKey((template, lang)))
+        {
+            lang = DefaultLanguage;
+        }
+
+        if (!_templates.TryGetValue((template, lang), out var fluid))
+        {
+            throw new KeyNotFoundException($"No SMS template '{template}' (looked for {template}.{lang}.liquid).");
+        }
+
+        var clean = model with
+        {
+            GuardianName = cleanValue(model.GuardianName),
+            StudentNames = [.. model.StudentNames.Select(cleanValue)],
+            SchoolName = cleanValue(model.SchoolName),
+            CounselorName = cleanValue(model.CounselorName),
+            Link = cleanValue(model.Link),
+            MeetingTime = cleanValue(model.MeetingTime),
+            Mode = cleanValue(model.Mode),
+        };
+        RenderedValues? rendered = null;
+        foreach (var (attempt, students) in Attempts(clean, lang))
+        {
+            var values = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["students"] = students,
+                ["guardian_name"] = attempt.GuardianName,
+                ["school_name"] = attempt.SchoolName,
+                ["counselor_name"] = attempt.CounselorName,
+                ["link"] = attempt.Link,
+                ["meeting_time"] = attempt.MeetingTime,
+                ["mode"] = attempt.Mode,
+            };
+            rendered = new RenderedValues(template, lang, RenderText(fluid, attempt, students), [.. _variables[(template, lang)].Select(v => values[v])]);
+            if (rendered.Text.Length <= maxLength)
             {
                 break;
             }

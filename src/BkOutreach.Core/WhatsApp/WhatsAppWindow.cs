@@ -12,7 +12,7 @@ namespace BkOutreach.Core.WhatsApp;
 /// skewed timestamp never stretches the window past what WhatsApp allows. An erasure deletes the row once no
 /// school has the number (<see cref="Privacy.GuardianErasure"/>).
 /// </summary>
-public sealed class WhatsAppWindow(StorageAccount storage, TimeProvider time)
+public sealed class WhatsAppWindow(StorageAccount storage, TimeProvider time) : IWhatsAppWindow
 {
     /// <summary>The partition of the window rows in the <c>replies</c> table (row key: the E.164 number).</summary>
     public const string Partition = "wa-window";

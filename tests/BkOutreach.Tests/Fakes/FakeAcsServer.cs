@@ -115,7 +115,7 @@ public sealed class FakeAcsServer : IAsyncDisposable
         var body = buffer.ToArray();
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
 
-        var authProblem = CheckSignature(context, body);
+        var authProblem = CheckSignature(context, body, _accessKey, _clock);
         var record = new ReceivedRequest(Encoding.UTF8.GetString(body), headers, authProblem is null, 0);
         if (authProblem is not null)
         {
@@ -226,8 +226,8 @@ public sealed class FakeAcsServer : IAsyncDisposable
         await AnswerAsync(context, record, 202, new JsonObject { ["value"] = results });
     }
 
-    /// <summary>ACS's check, written from the documented scheme rather than from the client's code.</summary>
-    private string? CheckSignature(HttpContext context, byte[] body)
+    /// <summary>ACS's check (for SMS and Advanced Messaging alike), written from the documented scheme rather than from the client's code.</summary>
+    internal static string? CheckSignature(HttpContext context, byte[] body, byte[] accessKey, TimeProvider clock)
     {
         var request = context.Request;
         var date = request.Headers["x-ms-date"].ToString();
@@ -239,7 +239,7 @@ public sealed class FakeAcsServer : IAsyncDisposable
         }
 
         if (!DateTimeOffset.TryParseExact(date, "R", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var signedAt)
-            || (signedAt - _clock.GetUtcNow()).Duration() > AllowedClockSkew)
+            || (signedAt - clock.GetUtcNow()).Duration() > AllowedClockSkew)
         {
             return "x-ms-date is missing, malformed or too far from the server's clock.";
         }
@@ -259,7 +259,7 @@ public sealed class FakeAcsServer : IAsyncDisposable
         var pathAndQuery = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
         var host = request.Headers.Host.ToString();
         var toSign = $"{request.Method.ToUpperInvariant()}\n{pathAndQuery}\n{date};{host};{actualHash}";
-        var expected = HMACSHA256.HashData(_accessKey, Encoding.UTF8.GetBytes(toSign));
+        var expected = HMACSHA256.HashData(accessKey, Encoding.UTF8.GetBytes(toSign));
         byte[] presented;
         try
         {

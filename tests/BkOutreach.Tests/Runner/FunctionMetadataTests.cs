@@ -27,6 +27,7 @@ public sealed class FunctionMetadataTests
         ["AcsEventsWebhook"] = "httpTrigger",
         ["SyncBusyTimes"] = "timerTrigger",
         ["SweepBookingEvents"] = "timerTrigger",
+        ["SweepWhatsAppFallbacks"] = "timerTrigger",
         ["HandleBookingEvents"] = "queueTrigger",
         ["GetLinkSlots"] = "httpTrigger",
         ["CreateLinkBooking"] = "httpTrigger",

@@ -1,0 +1,78 @@
+using System.Text;
+using BkOutreach.Core.Sms;
+using Microsoft.Extensions.Options;
+
+namespace BkOutreach.Core.WhatsApp;
+
+/// <summary>A message rendered for WhatsApp: the template to send (null when none is configured for it) and the text the parent reads.</summary>
+public sealed record WhatsAppRendering(WhatsAppTemplateContent? Template, string Preview);
+
+/// <summary>
+/// Our message kinds as WhatsApp templates. Each approved template has the text of our SMS template file
+/// (<c>templates/sms/{template}.{language}.liquid</c>) with every variable replaced by a numbered placeholder in
+/// the order the variables first appear ({{1}}, {{2}}, …), and the buttons <see cref="Known"/> lists: its body
+/// values are ours, in that order. WhatsApp's limits (Meta's template rules): the body is at most
+/// <see cref="MaxBodyLength"/> characters, a text parameter of a template that has buttons at most
+/// <see cref="MaxParameterLength"/>, and a parameter may hold no new-line or tab and no more than four
+/// consecutive spaces; a URL button's whole address is at most <see cref="MaxButtonUrlLength"/> characters.
+/// </summary>
+public sealed class WhatsAppTemplates(SmsTemplates sms, IOptions<WhatsAppOptions> options)
+{
+    public const int MaxBodyLength = 1024;
+    public const int MaxParameterLength = 1024;
+    public const int MaxButtonUrlLength = 2000;
+
+    /// <summary>Our templates that may go by WhatsApp, and whether their approved template has the URL button "Pilih jadwal".</summary>
+    public static readonly IReadOnlyDictionary<string, bool> Known = new Dictionary<string, bool>(StringComparer.Ordinal)
+    {
+        [SmsTemplates.Outreach] = true,
+        [SmsTemplates.FollowUp] = true,
+        [SmsTemplates.BookingConfirmation] = true,
+        [SmsTemplates.Reminder] = true,
+        [SmsTemplates.Cancellation] = true,
+        [SmsTemplates.Feedback] = false,
+        [Participation.SurveyTemplates.Barrier] = false,
+        [Participation.SurveyTemplates.ChannelAndTime] = false,
+    };
+
+    /// <summary>
+    /// The WhatsApp form of <paramref name="template"/>. <paramref name="quickReplies"/> are the payloads of
+    /// the template's quick-reply buttons (e.g. 1, 2, 3 for booking by reply), when it was approved with them.
+    /// </summary>
+    public WhatsAppRendering Render(string template, string? language, SmsTemplateModel model, IReadOnlyList<string>? quickReplies = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var rendered = sms.RenderValues(template, language, model, MaxBodyLength, Clean);
+        var name = Known.ContainsKey(template) ? options.Value.TemplateFor(template, rendered.Language) : null;
+        if (name is null)
+        {
+            return new WhatsAppRendering(null, rendered.Text);
+        }
+
+        var suffix = Known[template] && model.Link.Length is > 0 and <= MaxButtonUrlLength ? LinkSuffix(model.Link) : null;
+        var buttons = suffix is null && quickReplies is not { Count: > 0 } ? null : new WhatsAppButtons(suffix, quickReplies ?? []);
+        return new WhatsAppRendering(new WhatsAppTemplateContent(name, rendered.Language, rendered.Values, buttons), rendered.Text);
+    }
+
+    /// <summary>A parameter as WhatsApp accepts it: one line, no tabs, single spaces, at most <see cref="MaxParameterLength"/> characters.</summary>
+    public static string Clean(string value)
+    {
+        var text = new StringBuilder(value.Length);
+        foreach (var ch in value)
+        {
+            var c = char.IsWhiteSpace(ch) ? ' ' : ch;
+            if (c == ' ' && (text.Length == 0 || text[^1] == ' '))
+            {
+                continue;
+            }
+
+            text.Append(c);
+        }
+
+        var cleaned = text.ToString().TrimEnd();
+        return cleaned.Length <= MaxParameterLength ? cleaned : cleaned[..MaxParameterLength];
+    }
+
+    /// <summary>The dynamic part of the URL button: the approved button's address is <c>{Links__BaseUrl}/api/b/{{1}}</c>.</summary>
+    private static string LinkSuffix(string link) => link[(link.LastIndexOf('/') + 1)..];
+}

@@ -11,6 +11,7 @@ public static class Schedules
     public const string Reminders = "%RemindersSchedule%";
     public const string BusyTimes = "%BusyTimesSchedule%";
     public const string BookingEventsSweep = "%BookingEventsSweepSchedule%";
+    public const string ParentAnswers = "%ParentAnswersSchedule%";
 
     public static IReadOnlyDictionary<string, string> Defaults { get; } = new Dictionary<string, string>
     {
@@ -18,5 +19,6 @@ public static class Schedules
         ["RemindersSchedule"] = "0 */5 * * * *",
         ["BusyTimesSchedule"] = "0 */15 * * * *",
         ["BookingEventsSweepSchedule"] = "30 */2 * * * *",
+        ["ParentAnswersSchedule"] = "15 */5 * * * *",
     };
 }

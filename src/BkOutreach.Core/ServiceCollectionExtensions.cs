@@ -97,6 +97,10 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Access.StaffHome>();
         services.AddSingleton<Staff.StaffPages>();
         services.AddSingleton<Staff.StaffFrames>();
+        services.AddSingleton<Staff.ParentMessages>();
+        services.AddSingleton<Staff.ParentMessagesErasure>();
+        services.AddSingleton<Staff.ParentMessagesPages>();
+        services.TryAddSingleton<Staff.IParentReplySender, Staff.SmsParentReplySender>();
 
         services.AddSingleton<OutboxSmsSender>();
 

@@ -199,6 +199,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     RemindersSchedule: '0 */5 * * * *'
     BusyTimesSchedule: '0 */15 * * * *'
     BookingEventsSweepSchedule: '30 */2 * * * *'
+    ParentAnswersSchedule: '15 */5 * * * *'
   }
 }
 

@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using BkOutreach.Core.Schools;
 using BkOutreach.Core.Sms;
 using BkOutreach.Core.Storage;
 using Microsoft.Extensions.Logging;
@@ -22,6 +23,7 @@ public sealed partial class HandleAcsEvents(
     Booking.FollowUps followUps,
     Participation.ParticipationFacts facts,
     SurveyPrompts surveyPrompts,
+    Staff.ParentMessages parentMessages,
     OptOutStore optOuts,
     SmsTemplates templates,
     ISmsSender sender,
@@ -136,16 +138,8 @@ public sealed partial class HandleAcsEvents(
                     return true;
                 }
 
-                await storage.Table(StorageNames.RepliesTable).UpsertEntityAsync(
-                    new TableEntity("reply", SafeKey(received.Id))
-                    {
-                        ["From"] = from,
-                        ["Message"] = received.Message,
-                        ["ReceivedAt"] = received.ReceivedAt ?? time.GetUtcNow(),
-                    },
-                    TableUpdateMode.Replace,
-                    cancellationToken);
-                LogKeyword(logger, received.MessageId, "reply_kept");
+                await parentMessages.ReceiveAsync(from, string.IsNullOrEmpty(received.MessageId) ? received.Id : received.MessageId, received.Message, received.ReceivedAt ?? time.GetUtcNow(), MessageChannel.Sms, cancellationToken);
+                LogKeyword(logger, received.MessageId, "message_for_counselor");
                 return true;
         }
     }

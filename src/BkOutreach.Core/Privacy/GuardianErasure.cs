@@ -16,7 +16,8 @@ public sealed record ErasureReport(string GuardianId, int BookingsCancelled, int
 /// Erases a guardian on request (right to erasure). Removed: the guardian row with the phone number, the
 /// guardian's and students' names (and the phone index row), every link token row of the guardian (the
 /// links stop working), the guardian's send-log rows, outbox messages to the number, kept SMS replies and
-/// pending survey / slot-offer / feedback questions of the number, and an "opted back in" row. Active
+/// pending survey / slot-offer / feedback questions of the number, the guardian's parents' message threads
+/// (texts included) and waiting answers, and an "opted back in" row. Active
 /// bookings are cancelled through <see cref="BookingStore"/> (the seats are free again), like any other
 /// cancellation: the transaction writes its outbox row and the booking-event handler cancels the calendar
 /// event and records the fact (no SMS: the guardian is being erased). Every booking of the guardian loses
@@ -40,6 +41,7 @@ public sealed partial class GuardianErasure(
     CampaignStore campaigns,
     BookingStore bookings,
     OptOutStore optOuts,
+    Staff.ParentMessagesErasure parentMessages,
     StorageAccount storage,
     TimeProvider time,
     ILogger<GuardianErasure> logger)
@@ -78,6 +80,7 @@ public sealed partial class GuardianErasure(
         deleted += await DeleteLinksAsync(schoolId, guardian.Id, cancellationToken);
         deleted += await DeleteSendRowsAsync(schoolId, guardian.Id, cancellationToken);
         deleted += await DeleteQuestionsAsync(schoolId, guardian.Phone, cancellationToken);
+        deleted += await parentMessages.EraseAsync(schoolId, guardian.Id, cancellationToken);
         if (!await KnownElsewhereAsync(schoolId, guardian.Phone, cancellationToken))
         {
             deleted += await DeleteWhereAsync(StorageNames.OutboxTable, TableClient.CreateQueryFilter($"PartitionKey eq {OutboxPartition} and To eq {guardian.Phone}"), cancellationToken);

@@ -58,6 +58,10 @@ public sealed class FunctionMetadataTests
         ["ListSchoolKeys"] = "httpTrigger",
         ["DeleteSchoolKey"] = "httpTrigger",
         ["GetStaffHome"] = "httpTrigger",
+        ["ShowParentMessages"] = "httpTrigger",
+        ["ShowParentThread"] = "httpTrigger",
+        ["AnswerParentThread"] = "httpTrigger",
+        ["SendQueuedParentAnswers"] = "timerTrigger",
     };
 
     [Fact]

@@ -25,6 +25,12 @@ public sealed class ParentMessagesPages
 {
     public const string Page = "messages";
 
+    /// <summary>Threads listed in the inbox, newest first (a page stays under 60 KB on a phone).</summary>
+    public const int MaxThreads = 100;
+
+    /// <summary>Messages shown in a thread, the latest ones.</summary>
+    public const int MaxMessages = 60;
+
     private readonly ParentMessages _messages;
     private readonly StaffFrames _frames;
     private readonly StaffPages _pages;
@@ -51,7 +57,7 @@ public sealed class ParentMessagesPages
         }
 
         var threads = await _messages.ListThreadsAsync(schoolId, counselorId, cancellationToken);
-        var rows = threads.Select(t => new InboxRow(
+        var rows = threads.Take(MaxThreads).Select(t => new InboxRow(
             StaffPaths.Messages(schoolId, counselorId) + "/" + Uri.EscapeDataString(t.GuardianId),
             t.GuardianName,
             Students(t.Students),
@@ -63,6 +69,7 @@ public sealed class ParentMessagesPages
             ["counselor"] = counselor.Name,
             ["threads"] = rows,
             ["unread"] = threads.Sum(t => t.Unread),
+            ["more"] = Math.Max(0, threads.Count - MaxThreads),
         });
     }
 
@@ -128,7 +135,7 @@ public sealed class ParentMessagesPages
     {
         var lang = frame.Lang;
         var (folded, segments, _) = ParentMessages.Prepare(text);
-        var rows = thread.Messages.Select(m => new ThreadRow(
+        var rows = thread.Messages.Skip(Math.Max(0, thread.Messages.Count - MaxMessages)).Select(m => new ThreadRow(
             m.Direction == ParentMessageDirection.FromParent,
             m.Direction == ParentMessageDirection.FromParent ? thread.Summary.GuardianName : _pages.Text(Page, lang, "you"),
             m.Text,
@@ -142,6 +149,7 @@ public sealed class ParentMessagesPages
             ["family"] = thread.Summary.GuardianName,
             ["students"] = Students(thread.Summary.Students),
             ["messages"] = rows,
+            ["more"] = Math.Max(0, thread.Messages.Count - MaxMessages),
             ["inbox_href"] = StaffPaths.Messages(schoolId, counselorId),
             ["action_href"] = self,
             ["text"] = text,
@@ -168,6 +176,7 @@ public sealed class ParentMessagesPages
         values.TryAdd("threads", Array.Empty<InboxRow>());
         values.TryAdd("messages", Array.Empty<ThreadRow>());
         values.TryAdd("unread", 0);
+        values.TryAdd("more", 0);
         values.TryAdd("preview", false);
         values.TryAdd("segments", 0);
         values.TryAdd("characters", 0);

@@ -103,6 +103,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Staff.ParentMessagesErasure>();
         services.AddSingleton<Staff.ParentMessagesPages>();
         services.TryAddSingleton<Staff.IParentReplySender, Staff.SmsParentReplySender>();
+        services.AddSingleton<Staff.SchoolAdminViews>();
+        services.AddSingleton<Staff.RosterUploads>();
+        services.AddSingleton<Staff.GuardianList>();
 
         services.AddSingleton<OutboxSmsSender>();
 

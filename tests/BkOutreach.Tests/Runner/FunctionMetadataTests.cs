@@ -63,6 +63,21 @@ public sealed class FunctionMetadataTests
         ["ShowParentThread"] = "httpTrigger",
         ["AnswerParentThread"] = "httpTrigger",
         ["SendQueuedParentAnswers"] = "timerTrigger",
+        ["GetSchool"] = "httpTrigger",
+        ["ShowSchoolSettingsPage"] = "httpTrigger",
+        ["SaveSchoolSettingsPage"] = "httpTrigger",
+        ["ShowSchoolTermsPage"] = "httpTrigger",
+        ["SaveSchoolTermsPage"] = "httpTrigger",
+        ["ShowSchoolBlackoutsPage"] = "httpTrigger",
+        ["SaveSchoolBlackoutsPage"] = "httpTrigger",
+        ["ShowSchoolStaffPage"] = "httpTrigger",
+        ["SaveSchoolStaffPage"] = "httpTrigger",
+        ["ShowRosterPage"] = "httpTrigger",
+        ["PreviewRosterPage"] = "httpTrigger",
+        ["ImportRosterPage"] = "httpTrigger",
+        ["ShowGuardiansPage"] = "httpTrigger",
+        ["ConfirmGuardianErasurePage"] = "httpTrigger",
+        ["EraseGuardianPage"] = "httpTrigger",
     };
 
     [Fact]

@@ -12,6 +12,7 @@ public static class Schedules
     public const string BusyTimes = "%BusyTimesSchedule%";
     public const string BookingEventsSweep = "%BookingEventsSweepSchedule%";
     public const string WhatsAppFallbacks = "%WhatsAppFallbackSchedule%";
+    public const string ParentAnswers = "%ParentAnswersSchedule%";
 
     public static IReadOnlyDictionary<string, string> Defaults { get; } = new Dictionary<string, string>
     {
@@ -20,5 +21,6 @@ public static class Schedules
         ["BusyTimesSchedule"] = "0 */15 * * * *",
         ["BookingEventsSweepSchedule"] = "30 */2 * * * *",
         ["WhatsAppFallbackSchedule"] = "45 * * * * *",
+        ["ParentAnswersSchedule"] = "15 */5 * * * *",
     };
 }

@@ -105,6 +105,10 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Staff.CampaignStatusBoard>();
         services.AddSingleton<Staff.CampaignComposer>();
         services.AddSingleton<Staff.CampaignPlanEditor>();
+        services.AddSingleton<Staff.ParentMessages>();
+        services.AddSingleton<Staff.ParentMessagesErasure>();
+        services.AddSingleton<Staff.ParentMessagesPages>();
+        services.TryAddSingleton<Staff.IParentReplySender, Staff.SmsParentReplySender>();
         services.AddSingleton<Staff.SchoolAdminViews>();
         services.AddSingleton<Staff.RosterUploads>();
         services.AddSingleton<Staff.GuardianList>();

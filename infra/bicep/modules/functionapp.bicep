@@ -235,6 +235,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     BusyTimesSchedule: '0 */15 * * * *'
     BookingEventsSweepSchedule: '30 */2 * * * *'
     WhatsAppFallbackSchedule: '45 * * * * *'
+    ParentAnswersSchedule: '15 */5 * * * *'
   }
 }
 

@@ -222,7 +222,8 @@ public sealed partial class StaffAccess(
     /// <summary>
     /// A browser says where a request comes from: <c>Sec-Fetch-Site</c> (only <c>same-origin</c>, or <c>none</c>
     /// for what the user typed, pass) and <c>Origin</c>, which must be this app (its public base URL, or the
-    /// host the request was sent to). Clients that send neither are judged by the form token alone.
+    /// host the request was sent to; <c>null</c> with <c>Sec-Fetch-Site: same-origin</c>, as a page without a
+    /// referrer sends it). Clients that send neither are judged by the form token alone.
     /// </summary>
     private bool CrossSite(AccessRequest request)
     {

@@ -503,6 +503,20 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
         return [.. list.OrderBy(b => b.Start).ThenBy(b => b.Id, StringComparer.Ordinal)];
     }
 
+    /// <summary>A counsellor's bookings (cancelled ones too) starting in [from, to), by start: a filter on the stored start, not the whole history.</summary>
+    public async Task<IReadOnlyList<Booking>> ListStartingAsync(string schoolId, string counselorId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var partition = PartitionOf(schoolId, counselorId);
+        var list = new List<Booking>();
+        await foreach (var row in Table.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {BookingPrefix} and RowKey lt {"b}"} and Start ge {from} and Start lt {to}"), cancellationToken: cancellationToken))
+        {
+            list.Add(Read(row));
+        }
+
+        return [.. list.OrderBy(b => b.Start).ThenBy(b => b.Id, StringComparer.Ordinal)];
+    }
+
     /// <summary>Seats held per slot between two instants, from the hold rows.</summary>
     public async Task<IReadOnlyList<SeatUsage>> GetSeatUsageAsync(string schoolId, string counselorId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {

@@ -24,6 +24,7 @@ public sealed partial class HandleAcsEvents(
     Booking.FollowUps followUps,
     Participation.ParticipationFacts facts,
     SurveyPrompts surveyPrompts,
+    Staff.ParentMessages parentMessages,
     OptOutStore optOuts,
     GuardianChannels channels,
     WhatsAppWindow window,
@@ -131,7 +132,8 @@ public sealed partial class HandleAcsEvents(
     /// <summary>
     /// A parent's message by SMS or WhatsApp, the same for both: keywords (BERHENTI/STOP stops both
     /// channels, the opt-out store being per number; MULAI; SMS/WA choose the channel), then the newest
-    /// question the number was asked (survey, slot offer, feedback), else it is kept for the counsellor.
+    /// question the number was asked (survey, slot offer, feedback), else it goes to the counsellor's inbox
+    /// (<see cref="Staff.ParentMessages"/>).
     /// Facts record the channel the message came by. The answers sent back (opt-out and channel
     /// confirmations, a new slot offer) go through <see cref="ISmsSender"/>.
     /// </summary>
@@ -183,16 +185,8 @@ public sealed partial class HandleAcsEvents(
                     return true;
                 }
 
-                await storage.Table(StorageNames.RepliesTable).UpsertEntityAsync(
-                    new TableEntity("reply", SafeKey(received.EventId))
-                    {
-                        ["From"] = from,
-                        ["Message"] = received.Text,
-                        ["ReceivedAt"] = received.ReceivedAt ?? time.GetUtcNow(),
-                    },
-                    TableUpdateMode.Replace,
-                    cancellationToken);
-                LogInbound(logger, received.MessageId, via, "reply_kept");
+                await parentMessages.ReceiveAsync(from, string.IsNullOrEmpty(received.MessageId) ? received.EventId : received.MessageId, received.Text, received.ReceivedAt ?? time.GetUtcNow(), received.Channel, cancellationToken);
+                LogInbound(logger, received.MessageId, via, "message_for_counselor");
                 return true;
         }
     }

@@ -112,6 +112,37 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
         }
     }
 
+    /// <summary>A parent's message for the counsellor(s), once per inbound message and school; the text never goes into the log.</summary>
+    public Task MessageReceivedAsync(Guardian guardian, string inboundMessageId, ParticipationChannel channel, CancellationToken cancellationToken)
+    {
+        var counselors = guardian.Students.Select(s => s.CounselorId).Distinct(StringComparer.Ordinal).ToList();
+        return SafeAsync(log.RecordAsync(new ParticipationEvent
+        {
+            FactKey = FactKeys.MessageReceived(inboundMessageId),
+            Kind = ParticipationKind.MessageReceived,
+            SchoolId = guardian.SchoolId,
+            GuardianId = guardian.Id,
+            Channel = channel,
+            OccurredAt = time.GetUtcNow(),
+            Classes = [.. guardian.Students.Select(s => s.Class).Distinct(StringComparer.Ordinal)],
+            CounselorId = counselors.Count == 1 ? counselors[0] : null,
+        }, cancellationToken), "message_received");
+    }
+
+    /// <summary>A counsellor's answer that the provider took, once per answer; the text never goes into the log.</summary>
+    public Task MessageSentAsync(Guardian guardian, string counselorId, string answerId, ParticipationChannel channel, CancellationToken cancellationToken) =>
+        SafeAsync(log.RecordAsync(new ParticipationEvent
+        {
+            FactKey = FactKeys.MessageSent(answerId),
+            Kind = ParticipationKind.MessageSent,
+            SchoolId = guardian.SchoolId,
+            GuardianId = guardian.Id,
+            Channel = channel,
+            OccurredAt = time.GetUtcNow(),
+            Classes = [.. guardian.Students.Where(s => s.CounselorId == counselorId).Select(s => s.Class).Distinct(StringComparer.Ordinal)],
+            CounselorId = counselorId,
+        }, cancellationToken), "message_sent");
+
     private Task RecordAsync(Guardian guardian, Campaign campaign, ParticipationKind kind, string factKey, ParticipationChannel channel, string? counselorId, int? wave, string? value, CancellationToken cancellationToken) =>
         SafeAsync(log.RecordAsync(Event(guardian, campaign, kind, factKey, channel, counselorId, wave, value), cancellationToken), ParticipationWire.ToWire(kind));
 

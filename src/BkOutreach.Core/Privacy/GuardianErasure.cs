@@ -17,7 +17,7 @@ public sealed record ErasureReport(string GuardianId, int BookingsCancelled, int
 /// guardian's and students' names (and the phone index row), every link token row of the guardian (the
 /// links stop working), the guardian's send-log rows, outbox messages to the number, kept SMS replies, the
 /// time the number last wrote by WhatsApp, pending survey / slot-offer / feedback questions of the number,
-/// and an "opted back in" row. Active
+/// the guardian's parents' message threads (texts included) and waiting answers, and an "opted back in" row. Active
 /// bookings are cancelled through <see cref="BookingStore"/> (the seats are free again), like any other
 /// cancellation: the transaction writes its outbox row and the booking-event handler cancels the calendar
 /// event and records the fact (no SMS: the guardian is being erased). Every booking of the guardian loses
@@ -41,6 +41,7 @@ public sealed partial class GuardianErasure(
     CampaignStore campaigns,
     BookingStore bookings,
     OptOutStore optOuts,
+    Staff.ParentMessagesErasure parentMessages,
     StorageAccount storage,
     TimeProvider time,
     ILogger<GuardianErasure> logger)
@@ -82,6 +83,7 @@ public sealed partial class GuardianErasure(
 
         // WhatsApp delivery records hold the number and the fallback's text; gone, no fallback is sent either.
         deleted += await DeleteWhereAsync(StorageNames.WhatsAppDeliveriesTable, TableClient.CreateQueryFilter($"To eq {guardian.Phone} and SchoolId eq {schoolId}"), cancellationToken);
+        deleted += await parentMessages.EraseAsync(schoolId, guardian.Id, cancellationToken);
         if (!await KnownElsewhereAsync(schoolId, guardian.Phone, cancellationToken))
         {
             deleted += await DeleteWhereAsync(StorageNames.OutboxTable, TableClient.CreateQueryFilter($"PartitionKey eq {OutboxPartition} and To eq {guardian.Phone}"), cancellationToken);

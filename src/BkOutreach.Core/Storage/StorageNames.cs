@@ -26,12 +26,13 @@ public static class StorageNames
     public const string StaffTable = "staff";
     public const string SchoolKeysTable = "schoolkeys";
     public const string CampaignDueTable = "campaigndue";
+    public const string ParentMessagesTable = "parentmessages";
     public const string RosterUploadsTable = "rosteruploads";
     public const string WhatsAppDeliveriesTable = "wadeliveries";
     public const string WhatsAppFallbacksTable = "wafallbacks";
 
     public static IReadOnlyList<string> Tables { get; } =
-        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, CampaignPlansTable, OutboxTable, SecretsTable, BookingsTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, ReminderScheduleTable, ParticipationTable, PoisonTable, StaffTable, SchoolKeysTable, CampaignDueTable, RosterUploadsTable, WhatsAppDeliveriesTable, WhatsAppFallbacksTable];
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, CampaignPlansTable, OutboxTable, SecretsTable, BookingsTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, ReminderScheduleTable, ParticipationTable, PoisonTable, StaffTable, SchoolKeysTable, CampaignDueTable, ParentMessagesTable, RosterUploadsTable, WhatsAppDeliveriesTable, WhatsAppFallbacksTable];
 
     public static IReadOnlyList<string> Queues { get; } = [Outreach.OutreachQueues.SendQueue, Booking.BookingQueues.EventsQueue];
 }

@@ -91,14 +91,10 @@ public sealed class InboundWhatsAppTests : IAsyncLifetime
         Assert.True(await window.IsOpenAsync("+6281299990011", Clock.AddHours(23), CancellationToken.None));
         Assert.False(await window.IsOpenAsync("+6281299990011", Clock.AddHours(24), CancellationToken.None));
         Assert.False(await window.IsOpenAsync("+6281299990012", Clock, CancellationToken.None));
-        var kept = new List<string>();
-        await foreach (var row in _runner.Services.GetRequiredService<StorageAccount>().Table(StorageNames.RepliesTable)
-            .QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == "reply", cancellationToken: CancellationToken.None))
-        {
-            kept.Add(row.GetString("Message"));
-        }
-
-        Assert.Contains("Selamat pagi, Bu. Anak saya sakit hari ini.", kept);
+        // A message that is no keyword goes to the counsellor's inbox, marked as come by WhatsApp.
+        var guardian = await _runner.Services.GetRequiredService<BkOutreach.Core.Schools.SchoolDirectory>().FindGuardianByPhoneAsync(journey.SchoolId, "+6281299990011", CancellationToken.None);
+        var thread = await _runner.Services.GetRequiredService<BkOutreach.Core.Staff.ParentMessages>().OpenAsync(journey.SchoolId, "bk-1", guardian!.Id, CancellationToken.None);
+        Assert.Contains(thread!.Messages, m => m.Text == "Selamat pagi, Bu. Anak saya sakit hari ini." && m.Channel == BkOutreach.Core.Schools.MessageChannel.WhatsApp);
     }
 
     [Fact]

@@ -97,6 +97,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Access.StaffHome>();
         services.AddSingleton<Staff.StaffPages>();
         services.AddSingleton<Staff.StaffFrames>();
+        services.AddSingleton<Staff.SchedulePage>();
 
         services.AddSingleton<OutboxSmsSender>();
 

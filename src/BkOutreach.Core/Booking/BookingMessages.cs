@@ -44,6 +44,7 @@ public sealed class BookingMessages(
             Link = LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, token),
             MeetingTime = MeetingText.Format(Instant.FromDateTimeOffset(booking.Start).InZone(zone), guardian.Language),
             Mode = MeetingText.Mode(booking.Mode, guardian.Language),
+            MeetingLink = booking.Mode == "online" ? counselor?.MeetingUrl ?? "" : "",
         }).Text;
         var result = await sender.SendAsync([new SmsMessage(guardian.Phone, text, idempotencyKey, null, firstAttemptAt)], cancellationToken);
         return result[0].Status;

@@ -58,6 +58,11 @@ public sealed class FunctionMetadataTests
         ["ListSchoolKeys"] = "httpTrigger",
         ["DeleteSchoolKey"] = "httpTrigger",
         ["GetStaffHome"] = "httpTrigger",
+        ["GetSchedulePage"] = "httpTrigger",
+        ["PostSchedulePage"] = "httpTrigger",
+        ["PostScheduleDaysOff"] = "httpTrigger",
+        ["PostScheduleFeed"] = "httpTrigger",
+        ["PostScheduleAttendance"] = "httpTrigger",
     };
 
     [Fact]

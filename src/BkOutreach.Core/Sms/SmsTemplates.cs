@@ -108,7 +108,9 @@ public sealed class SmsTemplates
     /// Renders <paramref name="template"/> in <paramref name="language"/> (or Bahasa Indonesia when that
     /// language has no file). Throws <see cref="KeyNotFoundException"/> for a template that does not exist.
     /// </summary>
-    public RenderedSms Render(string template, string? language, SmsTemplateModel model)
+    public RenderedSms Render(string template, string? language, SmsTemplateModel model) => Render(template, language, model, mayDropMeetingLink: true);
+
+    private RenderedSms Render(string template, string? language, SmsTemplateModel model, bool mayDropMeetingLink)
     {
         var lang = string.IsNullOrWhiteSpace(language) ? DefaultLanguage : language.Trim().ToLowerInvariant();
         if (!_templates.TryGetValue((template, lang), out var fluid))
@@ -121,7 +123,7 @@ public sealed class SmsTemplates
         }
 
         RenderedSms? rendered = null;
-        foreach (var attempt in Attempts(model, lang))
+        foreach (var attempt in Attempts(model, lang).Where(a => mayDropMeetingLink || a.Model.MeetingLink == model.MeetingLink))
         {
             var text = Gsm7Folding.Fold(RenderText(fluid, attempt.Model, attempt.Students));
             rendered = new RenderedSms(template, lang, text, SmsSegments.Count(text), SmsSegments.IsGsm7(text));
@@ -181,6 +183,7 @@ public sealed class SmsTemplates
         var over = new List<RenderedSms>();
         foreach (var (template, language) in _templates.Keys.Order())
         {
+            // The link must fit as it is: a reminder that had to leave it out counts as over budget.
             var rendered = Render(template, language, new SmsTemplateModel
             {
                 StudentNames = [new string('A', Schools.DocumentLimits.MaxNameLength)],
@@ -190,7 +193,7 @@ public sealed class SmsTemplates
                 MeetingTime = Booking.MeetingText.Format(longestTime, language),
                 Mode = new[] { "online", "in_person" }.Select(m => Booking.MeetingText.Mode(m, language)).MaxBy(m => m.Length)!,
                 MeetingLink = meetingUrl ?? "",
-            });
+            }, mayDropMeetingLink: false);
             if (!rendered.WithinBudget)
             {
                 over.Add(rendered);

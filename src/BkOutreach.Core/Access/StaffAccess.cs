@@ -222,7 +222,8 @@ public sealed partial class StaffAccess(
     /// <summary>
     /// A browser says where a request comes from: <c>Sec-Fetch-Site</c> (only <c>same-origin</c>, or <c>none</c>
     /// for what the user typed, pass) and <c>Origin</c>, which must be this app (its public base URL, or the
-    /// host the request was sent to). Clients that send neither are judged by the form token alone.
+    /// host the request was sent to), or <c>null</c> (no-referrer pages) from a <c>same-origin</c> fetch. Clients
+    /// that send neither are judged by the form token alone.
     /// </summary>
     private bool CrossSite(AccessRequest request)
     {
@@ -232,6 +233,13 @@ public sealed partial class StaffAccess(
         }
 
         if (request.Header("Origin") is not { } origin)
+        {
+            return false;
+        }
+
+        // The staff pages send no referrer, so a browser posts their forms with "Origin: null"; its own
+        // Sec-Fetch-Site (which no page can set) says they are same-origin.
+        if (origin == "null" && request.Header("Sec-Fetch-Site") == "same-origin")
         {
             return false;
         }

@@ -81,7 +81,7 @@ public sealed class CounselorSchedulePages(SchedulePage schedule, StaffFrames fr
             : saved.Errors;
         return saved.Status switch
         {
-            ScheduleSaveStatus.Saved => StaffPageHttp.SeeOther(StaffPaths.Schedule(schoolId, counselorId) + "#days-off", remove.Length > 0 ? "day_off_removed" : "day_off_added"),
+            ScheduleSaveStatus.Saved => StaffPageHttp.SeeOther(StaffPaths.Schedule(schoolId, counselorId), remove.Length > 0 ? "day_off_removed" : "day_off_added"),
             ScheduleSaveStatus.Missing => new NotFoundResult(),
             ScheduleSaveStatus.Stale => await PageAsync(request, schoolId, counselorId, lang, null, dayOff, errors, "", StatusCodes.Status409Conflict, cancellationToken),
             _ => await PageAsync(request, schoolId, counselorId, lang, null, dayOff, errors, "", StatusCodes.Status400BadRequest, cancellationToken),

@@ -100,6 +100,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Staff.StaffPages>();
         services.AddSingleton<Staff.StaffFrames>();
         services.AddSingleton<Staff.SchedulePage>();
+        services.AddSingleton<Staff.SchoolAdminViews>();
+        services.AddSingleton<Staff.RosterUploads>();
+        services.AddSingleton<Staff.GuardianList>();
 
         services.AddSingleton<OutboxSmsSender>();
 

@@ -237,8 +237,8 @@ public sealed partial class StaffAccess(
             return false;
         }
 
-        // The staff pages send no referrer, so a browser posts their forms with "Origin: null"; its own
-        // Sec-Fetch-Site (which no page can set) says they are same-origin.
+        // Our pages send no referrer (Referrer-Policy: no-referrer), so the browser's own form posts carry
+        // "Origin: null"; the browser's Sec-Fetch-Site (which no page can set) then says where they came from.
         if (origin == "null" && request.Header("Sec-Fetch-Site") == "same-origin")
         {
             return false;

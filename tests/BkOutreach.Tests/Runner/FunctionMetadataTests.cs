@@ -64,6 +64,21 @@ public sealed class FunctionMetadataTests
         ["PostScheduleDaysOff"] = "httpTrigger",
         ["PostScheduleFeed"] = "httpTrigger",
         ["PostScheduleAttendance"] = "httpTrigger",
+        ["GetSchool"] = "httpTrigger",
+        ["ShowSchoolSettingsPage"] = "httpTrigger",
+        ["SaveSchoolSettingsPage"] = "httpTrigger",
+        ["ShowSchoolTermsPage"] = "httpTrigger",
+        ["SaveSchoolTermsPage"] = "httpTrigger",
+        ["ShowSchoolBlackoutsPage"] = "httpTrigger",
+        ["SaveSchoolBlackoutsPage"] = "httpTrigger",
+        ["ShowSchoolStaffPage"] = "httpTrigger",
+        ["SaveSchoolStaffPage"] = "httpTrigger",
+        ["ShowRosterPage"] = "httpTrigger",
+        ["PreviewRosterPage"] = "httpTrigger",
+        ["ImportRosterPage"] = "httpTrigger",
+        ["ShowGuardiansPage"] = "httpTrigger",
+        ["ConfirmGuardianErasurePage"] = "httpTrigger",
+        ["EraseGuardianPage"] = "httpTrigger",
     };
 
     [Fact]

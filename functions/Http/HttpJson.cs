@@ -50,6 +50,7 @@ public static class HttpJson
     /// <summary>200/201 with the value, 404, or 400 listing every problem.</summary>
     public static IActionResult From<T>(Result<T> result, Func<T, IActionResult> success, string notFound = "not_found") =>
         result.NotFound ? new NotFoundObjectResult(new { error = notFound })
+        : result.Conflict ? new ConflictObjectResult(new { error = "changed_meanwhile" })
         : result.Problems.Count > 0 ? Problem(StatusCodes.Status400BadRequest, "invalid", result.Problems)
         : success(result.Value!);
 

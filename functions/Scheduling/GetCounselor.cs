@@ -7,7 +7,7 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace BkOutreach.Functions.Scheduling;
 
-/// <summary><c>GET /api/admin/schools/{schoolId}/counselors/{counselorId}</c>: the counsellor with its private <c>feedUrl</c>.</summary>
+/// <summary><c>GET /api/admin/schools/{schoolId}/counselors/{counselorId}</c>: the counsellor with its private <c>feedUrl</c>; the <c>ETag</c> is the settings' version for <c>If-Match</c>.</summary>
 public sealed class GetCounselor(SchoolAdmin admin)
 {
     [Function(nameof(GetCounselor))]
@@ -16,6 +16,14 @@ public sealed class GetCounselor(SchoolAdmin admin)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "admin/schools/{schoolId}/counselors/{counselorId}")] HttpRequest request,
         string schoolId,
         string counselorId,
-        CancellationToken cancellationToken) =>
-        HttpJson.From(await admin.GetCounselorAsync(schoolId, counselorId, cancellationToken), v => new OkObjectResult(v), "unknown_counselor");
+        CancellationToken cancellationToken)
+    {
+        var result = await admin.GetCounselorAsync(schoolId, counselorId, cancellationToken);
+        if (result.Succeeded)
+        {
+            request.HttpContext.Response.Headers.ETag = $"\"{result.Value!.Version}\"";
+        }
+
+        return HttpJson.From(result, v => new OkObjectResult(v), "unknown_counselor");
+    }
 }

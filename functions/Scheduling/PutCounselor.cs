@@ -8,7 +8,11 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace BkOutreach.Functions.Scheduling;
 
-/// <summary><c>PUT /api/admin/schools/{schoolId}/counselors/{counselorId}</c>: counsellor settings; omitted windows mean the default policy.</summary>
+/// <summary>
+/// <c>PUT /api/admin/schools/{schoolId}/counselors/{counselorId}</c>: counsellor settings; omitted windows mean
+/// the default policy. With <c>If-Match</c> (the <c>ETag</c> of the GET) the write happens only if nobody saved
+/// in between: 409 <c>changed_meanwhile</c> otherwise.
+/// </summary>
 public sealed class PutCounselor(SchoolAdmin admin)
 {
     [Function(nameof(PutCounselor))]
@@ -25,7 +29,13 @@ public sealed class PutCounselor(SchoolAdmin admin)
             return error;
         }
 
-        var result = await admin.PutCounselorAsync(schoolId, counselorId, counselor!, cancellationToken);
+        var ifMatch = request.Headers.IfMatch.ToString().Trim().Trim('"');
+        var result = await admin.PutCounselorAsync(schoolId, counselorId, counselor!, cancellationToken, ifMatch.Length == 0 || ifMatch == "*" ? null : ifMatch);
+        if (result.Succeeded)
+        {
+            request.HttpContext.Response.Headers.ETag = $"\"{result.Value!.Version}\"";
+        }
+
         return HttpJson.From(result, v => new OkObjectResult(v), "unknown_school");
     }
 }

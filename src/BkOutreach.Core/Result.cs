@@ -16,11 +16,16 @@ public sealed record Result<T>
 
     public IReadOnlyList<string> Problems { get; }
 
-    public bool Succeeded => !NotFound && Problems.Count == 0;
+    /// <summary>Refused because what was changed is no longer what the caller saw (a stale form or If-Match): 409.</summary>
+    public bool Conflict { get; private init; }
+
+    public bool Succeeded => !NotFound && !Conflict && Problems.Count == 0;
 
     public static Result<T> Ok(T value) => new(value, false, []);
 
     public static Result<T> Missing() => new(default, true, []);
 
     public static Result<T> Invalid(IReadOnlyList<string> problems) => new(default, false, problems);
+
+    public static Result<T> Stale() => new(default, false, []) { Conflict = true };
 }

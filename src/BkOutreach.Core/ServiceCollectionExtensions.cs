@@ -109,6 +109,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Staff.ParentMessagesErasure>();
         services.AddSingleton<Staff.ParentMessagesPages>();
         services.TryAddSingleton<Staff.IParentReplySender, Staff.SmsParentReplySender>();
+        services.AddSingleton<Staff.SchedulePage>();
         services.AddSingleton<Staff.SchoolAdminViews>();
         services.AddSingleton<Staff.RosterUploads>();
         services.AddSingleton<Staff.GuardianList>();

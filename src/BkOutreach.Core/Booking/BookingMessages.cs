@@ -45,6 +45,7 @@ public sealed class BookingMessages(
             Link = LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, token),
             MeetingTime = MeetingText.Format(Instant.FromDateTimeOffset(booking.Start).InZone(zone), guardian.Language),
             Mode = MeetingText.Mode(booking.Mode, guardian.Language),
+            MeetingLink = booking.Mode == "online" ? counselor?.MeetingUrl ?? "" : "",
         };
         var text = templates.Render(template, guardian.Language, model).Text;
         var result = await sender.SendAsync([new WhatsApp.OutboundMessage(new SmsMessage(guardian.Phone, text, idempotencyKey, null, firstAttemptAt), guardian.Channel, template, guardian.Language, model, booking.SchoolId)], cancellationToken);

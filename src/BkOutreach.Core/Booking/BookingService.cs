@@ -199,9 +199,20 @@ public sealed partial class BookingService(
             : null;
     }
 
-    /// <summary>The Teams link of an online booking once the counsellor's calendar has it.</summary>
-    public async Task<string?> JoinUrlAsync(Booking booking, CancellationToken cancellationToken) =>
-        calendar.IsEnabled && booking.Mode == "online" ? (await calendarSync.GetStateAsync(booking.Id, cancellationToken))?.JoinUrl : null;
+    /// <summary>
+    /// The link of an online booking: the Teams link once the counsellor's Microsoft 365 calendar has made
+    /// one, otherwise the counsellor's own fixed meeting link (<see cref="CounselorSettings.MeetingUrl"/>), if set.
+    /// </summary>
+    public async Task<string?> JoinUrlAsync(Booking booking, CancellationToken cancellationToken)
+    {
+        if (booking.Mode != "online")
+        {
+            return null;
+        }
+
+        var teams = calendar.IsEnabled ? (await calendarSync.GetStateAsync(booking.Id, cancellationToken))?.JoinUrl : null;
+        return teams ?? (await directory.GetCounselorAsync(booking.SchoolId, booking.CounselorId, cancellationToken))?.MeetingUrl;
+    }
 
     public string ManageUrl(string token) => LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, token);
 

@@ -80,18 +80,20 @@ public sealed class CalendarFeeds(SlotService slots, SchoolDirectory directory, 
                 guardian = guardians[booking.GuardianId] = await directory.GetGuardianAsync(schoolId, booking.GuardianId, cancellationToken);
             }
 
-            events.Add(BookingEvent(school, booking, guardian));
+            events.Add(BookingEvent(school, booking, guardian, counselor.MeetingUrl));
         }
 
         return Render($"Pertemuan BK · {counselor.Name}", DateTimeZoneProviders.Tzdb[school.TimeZone], events);
     }
 
     /// <summary>One booking as the VEVENT every calendar sees: feed, invite and cancellation share UID and SEQUENCE.</summary>
-    public static FeedEvent BookingEvent(SchoolSettings school, Booking.Booking booking, Guardian? guardian)
+    /// <param name="meetingUrl">The counsellor's fixed online-meeting link: written into an online meeting's description and URL.</param>
+    public static FeedEvent BookingEvent(SchoolSettings school, Booking.Booking booking, Guardian? guardian, string? meetingUrl = null)
     {
         var students = guardian?.Students.Where(s => booking.StudentIds.Count == 0 || booking.StudentIds.Contains(s.Id)).ToList() ?? [];
         var who = students.Count == 0 ? "" : " · " + string.Join(", ", students.Select(s => $"{s.Name} ({s.Class})"));
-        var description = $"Wali: {guardian?.Name ?? "-"}{who}\nMode: {ModeText(booking.Mode)}";
+        var link = booking.Mode == "online" && meetingUrl is not null && Uri.TryCreate(meetingUrl, UriKind.Absolute, out var parsed) ? parsed : null;
+        var description = $"Wali: {guardian?.Name ?? "-"}{who}\nMode: {ModeText(booking.Mode)}{(link is null ? "" : "\nLink: " + meetingUrl)}";
         return new FeedEvent(
             $"booking-{booking.Id}@{UidDomain}",
             Instant.FromDateTimeOffset(booking.Start),
@@ -99,7 +101,7 @@ public sealed class CalendarFeeds(SlotService slots, SchoolDirectory directory, 
             $"Pertemuan BK dengan orang tua/wali{who}",
             description,
             booking.Mode == "online" ? "Daring" : school.Name,
-            null,
+            link,
             booking.Status == BookingStatus.Cancelled ? FeedEventStatus.Cancelled : FeedEventStatus.Confirmed,
             booking.Sequence,
             Instant.FromDateTimeOffset(booking.UpdatedAt));

@@ -37,10 +37,10 @@ public static class SchedulingValidation
         return problems;
     }
 
-    /// <summary>What the admin route checks before storing a counsellor: <see cref="Validate(CounselorSettings)"/> and the stored document's size.</summary>
-    public static IReadOnlyList<string> ValidateForStorage(CounselorSettings counselor)
+    /// <summary>What the admin route checks before storing a counsellor: <see cref="Validate(CounselorSettings, LocalDate?)"/> and the stored document's size.</summary>
+    public static IReadOnlyList<string> ValidateForStorage(CounselorSettings counselor, LocalDate? today = null)
     {
-        var problems = Validate(counselor).ToList();
+        var problems = Validate(counselor, today).ToList();
         DocumentLimits.StoredSize(problems, JsonSerializer.Serialize(counselor, StoredJson).Length);
         return problems;
     }
@@ -143,7 +143,7 @@ public static class SchedulingValidation
         return problems;
     }
 
-    public static IReadOnlyList<string> Validate(CounselorSettings counselor)
+    public static IReadOnlyList<string> Validate(CounselorSettings counselor, LocalDate? today = null)
     {
         ArgumentNullException.ThrowIfNull(counselor);
         var problems = new List<string>();
@@ -223,6 +223,9 @@ public static class SchedulingValidation
             }
         }
 
+        CheckDaysOff(counselor.DaysOff, today, problems);
+        CheckMeetingUrl(counselor.MeetingUrl, problems);
+
         // Overlapping windows would offer overlapping slots of one counsellor; make the admin pick one.
         foreach (var group in parsed.GroupBy(w => w.Day))
         {
@@ -238,6 +241,60 @@ public static class SchedulingValidation
 
         return problems;
     }
+
+    private static void CheckDaysOff(IReadOnlyList<DayOff>? daysOff, LocalDate? today, List<string> problems)
+    {
+        if (daysOff is null)
+        {
+            problems.Add("daysOff: must be a list ([] for none), not null.");
+            return;
+        }
+
+        DocumentLimits.Count(problems, "daysOff", daysOff, DocumentLimits.MaxDaysOff);
+        for (var i = 0; i < daysOff.Count; i++)
+        {
+            if (daysOff[i] is not { } day)
+            {
+                problems.Add($"daysOff[{i}]: must be an object.");
+                continue;
+            }
+
+            CheckDateRange($"daysOff[{i}]", "from", day.From, "to", day.To, required: false, today, problems);
+            DocumentLimits.Length(problems, $"daysOff[{i}].reason", day.Reason, DocumentLimits.MaxShortTextLength);
+        }
+    }
+
+    /// <summary>
+    /// The online-meeting link goes to parents by SMS and on their page, so only a plain https address of a
+    /// named host is accepted: no other scheme, no user name or password in it, no spaces, and short enough
+    /// for the reminder's budget.
+    /// </summary>
+    private static void CheckMeetingUrl(string? url, List<string> problems)
+    {
+        if (url is null)
+        {
+            return;
+        }
+
+        if (url.Length > DocumentLimits.MaxMeetingUrlLength)
+        {
+            problems.Add($"meetingUrl: {url.Length} characters; at most {DocumentLimits.MaxMeetingUrlLength}.");
+        }
+        else if (!IsMeetingUrl(url))
+        {
+            problems.Add($"meetingUrl: '{DocumentLimits.Echo(url)}' is not an https link (e.g. https://meet.google.com/abc-defg-hij); omit it or send null for none.");
+        }
+    }
+
+    /// <summary>An absolute https URL of a named host, without user info, spaces or control characters.</summary>
+    public static bool IsMeetingUrl(string? url) =>
+        url is { Length: > 0 }
+        && !url.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
+        && Uri.TryCreate(url, UriKind.Absolute, out var uri)
+        && uri.Scheme == Uri.UriSchemeHttps
+        && uri.HostNameType == UriHostNameType.Dns
+        && uri.Host.Contains('.', StringComparison.Ordinal)
+        && uri.UserInfo.Length == 0;
 
     private static (LocalTime From, LocalTime To)? CheckWindow(string path, TimeWindow? window, List<string> problems)
     {

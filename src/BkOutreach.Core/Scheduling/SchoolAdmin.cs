@@ -9,7 +9,12 @@ using NodaTime;
 namespace BkOutreach.Core.Scheduling;
 
 /// <summary>A counsellor as the admin route shows it: settings plus the private feed URL (key included).</summary>
-public sealed record CounselorView(string Id, string SchoolId, CounselorSettings Settings, string FeedUrl);
+public sealed record CounselorView(string Id, string SchoolId, CounselorSettings Settings, string FeedUrl)
+{
+    /// <summary>The settings' version (<see cref="SchoolDirectory.CounselorVersion"/>): the JSON route's ETag, the schedule form's hidden field.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Version { get; init; } = "";
+}
 
 /// <summary>The school and counsellor settings use cases behind the admin routes.</summary>
 public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<LinksOptions> links, SmsTemplates templates, PseudonymKeyProvider pseudonyms, TimeProvider time)
@@ -59,7 +64,12 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
         return problems;
     }
 
-    public async Task<Result<CounselorView>> PutCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, CancellationToken cancellationToken)
+    /// <summary>
+    /// Validates and stores a counsellor's settings. With <paramref name="ifVersion"/> (the version the
+    /// caller read: the schedule form, or the JSON route's <c>If-Match</c>) a newer save in between answers
+    /// <see cref="Result{T}.Stale"/> and nothing is written.
+    /// </summary>
+    public async Task<Result<CounselorView>> PutCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, CancellationToken cancellationToken, string? ifVersion = null)
     {
         var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
         if (school is null)
@@ -67,10 +77,13 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
             return Result<CounselorView>.Missing();
         }
 
-        var problems = IdProblems("counselorId", counselorId).Concat(SchedulingValidation.ValidateForStorage(counselor)).ToList();
+        var problems = IdProblems("counselorId", counselorId).Concat(SchedulingValidation.ValidateForStorage(counselor, Today(school.TimeZone))).ToList();
         if (problems.Count == 0)
         {
             problems.AddRange(BudgetProblems("name", "counsellor's name", school.Name, counselor.Name, school.TimeZone));
+            problems.AddRange(templates.OverBudget(school.Name, counselor.Name, school.TimeZone, links.Value.BaseUrl, counselor.MeetingUrl)
+                .Select(r => $"meetingUrl: the link makes the {r.Template} SMS ({r.Language}) {r.Segments} segments; at most {SmsTemplates.MaxSegments} — use a shorter link.")
+                .Take(1));
         }
 
         if (!SlotId.IsValidCounselorId(counselorId))
@@ -83,17 +96,21 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
             return Result<CounselorView>.Invalid(problems.Distinct().ToList());
         }
 
-        await directory.PutCounselorAsync(schoolId, counselorId, counselor, cancellationToken);
+        if (!await directory.PutCounselorAsync(schoolId, counselorId, counselor, cancellationToken, ifVersion))
+        {
+            return Result<CounselorView>.Stale();
+        }
+
         return (await GetCounselorAsync(schoolId, counselorId, cancellationToken))!;
     }
 
     public async Task<Result<CounselorView>> GetCounselorAsync(string schoolId, string counselorId, CancellationToken cancellationToken)
     {
-        var counselor = await directory.GetCounselorAsync(schoolId, counselorId, cancellationToken);
+        var counselor = await directory.GetCounselorVersionedAsync(schoolId, counselorId, cancellationToken);
         var key = counselor is null ? null : await directory.GetFeedKeyAsync(schoolId, counselorId, cancellationToken);
-        return counselor is null || key is null
+        return counselor is not { } found || key is null
             ? Result<CounselorView>.Missing()
-            : Result<CounselorView>.Ok(new CounselorView(counselorId, schoolId, counselor, FeedUrl(schoolId, counselorId, key)));
+            : Result<CounselorView>.Ok(new CounselorView(counselorId, schoolId, found.Counselor, FeedUrl(schoolId, counselorId, key)) { Version = found.Version });
     }
 
     public async Task<Result<CounselorView>> RotateFeedKeyAsync(string schoolId, string counselorId, CancellationToken cancellationToken) =>

@@ -73,7 +73,8 @@ public static class SlotRejections
 /// Computes a counsellor's open slots as a pure function of settings, prayer blackouts, bookings, busy
 /// time and "now".
 /// <para>
-/// The grid: on each date that lies in a term (when the school has terms) and on no blackout date, each
+/// The grid: on each date that lies in a term (when the school has terms), on no blackout date and on none of
+/// the counsellor's days off, each
 /// availability window of that weekday (or <see cref="DefaultAvailability"/>) is filled from its start with
 /// slots of <c>slotMinutes</c>, <c>bufferMinutes</c> apart. A slot that would overlap a prayer blackout moves
 /// to the first 5-minute mark after the blackout. The grid depends only on the date and the rules, never on
@@ -154,6 +155,27 @@ public sealed class SlotCalculator(IPrayerBlackoutCalculator prayers)
 
         rejection = Check(candidate, rules, query, out slot);
         return rejection == SlotRejection.None;
+    }
+
+    /// <summary>
+    /// Whether a meeting from <paramref name="start"/> to <paramref name="end"/> lies within the rules of
+    /// <paramref name="query"/>: on a school day that is none of the counsellor's days off, inside one
+    /// availability window of its weekday and clear of prayer blackouts. A booked meeting is never cancelled
+    /// by new rules; this tells the counsellor which ones now lie outside them.
+    /// </summary>
+    public bool Covers(SlotQuery query, Instant start, Instant end)
+    {
+        var rules = Rules.From(query);
+        var from = start.InZone(rules.Zone).LocalDateTime;
+        var to = end.InZone(rules.Zone).LocalDateTime;
+        if (from.Date != to.Date && to.TimeOfDay != LocalTime.Midnight)
+        {
+            return false;
+        }
+
+        return rules.IsSchoolDay(from.Date)
+            && rules.Windows.Any(w => w.Days.Contains(from.DayOfWeek) && from.TimeOfDay >= w.From && (to.Date == from.Date ? to.TimeOfDay : LocalTime.MaxValue) <= w.To)
+            && !prayers.For(from.Date, query.School).Any(b => b.Overlaps(from, to));
     }
 
     private IEnumerable<Candidate> Grid(LocalDate date, Rules rules, SchoolSettings school)
@@ -286,6 +308,7 @@ public sealed class SlotCalculator(IPrayerBlackoutCalculator prayers)
         IReadOnlyList<Window> Windows,
         IReadOnlyList<(LocalDate First, LocalDate Last)> Terms,
         IReadOnlyList<(LocalDate From, LocalDate To)> Blackouts,
+        IReadOnlyList<(LocalDate From, LocalDate To)> DaysOff,
         int SlotMinutes,
         int BufferMinutes,
         int Seats,
@@ -298,10 +321,11 @@ public sealed class SlotCalculator(IPrayerBlackoutCalculator prayers)
 
         public Instant Latest(Instant now) => now + Horizon;
 
-        /// <summary>In a term (any date, when the school has none yet) and on no blackout date.</summary>
+        /// <summary>In a term (any date, when the school has none yet), on no blackout date and on none of the counsellor's days off.</summary>
         public bool IsSchoolDay(LocalDate date) =>
             (Terms.Count == 0 || Terms.Any(t => t.First <= date && date <= t.Last))
-            && !Blackouts.Any(b => b.From <= date && date <= b.To);
+            && !Blackouts.Any(b => b.From <= date && date <= b.To)
+            && !DaysOff.Any(d => d.From <= date && date <= d.To);
 
         public static Rules From(SlotQuery query)
         {
@@ -330,6 +354,7 @@ public sealed class SlotCalculator(IPrayerBlackoutCalculator prayers)
                 MeetingModes.TryParse(w.Mode, out var mode) ? mode : MeetingMode.Either)).ToList();
             var terms = (school.Terms ?? []).Select(t => (ScheduleText.ParseDate(t.FirstDay), ScheduleText.ParseDate(t.LastDay))).ToList();
             var blackouts = (school.Blackouts ?? []).Select(b => (ScheduleText.ParseDate(b.From), ScheduleText.ParseDate(b.To ?? b.From))).ToList();
+            var daysOff = (counselor.DaysOff ?? []).Select(d => (ScheduleText.ParseDate(d.From), ScheduleText.ParseDate(d.To ?? d.From))).ToList();
 
             return new Rules(
                 query.CounselorId,
@@ -337,6 +362,7 @@ public sealed class SlotCalculator(IPrayerBlackoutCalculator prayers)
                 windows,
                 terms,
                 blackouts,
+                daysOff,
                 counselor.SlotMinutes,
                 counselor.BufferMinutes,
                 counselor.Seats,

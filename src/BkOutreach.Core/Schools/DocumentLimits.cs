@@ -19,6 +19,10 @@ public static class DocumentLimits
     public const int MaxTerms = 20;
     public const int MaxBlackouts = 400;
     public const int MaxWindows = 28;
+    public const int MaxDaysOff = 100;
+
+    /// <summary>A counsellor's online-meeting link: short enough that the reminder SMS keeps its budget.</summary>
+    public const int MaxMeetingUrlLength = 120;
     public const int MaxWaves = 10;
     public const int MaxClasses = 200;
 

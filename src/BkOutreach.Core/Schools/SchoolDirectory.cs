@@ -166,12 +166,17 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         return ids;
     }
 
-    /// <summary>Stores a counsellor's settings; the private feed key is created the first time and kept across updates.</summary>
-    public async Task PutCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a counsellor's settings; the private feed key is created the first time and kept across updates.
+    /// With <paramref name="ifVersion"/> (a <see cref="CounselorVersion"/> read earlier) the write happens only
+    /// while the stored settings are still that version, checked under the row's ETag, so a stale form never
+    /// overwrites a newer save; false then, and nothing is written.
+    /// </summary>
+    public async Task<bool> PutCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, CancellationToken cancellationToken, string? ifVersion = null)
     {
         try
         {
-            await StoreCounselorAsync(schoolId, counselorId, counselor, cancellationToken);
+            return await StoreCounselorAsync(schoolId, counselorId, counselor, ifVersion, cancellationToken);
         }
         finally
         {
@@ -179,16 +184,50 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         }
     }
 
-    private async Task StoreCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, CancellationToken cancellationToken)
+    /// <summary>The counsellor's settings with their version (for a guarded write), or null.</summary>
+    public async Task<(CounselorSettings Counselor, string Version)?> GetCounselorVersionedAsync(string schoolId, string counselorId, CancellationToken cancellationToken)
+    {
+        var row = await storage.Table(StorageNames.CounselorsTable).GetEntityIfExistsAsync<TableEntity>(schoolId, counselorId, cancellationToken: cancellationToken);
+        return row.HasValue && row.Value!.GetString("Json") is { } json
+            ? (JsonSerializer.Deserialize<CounselorSettings>(json, Json)!, CounselorVersion(json))
+            : null;
+    }
+
+    /// <summary>
+    /// The version of stored counsellor settings: a digest of their JSON, so it changes with the settings and
+    /// not with the feed key (rotating the feed link does not make an open schedule form stale).
+    /// </summary>
+    public static string CounselorVersion(string json) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..20];
+
+    private async Task<bool> StoreCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, string? ifVersion, CancellationToken cancellationToken)
     {
         var table = storage.Table(StorageNames.CounselorsTable);
         var json = JsonSerializer.Serialize(counselor, Json);
         var existing = await table.GetEntityIfExistsAsync<TableEntity>(schoolId, counselorId, cancellationToken: cancellationToken);
+        if (ifVersion is not null && (!existing.HasValue || existing.Value!.GetString("Json") is not { } storedJson || CounselorVersion(storedJson) != ifVersion))
+        {
+            return false;
+        }
+
         if (!existing.HasValue || existing.Value!.GetString("Json") != json)
         {
             // UpdatedAt moves only when the settings change: it is the DTSTAMP of the counsellor's open slots.
             var entity = new TableEntity(schoolId, counselorId) { ["Json"] = json, ["UpdatedAt"] = time.GetUtcNow() };
-            await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken);
+            if (ifVersion is null)
+            {
+                await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken);
+            }
+            else
+            {
+                try
+                {
+                    await table.UpdateEntityAsync(entity, existing.Value!.ETag, TableUpdateMode.Merge, cancellationToken);
+                }
+                catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+                {
+                    return false;
+                }
+            }
         }
 
         while (true)
@@ -196,13 +235,13 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
             var stored = await table.GetEntityAsync<TableEntity>(schoolId, counselorId, cancellationToken: cancellationToken);
             if (!string.IsNullOrEmpty(stored.Value.GetString("FeedKey")))
             {
-                return;
+                return true;
             }
 
             try
             {
                 await table.UpdateEntityAsync(new TableEntity(schoolId, counselorId) { ["FeedKey"] = NewFeedKey() }, stored.Value.ETag, TableUpdateMode.Merge, cancellationToken);
-                return;
+                return true;
             }
             catch (RequestFailedException ex) when (ex.Status == 412)
             {

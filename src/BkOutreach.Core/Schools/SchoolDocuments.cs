@@ -56,7 +56,20 @@ public sealed record CounselorSettings
     public int MinimumNoticeHours { get; init; } = 24;
 
     public int HorizonDays { get; init; } = 28;
+
+    /// <summary>The counsellor's own days without meetings (leave, training); slots on them are not offered, booked meetings stay.</summary>
+    public IReadOnlyList<DayOff> DaysOff { get; init; } = [];
+
+    /// <summary>
+    /// A fixed https link (Google Meet, Zoom, Teams) given to parents for online meetings when Microsoft 365
+    /// makes none: on the booking page, in the reminder SMS and in the counsellor's feed. Null: none.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? MeetingUrl { get; init; }
 }
+
+/// <summary>A counsellor's personal days off, <c>To</c> omitted means a single day; both ends belong to it.</summary>
+public sealed record DayOff(string From, string? To, string? Reason);
 
 public sealed record AvailabilityWindow(IReadOnlyList<string> Days, string From, string To, string Mode = "either");
 

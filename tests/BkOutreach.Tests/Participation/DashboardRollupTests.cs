@@ -55,7 +55,7 @@ public sealed class DashboardRollupTests
                 Assert.True(await school.Rollups.IsCurrentAsync(school.Id, CancellationToken.None));
                 await AssertSameAsync(school, facts);
             },
-            iter: 12,
+            iter: 8,
             threads: 1);
     }
 

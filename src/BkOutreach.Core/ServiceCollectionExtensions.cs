@@ -78,6 +78,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Outreach.ImportRoster>();
         services.AddSingleton<Outreach.SendCampaignBatch>();
         services.AddSingleton<Outreach.HandleAcsEvents>();
+        services.AddSingleton<Outreach.GuardianChannels>();
+        services.AddSingleton<WhatsApp.WhatsAppWindow>();
         services.AddSingleton<Reliability.PoisonLog>();
         services.AddSingleton<Privacy.GuardianErasure>();
         services.AddSingleton<Outreach.ICampaignTemplates, Outreach.SmsCampaignTemplates>();

@@ -76,6 +76,11 @@ public sealed record Booking
     /// <summary>Where the latest move or cancellation came from (as <see cref="BookedVia"/> until there is one).</summary>
     [JsonConverter(typeof(JsonStringEnumConverter<ParticipationChannel>))]
     public ParticipationChannel ChangedVia { get; init; } = ParticipationChannel.Web;
+
+    /// <summary>Where <see cref="FeedbackScore"/> came from: a reply by SMS (the default, not written) or by WhatsApp.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<ParticipationChannel>))]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public ParticipationChannel FeedbackVia { get; init; }
 }
 
 /// <summary>What a guardian asks for: a seat in one slot of one counsellor, for one campaign.</summary>

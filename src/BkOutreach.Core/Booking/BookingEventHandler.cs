@@ -147,7 +147,7 @@ public sealed partial class BookingEventHandler(
             BookingEventKind.NoShow => (ParticipationKind.NoShow, FactKeys.NoShow(b.Id), ParticipationChannel.Admin, null),
             BookingEventKind.AttendanceCorrected => (ParticipationKind.AttendanceCorrected, FactKeys.AttendanceCorrected(b.Id, change.Version), ParticipationChannel.Admin,
                 b.Attendance == Attendance.Attended ? "attended" : "no_show"),
-            BookingEventKind.Feedback when b.FeedbackScore is { } score => (ParticipationKind.Feedback, FactKeys.Feedback(b.Id), ParticipationChannel.Sms,
+            BookingEventKind.Feedback when b.FeedbackScore is { } score => (ParticipationKind.Feedback, FactKeys.Feedback(b.Id), b.FeedbackVia,
                 score.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             _ => null,
         };

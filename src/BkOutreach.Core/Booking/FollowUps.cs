@@ -170,7 +170,7 @@ public sealed partial class FollowUps(
     /// Takes an inbound SMS that answers a feedback question ("1".."5", with noise around it) from a number
     /// that was asked within the last week; returns the booking and score it recorded, or null.
     /// </summary>
-    public async Task<(Booking Booking, int Score)?> TakeFeedbackReplyAsync(string from, string message, CancellationToken cancellationToken)
+    public async Task<(Booking Booking, int Score)?> TakeFeedbackReplyAsync(string from, string message, Participation.ParticipationChannel via, CancellationToken cancellationToken)
     {
         var digits = message.Where(char.IsAsciiDigit).ToArray();
         if (digits.Length != 1 || digits[0] is < '1' or > '5')
@@ -194,7 +194,7 @@ public sealed partial class FollowUps(
         var score = digits[0] - '0';
         var update = await bookings.UpdateAsync(
             booking.Id,
-            b => b.FeedbackScore == score ? BookingChange.None() : new BookingChange(b with { FeedbackScore = score }, BookingEventKind.Feedback),
+            b => b.FeedbackScore == score ? BookingChange.None() : new BookingChange(b with { FeedbackScore = score, FeedbackVia = via }, BookingEventKind.Feedback),
             cancellationToken);
         booking = update.Booking ?? booking;
         try

@@ -61,8 +61,11 @@ public sealed class SmsReplyBooking(
         return true;
     }
 
-    /// <summary>Takes a "1", "2" or "3" reply to a recent offer; null when the message is not such a reply.</summary>
-    public async Task<BookResult?> TakeReplyAsync(string from, string messageId, string message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes a "1", "2" or "3" reply to a recent offer, by SMS or WhatsApp (<paramref name="via"/> is where
+    /// the booking says it came from); null when the message is not such a reply.
+    /// </summary>
+    public async Task<BookResult?> TakeReplyAsync(string from, string messageId, string message, Participation.ParticipationChannel via, CancellationToken cancellationToken)
     {
         var digits = message.Where(char.IsAsciiDigit).ToArray();
         if (digits.Length != 1 || digits[0] is < '1' or > '3')
@@ -91,7 +94,7 @@ public sealed class SmsReplyBooking(
             return null;
         }
 
-        var result = await booking.BookAsync(link, slotIds[index], null, Participation.ParticipationChannel.Sms, cancellationToken);
+        var result = await booking.BookAsync(link, slotIds[index], null, via, cancellationToken);
         if (result.Outcome is BookOutcome.SlotTaken or BookOutcome.NotBookable)
         {
             await OfferAsync(link.Grant.SchoolId, link.Grant.CampaignId, link.Guardian.Id, $"slot-offer:{messageId}", cancellationToken);

@@ -1,7 +1,9 @@
 using Azure;
 using Azure.Data.Tables;
+using BkOutreach.Core.Schools;
 using BkOutreach.Core.Sms;
 using BkOutreach.Core.Storage;
+using BkOutreach.Core.WhatsApp;
 using Microsoft.Extensions.Logging;
 
 namespace BkOutreach.Core.Outreach;
@@ -10,7 +12,7 @@ namespace BkOutreach.Core.Outreach;
 public sealed record AcsEventsOutcome(string? ValidationResponse, int Processed, int Repeated, int Ignored);
 
 /// <summary>
-/// Delivery reports and inbound SMS from Event Grid. Event Grid delivers at least once, so every event is
+/// Delivery reports, inbound SMS and inbound WhatsApp messages from Event Grid. Event Grid delivers at least once, so every event is
 /// handled idempotently and then remembered by id (the <c>acsevents</c> table); a redelivered event is
 /// answered 200 and changes nothing. The id is remembered only after the work succeeded, so a failure is
 /// retried by Event Grid rather than lost, and the opt-out confirmation SMS carries the event id as its
@@ -23,6 +25,9 @@ public sealed partial class HandleAcsEvents(
     Participation.ParticipationFacts facts,
     SurveyPrompts surveyPrompts,
     OptOutStore optOuts,
+    GuardianChannels channels,
+    WhatsAppWindow window,
+    SchoolDirectory directory,
     SmsTemplates templates,
     ISmsSender sender,
     StorageAccount storage,
@@ -51,7 +56,8 @@ public sealed partial class HandleAcsEvents(
             var handled = e switch
             {
                 SmsDeliveryReport report => await OnDeliveryReportAsync(report, cancellationToken),
-                SmsReceived received => await OnReceivedAsync(received, cancellationToken),
+                SmsReceived received => await OnInboundAsync(received.ToInbound(), cancellationToken),
+                AdvancedMessageReceived whatsApp => await OnWhatsAppReceivedAsync(whatsApp, cancellationToken),
                 _ => false,
             };
             if (handled)
@@ -93,13 +99,49 @@ public sealed partial class HandleAcsEvents(
         return known;
     }
 
-    private async Task<bool> OnReceivedAsync(SmsReceived received, CancellationToken cancellationToken)
+    /// <summary>A WhatsApp message: opens the 24-hour window for free text, then is handled as any inbound message.</summary>
+    private async Task<bool> OnWhatsAppReceivedAsync(AdvancedMessageReceived received, CancellationToken cancellationToken)
     {
+        if (!received.IsWhatsApp)
+        {
+            LogInbound(logger, received.MessageId, "whatsapp", "ignored_channel_type");
+            return false;
+        }
+
         var from = AcsEvents.NormalizeNumber(received.From);
         if (!IsE164(from))
         {
+            LogInbound(logger, received.MessageId, "whatsapp", "ignored_sender_not_a_number");
+            return false;
+        }
+
+        await window.RecordInboundAsync(from, received.ReceivedAt ?? time.GetUtcNow(), cancellationToken);
+        if (string.IsNullOrWhiteSpace(received.Text))
+        {
+            // A sticker, a reaction, a photo without caption: nothing to read, but the window is open.
+            LogInbound(logger, received.MessageId, "whatsapp", "no_text");
+            return true;
+        }
+
+        return await OnInboundAsync(received.ToInbound(), cancellationToken);
+    }
+
+    /// <summary>
+    /// A parent's message by SMS or WhatsApp, the same for both: keywords (BERHENTI/STOP stops both
+    /// channels, the opt-out store being per number; MULAI; SMS/WA choose the channel), then the newest
+    /// question the number was asked (survey, slot offer, feedback), else it is kept for the counsellor.
+    /// Facts record the channel the message came by. The answers sent back (opt-out and channel
+    /// confirmations, a new slot offer) go through <see cref="ISmsSender"/>.
+    /// </summary>
+    private async Task<bool> OnInboundAsync(InboundMessage received, CancellationToken cancellationToken)
+    {
+        var from = AcsEvents.NormalizeNumber(received.From);
+        var channel = GuardianChannels.ParticipationOf(received.Channel);
+        var via = GuardianChannels.ToWire(received.Channel);
+        if (!IsE164(from))
+        {
             // Not a phone number (Event Grid payloads are outside input): nothing to look up or answer.
-            LogKeyword(logger, received.MessageId, "ignored_sender_not_a_number");
+            LogInbound(logger, received.MessageId, via, "ignored_sender_not_a_number");
             return false;
         }
 
@@ -107,47 +149,82 @@ public sealed partial class HandleAcsEvents(
         {
             case SmsKeyword.OptOut:
                 await optOuts.OptOutAsync(from, cancellationToken);
-                await facts.OptChangedAsync(from, optedOut: true, received.Id, cancellationToken);
+                await facts.OptChangedAsync(from, optedOut: true, received.EventId, channel, cancellationToken);
                 var text = templates.Render(SmsTemplates.OptOutConfirmation, SmsTemplates.DefaultLanguage, new SmsTemplateModel()).Text;
-                await sender.SendAsync([new SmsMessage(from, text, $"opt-out-confirmation:{received.Id}")], cancellationToken);
-                LogKeyword(logger, received.MessageId, "opt_out");
+                await sender.SendAsync([new SmsMessage(from, text, $"opt-out-confirmation:{received.EventId}")], cancellationToken);
+                LogInbound(logger, received.MessageId, via, "opt_out");
                 return true;
             case SmsKeyword.OptIn:
                 await optOuts.OptInAsync(from, cancellationToken);
-                await facts.OptChangedAsync(from, optedOut: false, received.Id, cancellationToken);
-                LogKeyword(logger, received.MessageId, "opt_in");
+                await facts.OptChangedAsync(from, optedOut: false, received.EventId, channel, cancellationToken);
+                LogInbound(logger, received.MessageId, via, "opt_in");
+                return true;
+            case SmsKeyword.UseSms or SmsKeyword.UseWhatsApp:
+                await OnChannelChosenAsync(from, received, received.Keyword == SmsKeyword.UseSms ? MessageChannel.Sms : MessageChannel.WhatsApp, cancellationToken);
                 return true;
             default:
                 if (await surveyPrompts.TakeReplyAsync(from, received, cancellationToken))
                 {
-                    LogKeyword(logger, received.MessageId, "survey_reply");
+                    LogInbound(logger, received.MessageId, via, "survey_reply");
                     return true;
                 }
 
-                if (await replyBooking.TakeReplyAsync(from, received.Id, received.Message, cancellationToken) is not null)
+                if (await replyBooking.TakeReplyAsync(from, received.EventId, received.Text, channel, cancellationToken) is not null)
                 {
-                    LogKeyword(logger, received.MessageId, "slot_reply");
+                    LogInbound(logger, received.MessageId, via, "slot_reply");
                     return true;
                 }
 
-                if (await followUps.TakeFeedbackReplyAsync(from, received.Message, cancellationToken) is not null)
+                if (await followUps.TakeFeedbackReplyAsync(from, received.Text, channel, cancellationToken) is not null)
                 {
-                    LogKeyword(logger, received.MessageId, "feedback_reply");
+                    LogInbound(logger, received.MessageId, via, "feedback_reply");
                     return true;
                 }
 
                 await storage.Table(StorageNames.RepliesTable).UpsertEntityAsync(
-                    new TableEntity("reply", SafeKey(received.Id))
+                    new TableEntity("reply", SafeKey(received.EventId))
                     {
                         ["From"] = from,
-                        ["Message"] = received.Message,
+                        ["Message"] = received.Text,
                         ["ReceivedAt"] = received.ReceivedAt ?? time.GetUtcNow(),
                     },
                     TableUpdateMode.Replace,
                     cancellationToken);
-                LogKeyword(logger, received.MessageId, "reply_kept");
+                LogInbound(logger, received.MessageId, via, "reply_kept");
                 return true;
         }
+    }
+
+    /// <summary>
+    /// A reply <c>SMS</c> or <c>WA</c>: the channel changes in every school that has the number, one short
+    /// confirmation goes back (in the first guardian's language, naming the school when there is one; none
+    /// while the number is opted out, since a channel choice is no opt-in). The
+    /// same word may also answer a survey's channel question, so a pending survey takes it too.
+    /// </summary>
+    private async Task OnChannelChosenAsync(string from, InboundMessage received, MessageChannel chosen, CancellationToken cancellationToken)
+    {
+        var via = GuardianChannels.ToWire(received.Channel);
+        var guardians = await channels.ChooseByPhoneAsync(from, chosen, cancellationToken);
+        var survey = await surveyPrompts.TakeReplyAsync(from, received, cancellationToken);
+        if (guardians.Count == 0)
+        {
+            LogInbound(logger, received.MessageId, via, survey ? "survey_reply" : "channel_unknown_number");
+            return;
+        }
+
+        if (await optOuts.IsOptedOutAsync(from, cancellationToken))
+        {
+            // The choice is kept for when they opt back in (MULAI); an opted-out number gets no confirmation.
+            LogInbound(logger, received.MessageId, via, "channel_while_opted_out");
+            return;
+        }
+
+        var schools = guardians.Select(g => g.SchoolId).Distinct(StringComparer.Ordinal).ToList();
+        var schoolName = schools.Count == 1 ? (await directory.GetSchoolAsync(schools[0], cancellationToken))?.Name ?? "" : "";
+        var template = chosen == MessageChannel.Sms ? SmsTemplates.ChannelSms : SmsTemplates.ChannelWhatsApp;
+        var text = templates.Render(template, guardians[0].Language, new SmsTemplateModel { SchoolName = schoolName }).Text;
+        await sender.SendAsync([new SmsMessage(from, text, $"channel-confirmation:{received.EventId}")], cancellationToken);
+        LogInbound(logger, received.MessageId, via, chosen == MessageChannel.Sms ? "channel_sms" : "channel_whatsapp");
     }
 
     private static string SafeKey(string id) => OutboxSmsSender.RowKeyFor(id);
@@ -159,6 +236,6 @@ public sealed partial class HandleAcsEvents(
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery report for message {MessageId}: {Status} (known: {Known})")]
     private static partial void LogDeliveryReport(ILogger logger, string messageId, string status, bool known);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Inbound SMS {MessageId}: {Action}")]
-    private static partial void LogKeyword(ILogger logger, string messageId, string action);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inbound message {MessageId} by {Channel}: {Action}")]
+    private static partial void LogInbound(ILogger logger, string messageId, string channel, string action);
 }

@@ -46,6 +46,8 @@ public sealed record RosterImportResult(int Imported, int Updated, IReadOnlyList
 /// <item>The guardians are written as one unit (<see cref="SchoolDirectory.ApplyRosterAsync"/>: batches of
 /// 100, undone on failure, unchanged guardians not written); removals follow once the writes are in.</item>
 /// <item>One import at a time per school (<see cref="SchoolDirectory.LockRosterAsync"/>): a second waits.</item>
+/// <item>The optional <c>channel</c> column meets the parent's own choice of channel as
+/// <see cref="GuardianChannels.FromRoster"/> says: only a changed value is a new choice.</item>
 /// </list>
 /// Re-importing the same file changes nothing and writes nothing but the lock row.
 /// </summary>
@@ -223,7 +225,7 @@ internal sealed record RosterPlan(
             }
 
             IReadOnlyList<Student> kept = stored.Guardians.TryGetValue(id, out var before) ? [.. before.Guardian.Students.Where(Keeps)] : [];
-            after[id] = new Guardian(id, schoolId, g.Phone, g.Name, g.Language, [.. g.Students, .. kept]);
+            after[id] = GuardianChannels.FromRoster(new Guardian(id, schoolId, g.Phone, g.Name, g.Language, [.. g.Students, .. kept]), before?.Guardian, g.Channel);
             foreach (var s in g.Students)
             {
                 ownerAfter[s.Id] = id;

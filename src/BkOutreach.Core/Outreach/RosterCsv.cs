@@ -3,7 +3,10 @@ using CsvHelper;
 
 namespace BkOutreach.Core.Outreach;
 
-/// <summary>One valid roster line, normalised: phone in E.164, language <c>id</c> or <c>en</c>, names trimmed.</summary>
+/// <summary>
+/// One valid roster line, normalised: phone in E.164, language <c>id</c> or <c>en</c>, names trimmed;
+/// <see cref="Channel"/> null when the optional <c>channel</c> column is empty or absent.
+/// </summary>
 public sealed record RosterRow(
     int Row,
     string StudentId,
@@ -12,7 +15,8 @@ public sealed record RosterRow(
     string GuardianName,
     string GuardianPhone,
     string Language,
-    string CounselorId);
+    string CounselorId,
+    MessageChannel? Channel = null);
 
 /// <summary>A roster line that was not imported; <see cref="Row"/> counts the header as row 1.</summary>
 public sealed record RosterRejection(int Row, string Reason);
@@ -31,6 +35,9 @@ public sealed record RosterGuardian(string Phone, string Name, string Language, 
 {
     /// <summary>The file rows this guardian came from (row numbers as in <see cref="RosterRejection.Row"/>).</summary>
     public IReadOnlyList<int> Rows { get; init; } = [];
+
+    /// <summary>The file's <c>channel</c> for this guardian: the first row of theirs that gives one; null when none does.</summary>
+    public MessageChannel? Channel { get; init; }
 }
 
 /// <summary>The file as a whole cannot be read as a roster (no header, a required column missing).</summary>
@@ -53,11 +60,13 @@ public sealed class RosterFormatException : Exception
 
 /// <summary>
 /// Reads the roster CSV of CONTRACTS.md:
-/// <c>student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id</c>.
+/// <c>student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id</c>, and optionally
+/// <c>channel</c> (<c>whatsapp</c> | <c>sms</c>, empty for the school's default; see <see cref="GuardianChannels"/>
+/// for how it meets a parent's own choice).
 /// <list type="bullet">
 /// <item>Header names are matched case-insensitively (spaces and dashes count as underscores), in any
-/// order; extra columns are ignored; <c>language</c> may be absent (then every row is <c>id</c>), every
-/// other column is required and its absence fails the whole file with <see cref="RosterFormatException"/>.</item>
+/// order; extra columns are ignored; <c>language</c> may be absent (then every row is <c>id</c>) and so may
+/// <c>channel</c>, every other column is required and its absence fails the whole file with <see cref="RosterFormatException"/>.</item>
 /// <item>UTF-8 with or without BOM (UTF-16 with BOM too); the separator is ';' when the header line has
 /// more semicolons than commas outside quotes (spreadsheets in Indonesian locales save that way), else ','.
 /// Quoted fields follow RFC 4180; blank lines and lines of empty fields are skipped.</item>
@@ -80,6 +89,7 @@ public static class RosterCsv
     public const string GuardianPhone = "guardian_phone";
     public const string Language = "language";
     public const string CounselorId = "counselor_id";
+    public const string Channel = "channel";
 
     /// <summary>
     /// The largest roster file: 4 MiB, about 40,000 rows of usual length (a 10,000-student school is about
@@ -174,8 +184,8 @@ public static class RosterCsv
 
     /// <summary>
     /// One guardian per phone number with all their children (siblings), in the order the phone first
-    /// appears. The guardian's name is the first non-empty one of their rows and the language that of the
-    /// first row. One number is one guardian: a later row giving the same number under a different name
+    /// appears. The guardian's name is the first non-empty one of their rows, the language that of the
+    /// first row and the channel the first one given. One number is one guardian: a later row giving the same number under a different name
     /// (ignoring case and spaces) is rejected rather than merged, so one family's child never appears on
     /// another family's page; so are rows beyond <see cref="MaxStudentsPerGuardian"/> children of one number.
     /// </summary>
@@ -210,6 +220,7 @@ public static class RosterCsv
                 [.. kept.Select(r => new Student(r.StudentId, r.StudentName, r.Class, r.CounselorId))])
             {
                 Rows = [.. kept.Select(r => r.Row)],
+                Channel = kept.Select(r => r.Channel).FirstOrDefault(c => c is not null),
             });
         }
 
@@ -246,6 +257,11 @@ public static class RosterCsv
             problems.Add($"language must be id or en, got '{Field(Language)}'");
         }
 
+        if (!GuardianChannels.TryParse(Field(Channel), out var channel))
+        {
+            problems.Add($"channel must be whatsapp or sms (or empty for the school's default), got '{Field(Channel)}'");
+        }
+
         foreach (var (name, value, limit) in new[]
         {
             (StudentId, studentId, MaxIdLength), (StudentName, studentName, MaxNameLength), (Class, @class, MaxClassLength),
@@ -263,7 +279,7 @@ public static class RosterCsv
             return (null, string.Join("; ", problems));
         }
 
-        return (new RosterRow(line, studentId, studentName, @class, Field(GuardianName), phone.E164!, language!, counselorId), null);
+        return (new RosterRow(line, studentId, studentName, @class, Field(GuardianName), phone.E164!, language!, counselorId, channel), null);
     }
 
     private static Dictionary<string, int> ColumnIndexes(string[] header)
@@ -279,7 +295,7 @@ public static class RosterCsv
         {
             throw new RosterFormatException(
                 $"The roster header lacks column{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)}. " +
-                $"Expected: {ExpectedHeader} (any order; {Language} optional). Found: {string.Join(",", header)}.");
+                $"Expected: {ExpectedHeader} (any order; {Language} and {Channel} optional). Found: {string.Join(",", header)}.");
         }
 
         return columns;

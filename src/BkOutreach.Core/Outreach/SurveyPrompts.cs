@@ -30,7 +30,7 @@ public sealed class SurveyPrompts(StorageAccount storage, RecordSurveyReply reco
             cancellationToken);
 
     /// <summary>Records the reply as survey answers when the survey is this number's newest question.</summary>
-    public async Task<bool> TakeReplyAsync(string from, SmsReceived received, CancellationToken cancellationToken)
+    public async Task<bool> TakeReplyAsync(string from, InboundMessage received, CancellationToken cancellationToken)
     {
         var table = storage.Table(StorageNames.RepliesTable);
         var prompt = await table.GetEntityIfExistsAsync<TableEntity>(Partition, from, cancellationToken: cancellationToken);
@@ -55,12 +55,13 @@ public sealed class SurveyPrompts(StorageAccount storage, RecordSurveyReply reco
             SchoolId = row.GetString("SchoolId")!,
             GuardianId = row.GetString("GuardianId")!,
             Asked = Enum.Parse<SurveyAsked>(row.GetString("Asked")!),
-            Text = received.Message,
-            InboundMessageId = received.Id,
+            Text = received.Text,
+            InboundMessageId = received.EventId,
             ReceivedAt = received.ReceivedAt ?? time.GetUtcNow(),
             Term = row.GetString("Term") ?? "",
             CampaignId = row.GetString("CampaignId"),
             Wave = row.GetInt32("Wave"),
+            Channel = GuardianChannels.ParticipationOf(received.Channel),
         }, cancellationToken);
         return answers.Count > 0;
     }

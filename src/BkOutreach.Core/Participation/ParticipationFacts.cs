@@ -88,8 +88,8 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
         }, cancellationToken);
     }
 
-    /// <summary>An opt-out or opt-in by SMS, for every school that knows the number.</summary>
-    public async Task OptChangedAsync(string phone, bool optedOut, string sourceId, CancellationToken cancellationToken)
+    /// <summary>An opt-out or opt-in by a reply on <paramref name="channel"/> (SMS or WhatsApp), for every school that knows the number.</summary>
+    public async Task OptChangedAsync(string phone, bool optedOut, string sourceId, ParticipationChannel channel, CancellationToken cancellationToken)
     {
         foreach (var schoolId in await directory.ListSchoolIdsAsync(cancellationToken))
         {
@@ -105,7 +105,7 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
                 Kind = optedOut ? ParticipationKind.OptedOut : ParticipationKind.OptedIn,
                 SchoolId = schoolId,
                 GuardianId = guardian.Id,
-                Channel = ParticipationChannel.Sms,
+                Channel = channel,
                 OccurredAt = time.GetUtcNow(),
                 Classes = [.. guardian.Students.Select(s => s.Class).Distinct(StringComparer.Ordinal)],
             }, cancellationToken), optedOut ? "opted_out" : "opted_in");

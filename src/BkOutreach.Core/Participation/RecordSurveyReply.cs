@@ -1,6 +1,6 @@
 namespace BkOutreach.Core.Participation;
 
-/// <summary>A guardian's SMS reply to a survey message, as the inbound-SMS handler knows it. <see cref="Text"/> is never stored.</summary>
+/// <summary>A guardian's reply (SMS or WhatsApp) to a survey message, as the inbound handler knows it. <see cref="Text"/> is never stored.</summary>
 public sealed record SurveyReply
 {
     public required string SchoolId { get; init; }
@@ -25,6 +25,9 @@ public sealed record SurveyReply
     public IReadOnlyList<string> Classes { get; init; } = [];
 
     public string? CounselorId { get; init; }
+
+    /// <summary>Where the reply came from: <see cref="ParticipationChannel.Sms"/> or <see cref="ParticipationChannel.WhatsApp"/>.</summary>
+    public ParticipationChannel Channel { get; init; } = ParticipationChannel.Sms;
 }
 
 /// <summary>Parses a survey reply and records each answered question as a <c>survey_answer</c> fact (codes only, never the text).</summary>
@@ -40,7 +43,7 @@ public sealed class RecordSurveyReply(ParticipationLog log)
             Kind = ParticipationKind.SurveyAnswer,
             SchoolId = reply.SchoolId,
             GuardianId = reply.GuardianId,
-            Channel = ParticipationChannel.Sms,
+            Channel = reply.Channel,
             OccurredAt = reply.ReceivedAt,
             Term = reply.Term,
             CampaignId = reply.CampaignId,

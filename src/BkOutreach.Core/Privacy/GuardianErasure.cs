@@ -15,8 +15,9 @@ public sealed record ErasureReport(string GuardianId, int BookingsCancelled, int
 /// <summary>
 /// Erases a guardian on request (right to erasure). Removed: the guardian row with the phone number, the
 /// guardian's and students' names (and the phone index row), every link token row of the guardian (the
-/// links stop working), the guardian's send-log rows, outbox messages to the number, kept SMS replies and
-/// pending survey / slot-offer / feedback questions of the number, and an "opted back in" row. Active
+/// links stop working), the guardian's send-log rows, outbox messages to the number, kept SMS replies, the
+/// time the number last wrote by WhatsApp, pending survey / slot-offer / feedback questions of the number,
+/// and an "opted back in" row. Active
 /// bookings are cancelled through <see cref="BookingStore"/> (the seats are free again), like any other
 /// cancellation: the transaction writes its outbox row and the booking-event handler cancels the calendar
 /// event and records the fact (no SMS: the guardian is being erased). Every booking of the guardian loses
@@ -82,6 +83,7 @@ public sealed partial class GuardianErasure(
         {
             deleted += await DeleteWhereAsync(StorageNames.OutboxTable, TableClient.CreateQueryFilter($"PartitionKey eq {OutboxPartition} and To eq {guardian.Phone}"), cancellationToken);
             deleted += await DeleteWhereAsync(StorageNames.RepliesTable, TableClient.CreateQueryFilter($"PartitionKey eq {ReplyPartition} and From eq {guardian.Phone}"), cancellationToken);
+            deleted += await DeleteIfExistsAsync(storage.Table(StorageNames.RepliesTable), WhatsApp.WhatsAppWindow.Partition, guardian.Phone, ETag.All, cancellationToken) ? 1 : 0;
         }
 
         deleted += await optOuts.ForgetOptInAsync(guardian.Phone, cancellationToken) ? 1 : 0;

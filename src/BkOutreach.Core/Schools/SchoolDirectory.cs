@@ -426,6 +426,50 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         GetDocumentAsync<Guardian>(StorageNames.GuardiansTable, schoolId, GuardianPrefix + guardianId, cancellationToken);
 
     /// <summary>
+    /// Changes one guardian under the ETag it was read with, reading again when another writer (a roster
+    /// import, another reply) came first; <paramref name="change"/> may run more than once and must only
+    /// derive the new document from the one it is given. Nothing is written when the result is unchanged.
+    /// </summary>
+    /// <returns>The guardian as stored afterwards; null when there is no such guardian.</returns>
+    public async Task<Guardian?> UpdateGuardianAsync(string schoolId, string guardianId, Func<Guardian, Guardian> change, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.GuardiansTable);
+        try
+        {
+            while (true)
+            {
+                var row = await table.GetEntityIfExistsAsync<TableEntity>(schoolId, GuardianPrefix + guardianId, cancellationToken: cancellationToken);
+                if (!row.HasValue || row.Value!.GetString("Json") is not { } json)
+                {
+                    return null;
+                }
+
+                var after = change(JsonSerializer.Deserialize<Guardian>(json, Json)!);
+                var text = Serialize(after);
+                if (text == json)
+                {
+                    return after;
+                }
+
+                try
+                {
+                    var entity = new TableEntity(schoolId, GuardianPrefix + guardianId) { ["Json"] = text, ["UpdatedAt"] = time.GetUtcNow() };
+                    await table.UpdateEntityAsync(entity, row.Value.ETag, TableUpdateMode.Replace, cancellationToken);
+                    return after;
+                }
+                catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+                {
+                    // Changed or erased meanwhile: read again.
+                }
+            }
+        }
+        finally
+        {
+            _recent.Forget(GuardianKey(schoolId, guardianId));
+        }
+    }
+
+    /// <summary>
     /// Deletes the guardian and its phone index row in one transaction (both live in the school's partition),
     /// so an erasure never leaves a number indexed without its guardian or the other way round. A later
     /// import of the same number makes a new guardian with a new id.

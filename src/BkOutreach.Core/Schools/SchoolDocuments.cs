@@ -69,6 +69,14 @@ public sealed record Guardian(string Id, string SchoolId, string Phone, string N
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public MessageChannel? Channel { get; init; }
+
+    /// <summary>What the roster's <c>channel</c> column said at the import that last changed it (null: empty).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public MessageChannel? RosterChannel { get; init; }
+
+    /// <summary>When the parent chose <see cref="Channel"/> themselves (reply or booking page); null when it came from the roster.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? ChannelChosenAt { get; init; }
 }
 
 /// <summary>How a message reaches a parent (stored as <c>"Sms"</c> / <c>"WhatsApp"</c>).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using BkOutreach.Core.Schools;
 
 namespace BkOutreach.Core.Sms;
 
@@ -34,6 +35,43 @@ public sealed record SmsDeliveryReport(
 public sealed record SmsReceived(string Id, string MessageId, string From, string To, string Message, DateTimeOffset? ReceivedAt) : AcsEvent(Id)
 {
     public SmsKeyword Keyword => SmsKeywords.Classify(Message);
+
+    public InboundMessage ToInbound() => new(Id, MessageId, From, Message, ReceivedAt, MessageChannel.Sms);
+}
+
+/// <summary>
+/// <c>Microsoft.Communication.AdvancedMessageReceived</c>: a WhatsApp message to the school's business
+/// number. <see cref="From"/> is the parent's number (ACS sends digits without '+'; given here in E.164),
+/// <see cref="To"/> the channel registration id. <see cref="Text"/> is what the message answers, in this
+/// order: the id of an interactive reply (button or list item), the payload of a template's quick-reply
+/// button, the text content, a media caption; each falling back to the title/text shown when the id or
+/// payload is empty. Ids and payloads are ours (set when sending), so a send that wants a reply word
+/// ("1", "BERHENTI") puts that word there. A sticker, a reaction or a photo without caption has no text.
+/// </summary>
+public sealed record AdvancedMessageReceived(
+    string Id,
+    string MessageId,
+    string From,
+    string To,
+    string ChannelType,
+    string MessageType,
+    string Text,
+    DateTimeOffset? ReceivedAt) : AcsEvent(Id)
+{
+    /// <summary>The only channel type Advanced Messaging has today.</summary>
+    public bool IsWhatsApp => ChannelType.Equals("whatsapp", StringComparison.OrdinalIgnoreCase);
+
+    public InboundMessage ToInbound() => new(Id, MessageId, From, Text, ReceivedAt, MessageChannel.WhatsApp);
+}
+
+/// <summary>
+/// A parent's message by SMS or WhatsApp, as inbound handling reads it: one path for both channels.
+/// <see cref="EventId"/> is the Event Grid event id (the idempotency key of what the message sets off),
+/// <see cref="MessageId"/> the provider's message id (for logs).
+/// </summary>
+public sealed record InboundMessage(string EventId, string MessageId, string From, string Text, DateTimeOffset? ReceivedAt, MessageChannel Channel)
+{
+    public SmsKeyword Keyword => SmsKeywords.Classify(Text);
 }
 
 /// <summary>Any other event type; kept so the caller can acknowledge it without failing the delivery.</summary>
@@ -51,6 +89,7 @@ public static class AcsEvents
     public const string ValidationEventType = "Microsoft.EventGrid.SubscriptionValidationEvent";
     public const string DeliveryReportEventType = "Microsoft.Communication.SMSDeliveryReportReceived";
     public const string ReceivedEventType = "Microsoft.Communication.SMSReceived";
+    public const string AdvancedMessageReceivedEventType = "Microsoft.Communication.AdvancedMessageReceived";
 
     /// <summary>The body that completes the validation handshake (status 200).</summary>
     public static string ValidationResponse(string validationCode) =>
@@ -131,8 +170,37 @@ public static class AcsEvents
                 Time(data, "receivedTimestamp"));
         }
 
+        if (type.Equals(AdvancedMessageReceivedEventType, StringComparison.OrdinalIgnoreCase))
+        {
+            return ParseAdvancedMessageReceived(id, data);
+        }
+
         return new OtherAcsEvent(id, type);
     }
+
+    private static AdvancedMessageReceived ParseAdvancedMessageReceived(string id, JsonElement data)
+    {
+        static string? Answer(JsonElement? reply, string key, string shown) =>
+            reply is { ValueKind: JsonValueKind.Object } r ? NonEmpty(String(r, key)) ?? NonEmpty(String(r, shown)) : null;
+
+        var interactive = Property(data, "interactive");
+        var text = (interactive is { ValueKind: JsonValueKind.Object } i ? Answer(Property(i, "buttonReply"), "id", "title") ?? Answer(Property(i, "listReply"), "id", "title") : null)
+            ?? Answer(Property(data, "button"), "payload", "text")
+            ?? NonEmpty(String(data, "content"))
+            ?? (Property(data, "media") is { ValueKind: JsonValueKind.Object } media ? NonEmpty(String(media, "caption")) : null)
+            ?? "";
+        return new AdvancedMessageReceived(
+            id,
+            NonEmpty(String(data, "messageId")) ?? id,
+            NormalizeNumber(String(data, "from")),
+            String(data, "to") ?? "",
+            String(data, "channelType") ?? "",
+            String(data, "messageType") ?? "",
+            text,
+            Time(data, "receivedTimestamp"));
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static JsonElement? Property(JsonElement element, string name)
     {

@@ -51,6 +51,12 @@ public sealed class SmsTemplates
     public const string OptOutConfirmation = "opt_out_confirmation";
     public const string Feedback = "feedback";
 
+    /// <summary>The answer to a reply <c>SMS</c>: the school's messages now come by SMS.</summary>
+    public const string ChannelSms = "channel_sms";
+
+    /// <summary>The answer to a reply <c>WA</c>: the school's messages now come by WhatsApp.</summary>
+    public const string ChannelWhatsApp = "channel_whatsapp";
+
     private static readonly FluidParser Parser = new();
 
     private static readonly HashSet<string> CallingNamePrefixes = new(StringComparer.OrdinalIgnoreCase)

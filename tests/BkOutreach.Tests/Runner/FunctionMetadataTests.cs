@@ -36,6 +36,7 @@ public sealed class FunctionMetadataTests
         ["PostBookingPage"] = "httpTrigger",
         ["CancelBookingPage"] = "httpTrigger",
         ["ShowConfirmationPage"] = "httpTrigger",
+        ["ChooseChannelPage"] = "httpTrigger",
         ["AboutBk"] = "httpTrigger",
         ["SendReminders"] = "timerTrigger",
         ["MarkAttendance"] = "httpTrigger",

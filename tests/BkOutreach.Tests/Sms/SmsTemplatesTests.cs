@@ -12,7 +12,7 @@ public sealed class SmsTemplatesTests
     private static readonly string[] Templates =
     [
         SmsTemplates.Outreach, SmsTemplates.FollowUp, SmsTemplates.BookingConfirmation, SmsTemplates.Reminder,
-        SmsTemplates.Cancellation, SmsTemplates.OptOutConfirmation, SmsTemplates.Feedback,
+        SmsTemplates.Cancellation, SmsTemplates.OptOutConfirmation, SmsTemplates.Feedback, SmsTemplates.ChannelSms, SmsTemplates.ChannelWhatsApp,
     ];
 
     private readonly SmsTemplates _templates = new(RepositoryTemplates());

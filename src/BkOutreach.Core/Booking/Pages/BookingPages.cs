@@ -94,6 +94,15 @@ public sealed class BookingPages
             ["manage_url"] = model.ManageUrl,
             ["rescheduled"] = model.Rescheduled,
             ["about_url"] = AboutBkUrl(lang),
+            ["booking_id"] = model.BookingId,
+            ["channel_url"] = model.ChannelUrl,
+            ["channel"] = model.Channel is { } channel ? Outreach.GuardianChannels.ToWire(channel) : "",
+            ["channel_notice"] = model.ChannelNotice switch
+            {
+                ChannelNotice.Saved => "saved",
+                ChannelNotice.Missing => "missing",
+                _ => "",
+            },
         });
     }
 

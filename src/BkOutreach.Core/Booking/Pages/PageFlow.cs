@@ -14,7 +14,7 @@ public sealed record PageResponse(int Status, string? Html, string? Location = n
 /// reschedules, cancel, and the confirmation. Works without JavaScript: every action is a form post
 /// answered by a redirect (so a reload never posts twice) or by the page again with a message.
 /// </summary>
-public sealed class PageFlow(BookingService booking, BookingPages pages, Participation.ParticipationFacts facts, TimeProvider time)
+public sealed class PageFlow(BookingService booking, BookingPages pages, Participation.ParticipationFacts facts, Outreach.GuardianChannels channels, TimeProvider time)
 {
     public async Task<PageResponse> ShowAsync(string token, string? from, string? notice, CancellationToken cancellationToken)
     {
@@ -64,9 +64,37 @@ public sealed class PageFlow(BookingService booking, BookingPages pages, Partici
         return PageResponse.Redirect($"{PagePath(token)}?notice=cancelled");
     }
 
-    public async Task<PageResponse> ConfirmationAsync(string token, string? bookingId, bool moved, CancellationToken cancellationToken)
+    public async Task<PageResponse> ConfirmationAsync(string token, string? bookingId, bool moved, bool channelSaved, CancellationToken cancellationToken) =>
+        await ConfirmationAsync(await booking.OpenAsync(token, cancellationToken), token, bookingId, moved, channelSaved ? ChannelNotice.Saved : ChannelNotice.None, cancellationToken);
+
+    /// <summary>
+    /// The confirmation page's channel form (<c>POST /api/b/{token}/channel</c>, fields <c>channel</c> =
+    /// <c>whatsapp</c> | <c>sms</c> and <c>booking</c>): the guardian of the link now gets the school's
+    /// messages by that channel (their own choice, see <see cref="Outreach.GuardianChannels"/>); 303 back to
+    /// the confirmation, or 422 with the page again when no channel was chosen.
+    /// </summary>
+    public async Task<PageResponse> ChooseChannelAsync(string token, string? bookingId, string? channel, CancellationToken cancellationToken)
     {
         var link = await booking.OpenAsync(token, cancellationToken);
+        if (link is null)
+        {
+            return NotFound(null);
+        }
+
+        if (!Outreach.GuardianChannels.TryParse(channel, out var chosen) || chosen is not { } value)
+        {
+            var page = await ConfirmationAsync(link, token, bookingId, false, ChannelNotice.Missing, cancellationToken);
+            return page.Status == 200 ? page with { Status = 422 } : page;
+        }
+
+        await channels.ChooseAsync(link.Grant.SchoolId, link.Guardian.Id, value, cancellationToken);
+        return PageResponse.Redirect(string.IsNullOrEmpty(bookingId)
+            ? PagePath(token)
+            : $"{PagePath(token)}/done?booking={Uri.EscapeDataString(bookingId)}&channel=saved");
+    }
+
+    private async Task<PageResponse> ConfirmationAsync(LinkContext? link, string token, string? bookingId, bool moved, ChannelNotice channelNotice, CancellationToken cancellationToken)
+    {
         var own = link is null || bookingId is null ? null : await booking.GetOwnAsync(link, bookingId, cancellationToken);
         if (own is null || own.Status != BookingStatus.Confirmed)
         {
@@ -85,6 +113,10 @@ public sealed class PageFlow(BookingService booking, BookingPages pages, Partici
             WebcalUrl = Webcal(booking.FeedUrl(link.Grant.SchoolId)),
             ManageUrl = booking.ManageUrl(token),
             Rescheduled = moved,
+            BookingId = own.Id,
+            ChannelUrl = PagePath(token) + "/channel",
+            Channel = link.Guardian.Channel,
+            ChannelNotice = channelNotice,
         });
         return new PageResponse(200, html);
     }

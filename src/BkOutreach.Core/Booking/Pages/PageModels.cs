@@ -145,6 +145,29 @@ public sealed record ConfirmationPageModel
 
     /// <summary>True when an existing booking moved: the heading says so.</summary>
     public bool Rescheduled { get; init; }
+
+    /// <summary>The booking shown, posted back by the channel form so its answer returns to this page.</summary>
+    public string BookingId { get; init; } = "";
+
+    /// <summary>Where the channel form posts, <c>/api/b/{token}/channel</c>; empty leaves the form out.</summary>
+    public string ChannelUrl { get; init; } = "";
+
+    /// <summary>The guardian's chosen channel, checked in the form; null checks none (the school's default applies).</summary>
+    public Schools.MessageChannel? Channel { get; init; }
+
+    public ChannelNotice ChannelNotice { get; init; }
+}
+
+/// <summary>What the confirmation page says at its channel form.</summary>
+public enum ChannelNotice
+{
+    None,
+
+    /// <summary>The choice was saved (after the form's 303).</summary>
+    Saved,
+
+    /// <summary>The form came without a channel (422).</summary>
+    Missing,
 }
 
 /// <summary>The 404 page of an unknown or expired link. It shows nothing the link could not already prove.</summary>

@@ -99,7 +99,7 @@ public sealed class ImportRosterCsv(ImportRoster importRoster)
         HttpJson.Problem(StatusCodes.Status413PayloadTooLarge, "body_too_large", [$"The roster must be at most {RosterCsv.MaxBytes} bytes ({RosterCsv.MaxBytes / 1024 / 1024} MiB); split it into files of whole classes and import each (students a file does not list stay where they are)."]);
 
     /// <summary>The body, read up to one byte past the limit (so a longer one is recognised without reading it all).</summary>
-    private static async Task<MemoryStream> ReadLimitedAsync(Stream source, CancellationToken cancellationToken)
+    internal static async Task<MemoryStream> ReadLimitedAsync(Stream source, CancellationToken cancellationToken)
     {
         var target = new MemoryStream();
         var buffer = new byte[64 * 1024];

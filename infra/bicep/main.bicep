@@ -1,5 +1,5 @@
 // BkOutreach in one resource group: function app (Flex Consumption), storage, monitoring, Communication
-// Services, Key Vault, App Service Authentication (Entra ID) and the Event Grid subscription for SMS events.
+// Services, Key Vault, App Service Authentication (Entra ID) and the Event Grid subscription for SMS and WhatsApp events.
 // No key or connection string with a key ends up in the app's settings: every connection uses the
 // user-assigned managed identity, and the secrets the app needs are Key Vault references.
 
@@ -101,7 +101,17 @@ param entraTenantId string = ''
 @secure()
 param entraClientSecret string = ''
 
-@description('Create the Event Grid webhook subscription for SMS events; set true once the app code is published.')
+@description('ACS channel registration id of the school\'s WhatsApp Business number (WhatsApp__ChannelRegistrationId), from the Azure portal after the one-time Meta connection. Empty: WhatsApp off, SMS only.')
+param whatsAppChannelRegistrationId string = ''
+
+@description('Minutes a WhatsApp message may stay undelivered before the guardian gets one SMS instead (WhatsApp__FallbackAfterMinutes).')
+@minValue(1)
+param whatsAppFallbackAfterMinutes int = 240
+
+@description('Approved WhatsApp template names per message template and language: { outreach: { id: \'bk_outreach_id\', en: \'bk_outreach_en\' }, … } (WhatsApp__Templates__{template}__{language}).')
+param whatsAppTemplates object = {}
+
+@description('Create the Event Grid webhook subscription for SMS and WhatsApp events; set true once the app code is published.')
 param subscribeToAcsEvents bool = false
 
 var suffix = uniqueString(resourceGroup().id)
@@ -210,6 +220,9 @@ module functionApp 'modules/functionapp.bicep' = {
     entraClientId: entraClientId
     entraTenantId: entraTenantId
     entraClientSecretUri: keyVault.outputs.entraClientSecretUri
+    whatsAppChannelRegistrationId: whatsAppChannelRegistrationId
+    whatsAppFallbackAfterMinutes: whatsAppFallbackAfterMinutes
+    whatsAppTemplates: whatsAppTemplates
   }
 }
 

@@ -71,7 +71,18 @@ param entraClientId = ''
 param entraTenantId = ''
 param entraClientSecret = readEnvironmentVariable('BK_ENTRA_CLIENT_SECRET', '')
 
-// Event Grid webhook for delivery reports and replies. Event Grid checks the endpoint when the
+// WhatsApp first, SMS as the fallback (ACS Advanced Messaging on the same Communication Services resource).
+// Outside this deployment, once per school: connect the WhatsApp Business number to the Communication
+// Services resource in the Azure portal (Channels, with Meta's WhatsApp Manager) and get each template
+// approved there. Then set the channel registration id the portal shows, and the approved template names
+// per message template and language. Empty channel id: WhatsApp stays off and every message goes by SMS.
+param whatsAppChannelRegistrationId = ''
+param whatsAppFallbackAfterMinutes = 240
+param whatsAppTemplates = {
+  // outreach: { id: 'bk_outreach_id', en: 'bk_outreach_en' }
+}
+
+// Event Grid webhook for delivery reports and replies (SMS and WhatsApp). Event Grid checks the endpoint when the
 // subscription is created, so keep this false for the first deployment, publish the app, then deploy
 // again with --parameters subscribeToAcsEvents=true.
 param subscribeToAcsEvents = false

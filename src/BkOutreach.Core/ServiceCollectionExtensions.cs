@@ -70,6 +70,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Outreach.CampaignStore>();
         services.AddSingleton<Outreach.DefineCampaign>();
         services.AddSingleton<Outreach.CampaignDispatcher>();
+        services.AddSingleton<Outreach.CampaignDueIndex>();
         services.AddSingleton<Outreach.CampaignPlanStore>();
         services.AddSingleton<Outreach.CampaignPlans>();
         services.AddSingleton<Outreach.SendLog>();
@@ -100,6 +101,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Access.StaffHome>();
         services.AddSingleton<Staff.StaffPages>();
         services.AddSingleton<Staff.StaffFrames>();
+        services.AddSingleton<Staff.CampaignStatusBoard>();
+        services.AddSingleton<Staff.CampaignComposer>();
+        services.AddSingleton<Staff.CampaignPlanEditor>();
+        services.AddSingleton<Staff.SchoolAdminViews>();
+        services.AddSingleton<Staff.RosterUploads>();
+        services.AddSingleton<Staff.GuardianList>();
 
         services.AddSingleton<OutboxSmsSender>();
 

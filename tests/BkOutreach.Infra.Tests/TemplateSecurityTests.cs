@@ -205,6 +205,41 @@ public sealed class TemplateSecurityTests(CompiledMainTemplate compiled) : IClas
     }
 
     [Fact]
+    public void WhatsAppSettings_ComeFromParameters_OffByDefault_WithATemplateSettingForEveryMessageTemplateAndLanguage()
+    {
+        var settings = AppSettings();
+        var main = Main.Root["parameters"]!;
+        var module = Main.Module("functionapp");
+
+        Assert.Equal("[parameters('whatsAppChannelRegistrationId')]", ArmTemplate.Str(settings["WhatsApp__ChannelRegistrationId"]));
+        Assert.Equal("[string(parameters('whatsAppFallbackAfterMinutes'))]", ArmTemplate.Str(settings["WhatsApp__FallbackAfterMinutes"]));
+        Assert.Equal("", ArmTemplate.Str(main["whatsAppChannelRegistrationId"]!["defaultValue"]));
+        Assert.Equal(240, main["whatsAppFallbackAfterMinutes"]!["defaultValue"]!.GetValue<int>());
+        Assert.Empty(main["whatsAppTemplates"]!["defaultValue"]!.AsObject());
+        foreach (var name in new[] { "whatsAppChannelRegistrationId", "whatsAppFallbackAfterMinutes", "whatsAppTemplates" })
+        {
+            Assert.Equal($"[parameters('{name}')]", ArmTemplate.Str(module.Parameter(name)));
+        }
+
+        // Every message template the app renders (templates/sms/{template}.{language}.liquid) has its setting,
+        // read from the template object with an empty default; no setting names a template that does not exist.
+        var rendered = Directory.EnumerateFiles(Path.Combine(Bicep.RepositoryRoot, "templates", "sms"), "*.liquid")
+            .Select(f => Path.GetFileNameWithoutExtension(f).Split('.'))
+            .Select(p => (Template: p[0], Language: p[1]))
+            .ToList();
+        Assert.NotEmpty(rendered);
+        foreach (var (template, language) in rendered)
+        {
+            var value = ArmTemplate.Str(settings[$"WhatsApp__Templates__{template}__{language}"]);
+            Assert.Equal($"[coalesce(tryGet(tryGet(parameters('whatsAppTemplates'), '{template}'), '{language}'), '')]", value);
+        }
+
+        Assert.Equal(
+            rendered.Select(r => $"WhatsApp__Templates__{r.Template}__{r.Language}").Order(StringComparer.Ordinal),
+            settings.Select(s => s.Key).Where(k => k.StartsWith("WhatsApp__Templates__", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Telemetry_AndSms_RefuseLocalKeys()
     {
         var insights = Main.Module("monitoring").Template.Single("Microsoft.Insights/components")["properties"]!;
@@ -218,7 +253,7 @@ public sealed class TemplateSecurityTests(CompiledMainTemplate compiled) : IClas
     }
 
     [Fact]
-    public void EventGrid_SendsDeliveryReportsAndInboundSms_ToTheWebhook()
+    public void EventGrid_SendsSmsAndWhatsAppDeliveryReportsAndInboundMessages_ToTheWebhook()
     {
         var events = Main.Module("events").Template;
         var topic = events.Single("Microsoft.EventGrid/systemTopics")["properties"]!;
@@ -228,7 +263,14 @@ public sealed class TemplateSecurityTests(CompiledMainTemplate compiled) : IClas
 
         Assert.Equal("Microsoft.Communication.CommunicationServices", ArmTemplate.Str(topic["topicType"]));
         Assert.Contains("Microsoft.Communication/communicationServices", ArmTemplate.Str(topic["source"]), StringComparison.Ordinal);
-        Assert.Equal(["Microsoft.Communication.SMSDeliveryReportReceived", "Microsoft.Communication.SMSReceived"], types.Order());
+        Assert.Equal(
+            [
+                "Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated",
+                "Microsoft.Communication.AdvancedMessageReceived",
+                "Microsoft.Communication.SMSDeliveryReportReceived",
+                "Microsoft.Communication.SMSReceived",
+            ],
+            types.Order(StringComparer.Ordinal));
         Assert.Equal("WebHook", ArmTemplate.Str(destination["endpointType"]));
         Assert.Equal("[parameters('webhookUrl')]", ArmTemplate.Str(destination["properties"]!["endpointUrl"]));
         var webhook = ArmTemplate.Str(Main.Module("events").Parameter("webhookUrl"));

@@ -16,7 +16,10 @@ public sealed record LoadOptions
 
     public int FeedSlots { get; init; } = 1_000;
 
-    /// <summary>Which parts to run (booking, campaign, feeds); all by default.</summary>
+    /// <summary>Schools for the dispatcher's idle tick.</summary>
+    public int Schools { get; init; } = 200;
+
+    /// <summary>Which parts to run (booking, campaign, feeds, idle); all by default.</summary>
     public IReadOnlySet<string> Phases { get; init; } = AllPhases;
 
     /// <summary>Where to write the Markdown report as well as printing it.</summary>
@@ -35,9 +38,10 @@ public sealed record LoadOptions
                 "--guardians" => options with { Guardians = Number(args[i], value) },
                 "--max-per-minute" => options with { MaxPerMinute = Number(args[i], value) },
                 "--feed-slots" => options with { FeedSlots = Number(args[i], value) },
+                "--schools" => options with { Schools = Number(args[i], value) },
                 "--out" when value is not null => options with { Out = value },
                 "--phases" => options with { Phases = PhaseList(value) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --clients N --seconds N --guardians N --max-per-minute N --feed-slots N --phases booking,campaign,feeds --out FILE."),
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --clients N --seconds N --guardians N --max-per-minute N --feed-slots N --schools N --phases booking,campaign,feeds,idle --out FILE."),
             };
             i++;
         }
@@ -45,7 +49,7 @@ public sealed record LoadOptions
         return options;
     }
 
-    private static readonly IReadOnlySet<string> AllPhases = new HashSet<string>(["booking", "campaign", "feeds"], StringComparer.Ordinal);
+    private static readonly IReadOnlySet<string> AllPhases = new HashSet<string>(["booking", "campaign", "feeds", "idle"], StringComparer.Ordinal);
 
     private static IReadOnlySet<string> PhaseList(string? value)
     {
@@ -53,7 +57,7 @@ public sealed record LoadOptions
         var unknown = phases.Except(AllPhases).ToList();
         return phases.Count > 0 && unknown.Count == 0
             ? phases
-            : throw new ArgumentException($"--phases takes a comma-separated list of booking, campaign, feeds{(unknown.Count > 0 ? $" (not {string.Join(", ", unknown)})" : "")}.");
+            : throw new ArgumentException($"--phases takes a comma-separated list of booking, campaign, feeds, idle{(unknown.Count > 0 ? $" (not {string.Join(", ", unknown)})" : "")}.");
     }
 
     private static int Number(string name, string? value) =>

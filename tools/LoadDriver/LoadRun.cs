@@ -20,8 +20,10 @@ public sealed record LoadReport(string Markdown, IReadOnlyList<string> Invariant
 
 /// <summary>
 /// One benchmark run: its own in-memory Azurite and local runner (the function app's own classes) and a
-/// throttling fake ACS; then the storage floor, booking under contention, a campaign at the rate cap, and
-/// the feeds — each figure also as a ratio to one raw Azurite insert.
+/// throttling fake ACS; then the storage floors, booking under contention, a campaign at the rate cap, the
+/// feeds and the dispatcher's idle tick. Booking is compared with its floor under the same concurrency (as
+/// many clients doing raw inserts for as long, measured just before it); one-at-a-time figures with one raw
+/// insert at a time.
 /// </summary>
 public static class LoadRun
 {
@@ -69,17 +71,20 @@ public static class LoadRun
         using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(runner.BaseUrl + "/"), Timeout = TimeSpan.FromMinutes(10) };
         using var admin = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(runner.BaseUrl + "/"), Timeout = TimeSpan.FromMinutes(10) };
         admin.DefaultRequestHeaders.Add("x-functions-key", AdminKey);
-        var ctx = new Context(runner, http, admin, counter, acs, log);
+        var ctx = new Context(runner, http, admin, counter, acs, log, azurite.ConnectionString);
 
         var md = new StringBuilder();
         var broken = new List<string>();
         var floor = await FloorAsync(azurite.ConnectionString, log);
-        md.AppendLine(Inv, $"Floor: one Azurite entity insert (sequential, 200 samples) p50 **{floor.P50:0.00} ms**, p95 {floor.P95:0.00} ms.");
+        md.AppendLine(Inv, $"Sequential floor: one Azurite entity insert at a time (200 samples) p50 **{floor.P50:0.00} ms**, p95 {floor.P95:0.00} ms.");
         md.AppendLine();
 
         if (options.Phases.Contains("booking"))
         {
-            await BookingAsync(ctx, options, floor.P50, md, broken);
+            var concurrent = await ConcurrentFloorAsync(azurite.ConnectionString, options.Clients, options.Seconds, log);
+            md.AppendLine(Inv, $"Concurrent floor: {concurrent.Clients} clients of raw `AddEntity` on the same Azurite for {concurrent.Seconds:0} s, just before the booking phase: **{concurrent.PerSecond:0} inserts/s** ({concurrent.Inserts} in all; {concurrent.FirstThirdPerSecond:0}/s in the first third, {concurrent.LastThirdPerSecond:0}/s in the last), latency p50 **{concurrent.P50:0.0} ms**, p99 **{concurrent.P99:0.0} ms**.");
+            md.AppendLine();
+            await BookingAsync(ctx, options, floor.P50, concurrent, md, broken);
         }
 
         if (options.Phases.Contains("campaign"))
@@ -91,13 +96,37 @@ public static class LoadRun
         {
             await FeedsAsync(ctx, options, floor.P50, md);
         }
+
+        if (options.Phases.Contains("idle"))
+        {
+            await IdleTickAsync(ctx, options, md);
+        }
         return new LoadReport(md.ToString(), broken);
     }
 
-    private sealed record Context(RunnerApp Runner, HttpClient Http, HttpClient Admin, RoundTripCounter Counter, LoadAcsServer Acs, TextWriter Log)
+    private sealed record Context(RunnerApp Runner, HttpClient Http, HttpClient Admin, RoundTripCounter Counter, LoadAcsServer Acs, TextWriter Log, string ConnectionString)
     {
         public T Get<T>()
             where T : notnull => Runner.Services.GetRequiredService<T>();
+
+        /// <summary>
+        /// Waits (at most two minutes) until the app makes no storage request but the queue listener's polling
+        /// for 1.5 s: the booking events of what came before are handled, so what is counted next is only the
+        /// next request's own work.
+        /// </summary>
+        public async Task QuietAsync()
+        {
+            var watch = Stopwatch.StartNew();
+            var last = WithoutQueuePolling(new Dictionary<string, long>(Counter.Snapshot(), StringComparer.Ordinal)).Values.Sum();
+            var still = 0;
+            while (watch.Elapsed < TimeSpan.FromMinutes(2) && still < 3)
+            {
+                await Task.Delay(500);
+                var now = WithoutQueuePolling(new Dictionary<string, long>(Counter.Snapshot(), StringComparer.Ordinal)).Values.Sum();
+                still = now == last ? still + 1 : 0;
+                last = now;
+            }
+        }
     }
 
     private static async Task<(double P50, double P95)> FloorAsync(string connectionString, TextWriter log)
@@ -120,7 +149,62 @@ public static class LoadRun
         return (stats.Percentile(50), stats.Percentile(95));
     }
 
-    private static async Task BookingAsync(Context ctx, LoadOptions options, double floor, StringBuilder md, List<string> broken)
+    /// <summary>What raw inserts achieve on this Azurite under the booking phase's concurrency and duration.</summary>
+    private sealed record ConcurrentFloor(int Clients, double Seconds, long Inserts, double P50, double P99, double FirstThirdPerSecond, double LastThirdPerSecond)
+    {
+        public double PerSecond => Inserts / Seconds;
+    }
+
+    /// <summary>
+    /// <paramref name="clients"/> loops of <c>AddEntity</c> (one partition per client, a booking-sized row) on a
+    /// fresh table for <paramref name="seconds"/>: the most entity writes this Azurite takes at that
+    /// concurrency, and their latency. Five warm-up inserts per client are not counted.
+    /// </summary>
+    private static async Task<ConcurrentFloor> ConcurrentFloorAsync(string connectionString, int clients, int seconds, TextWriter log)
+    {
+        log.WriteLine($"Floor: {clients} clients of raw inserts for {seconds} s …");
+        var table = new TableClient(connectionString, "floorconcurrent");
+        await table.CreateIfNotExistsAsync();
+        var payload = new string('x', 400);
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+        {
+            for (var n = 0; n < 5; n++)
+            {
+                await table.AddEntityAsync(new TableEntity($"w{c:D3}", n.ToString("D7", Inv)) { ["Json"] = payload });
+            }
+        })));
+
+        var latency = new Stats();
+        var duration = TimeSpan.FromSeconds(seconds);
+        var third = duration / 3;
+        long first = 0;
+        long last = 0;
+        long all = 0;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+        {
+            for (var n = 0; watch.Elapsed < duration; n++)
+            {
+                var started = Stopwatch.StartNew();
+                await table.AddEntityAsync(new TableEntity($"c{c:D3}", n.ToString("D7", Inv)) { ["Json"] = payload, ["Value"] = n });
+                latency.Add(started.Elapsed.TotalMilliseconds);
+                Interlocked.Increment(ref all);
+                var at = watch.Elapsed;
+                if (at < third)
+                {
+                    Interlocked.Increment(ref first);
+                }
+                else if (at >= duration - third)
+                {
+                    Interlocked.Increment(ref last);
+                }
+            }
+        })));
+        var elapsed = watch.Elapsed.TotalSeconds;
+        return new ConcurrentFloor(clients, elapsed, all, latency.Percentile(50), latency.Percentile(99), first / third.TotalSeconds, last / third.TotalSeconds);
+    }
+
+    private static async Task BookingAsync(Context ctx, LoadOptions options, double floor, ConcurrentFloor concurrent, StringBuilder md, List<string> broken)
     {
         ctx.Log.WriteLine($"Booking: setting up {options.Clients} clients …");
         const string School = "load-booking";
@@ -191,38 +275,49 @@ public static class LoadRun
         var elapsed = deadline.Elapsed;
         var loadTrips = RoundTripCounter.Difference(before, ctx.Counter.Snapshot());
 
+        // The load's booking events handled first, so that what is counted next is only the next bookings' work.
+        await ctx.QuietAsync();
+
         // Uncontended bookings one after another: the round trips and latency of one new booking.
         var measuredTokens = tokens.Where(t => t.Counselor == Measured).Select(t => t.Token).ToList();
         var sequential = new Stats();
-        var beforeMeasured = ctx.Counter.Snapshot();
+        var measuredTrips = new Dictionary<string, long>(StringComparer.Ordinal);
         var created = 0;
         for (var m = 0; m < measuredTokens.Count; m++)
         {
+            await ctx.QuietAsync();
+            var beforeOne = ctx.Counter.Snapshot();
             var watch = Stopwatch.StartNew();
             using var response = await ctx.Http.PostAsJsonAsync($"api/links/{measuredTokens[m]}/booking", new { slotId = slotsOf[Measured][m % slotsOf[Measured].Count] });
             sequential.Add(watch.Elapsed.TotalMilliseconds);
+            Add(measuredTrips, WithoutQueuePolling(RoundTripCounter.Difference(beforeOne, ctx.Counter.Snapshot())));
             created += response.StatusCode == HttpStatusCode.Created ? 1 : 0;
         }
-
-        var measuredTrips = WithoutQueuePolling(RoundTripCounter.Difference(beforeMeasured, ctx.Counter.Snapshot()));
 
         // As a parent does it: open the link (its slots), then book; only the booking POST is counted.
         var openedTokens = tokens.Where(t => t.Counselor == MeasuredOpened).Select(t => t.Token).ToList();
         var openedTrips = new Dictionary<string, long>(StringComparer.Ordinal);
+        var linkTrips = new Dictionary<string, long>(StringComparer.Ordinal);
+        var handlerTrips = new Dictionary<string, long>(StringComparer.Ordinal);
         var openedCreated = 0;
         for (var m = 0; m < openedTokens.Count; m++)
         {
+            await ctx.QuietAsync();
+            var beforeLink = ctx.Counter.Snapshot();
             using (await ctx.Http.GetAsync($"api/links/{openedTokens[m]}/slots"))
             {
             }
 
+            Add(linkTrips, WithoutQueuePolling(RoundTripCounter.Difference(beforeLink, ctx.Counter.Snapshot())));
+            await ctx.QuietAsync();
             var beforeOne = ctx.Counter.Snapshot();
             using var response = await ctx.Http.PostAsJsonAsync($"api/links/{openedTokens[m]}/booking", new { slotId = slotsOf[MeasuredOpened][m % slotsOf[MeasuredOpened].Count] });
-            foreach (var (key, value) in WithoutQueuePolling(RoundTripCounter.Difference(beforeOne, ctx.Counter.Snapshot())))
-            {
-                openedTrips[key] = openedTrips.GetValueOrDefault(key) + value;
-            }
+            var afterPost = ctx.Counter.Snapshot();
+            Add(openedTrips, WithoutQueuePolling(RoundTripCounter.Difference(beforeOne, afterPost)));
 
+            // Then the booking event, handled by the queue function (confirmation SMS, reminders, facts, calendar).
+            await ctx.QuietAsync();
+            Add(handlerTrips, WithoutQueuePolling(RoundTripCounter.Difference(afterPost, ctx.Counter.Snapshot())));
             openedCreated += response.StatusCode == HttpStatusCode.Created ? 1 : 0;
         }
 
@@ -252,23 +347,107 @@ public static class LoadRun
         }
 
         var perBooking = (double)measuredTrips.Values.Sum() / Math.Max(1, created);
+        var bookingOps = WithoutQueuePolling(loadTrips);
+        var opsPerSecond = bookingOps.Values.Sum() / elapsed.TotalSeconds;
+        var p99Ratio = latency.Percentile(99) / concurrent.P99;
+        var opsRatio = opsPerSecond / concurrent.PerSecond;
         md.AppendLine(Inv, $"### Booking — {options.Clients} clients × {elapsed.TotalSeconds:0} s (POST /api/links/{{token}}/booking)");
         md.AppendLine();
-        md.AppendLine("| figure | value | ÷ floor |");
+        md.AppendLine("| figure | value | ÷ concurrent floor |");
         md.AppendLine("|---|---|---|");
         md.AppendLine(Inv, $"| requests | {total} ({total / elapsed.TotalSeconds:0.0}/s) | |");
-        md.AppendLine(Inv, $"| p50 / p95 / p99 latency | {latency.Percentile(50):0.0} / {latency.Percentile(95):0.0} / {latency.Percentile(99):0.0} ms | {latency.Percentile(50) / floor:0} / {latency.Percentile(95) / floor:0} / {latency.Percentile(99) / floor:0} |");
+        md.AppendLine(Inv, $"| p50 / p95 / p99 latency | {latency.Percentile(50):0.0} / {latency.Percentile(95):0.0} / {latency.Percentile(99):0.0} ms | p50 {latency.Percentile(50) / concurrent.P50:0.00}, **p99 {p99Ratio:0.00}** (goal ≤ 3: **{(p99Ratio <= 3 ? "met" : "missed")}**) |");
+        md.AppendLine(Inv, $"| storage operations of the booking phase (all but the queue listener's polling) | {bookingOps.Values.Sum()} = **{opsPerSecond:0}/s**; {(double)bookingOps.Values.Sum() / Math.Max(1, total):0.00} per request | **{opsRatio:P0}** of the floor's inserts/s (goal ≥ 70%: **{(opsRatio >= 0.7 ? "met" : "missed")}**) |");
         md.AppendLine(Inv, $"| statuses | {string.Join(", ", statuses.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}: {kv.Value}"))} | |");
         md.AppendLine(Inv, $"| 5xx | **{serverErrors}** | |");
         md.AppendLine(Inv, $"| double bookings (storage: overlapping confirmed bookings of one counsellor; guardians with two) | **{overlaps}**; {guardiansWithTwo} ({confirmed} confirmed bookings checked) | |");
         md.AppendLine(Inv, $"| storage round trips per request under load (all, incl. queue polling) | {(double)loadTrips.Values.Sum() / Math.Max(1, total):0.0} | |");
-        md.AppendLine(Inv, $"| one uncontended new booking: latency p50 | {sequential.Percentile(50):0.0} ms | {sequential.Percentile(50) / floor:0} |");
+        md.AppendLine(Inv, $"| one uncontended new booking: latency p50 | {sequential.Percentile(50):0.0} ms | {sequential.Percentile(50) / floor:0.0} × the sequential floor |");
         md.AppendLine(Inv, $"| one uncontended new booking: storage round trips (goal ≤ 3) | **{perBooking:0.0}** ({created} bookings) | |");
         md.AppendLine(Inv, $"| one uncontended new booking after the parent opened the link (only the POST counted) | **{(double)openedTrips.Values.Sum() / Math.Max(1, openedCreated):0.0}** ({openedCreated} bookings) | |");
         md.AppendLine();
         md.AppendLine(Inv, $"Where one new booking's round trips go (per booking): {Breakdown(measuredTrips, created)}.");
         md.AppendLine();
         md.AppendLine(Inv, $"After opening the link (per booking): {Breakdown(openedTrips, openedCreated)}.");
+        md.AppendLine();
+        md.AppendLine(Inv, $"Opening the link (`GET /api/links/{{token}}/slots`, per open): **{(double)linkTrips.Values.Sum() / Math.Max(1, openedTokens.Count):0.0}** round trips: {Breakdown(linkTrips, openedTokens.Count)}.");
+        md.AppendLine();
+        md.AppendLine(Inv, $"The booking event handled after the POST (queue function), per booking: **{(double)handlerTrips.Values.Sum() / Math.Max(1, openedCreated):0.0}** round trips: {Breakdown(handlerTrips, openedCreated)}.");
+        md.AppendLine();
+        md.AppendLine(Inv, $"Under load, per request (201 and 409 together): {Breakdown(bookingOps, total)}.");
+        md.AppendLine();
+    }
+
+    /// <summary>
+    /// The campaign dispatcher's tick when nothing is due: its storage round trips with the schools the run
+    /// already has, and again with <see cref="LoadOptions.Schools"/> schools, each with a campaign weeks ahead
+    /// and a plan whose term campaign is made months later. The timer is off in the runner; the tick is called
+    /// as the timer calls it.
+    /// </summary>
+    private static async Task IdleTickAsync(Context ctx, LoadOptions options, StringBuilder md)
+    {
+        var dispatcher = ctx.Get<CampaignDispatcher>();
+        var directory = ctx.Get<SchoolDirectory>();
+        var campaigns = ctx.Get<CampaignStore>();
+        var planStore = ctx.Get<CampaignPlanStore>();
+        async Task<(long Trips, double Ms, int Dispatched)> TickAsync()
+        {
+            var before = ctx.Counter.Snapshot();
+            var watch = Stopwatch.StartNew();
+            var dispatched = await dispatcher.DispatchDueAsync(CancellationToken.None);
+            var ms = watch.Elapsed.TotalMilliseconds;
+            return (WithoutQueuePolling(RoundTripCounter.Difference(before, ctx.Counter.Snapshot())).Values.Sum(), ms, dispatched.Count);
+        }
+
+        async Task AddSchoolAsync(string schoolId)
+        {
+            await directory.PutSchoolAsync(schoolId, new SchoolSettings
+            {
+                Name = "MA Beban Timer",
+                TimeZone = "Asia/Jakarta",
+                Terms = [new Term("2027/2028 Ganjil", "2027-07-12", "2027-12-18")],
+            }, CancellationToken.None);
+            await campaigns.CreateAsync(schoolId, new CampaignDefinition
+            {
+                Name = "Kenali guru BK",
+                Term = "2027/2028 Ganjil",
+                Waves = [new CampaignWave("outreach", "2027-07-19")],
+                BookingWindow = new DateWindow("2027-07-19", "2027-08-31"),
+            }, CancellationToken.None);
+            await planStore.PutAsync(new CampaignPlan("kenali", schoolId, new CampaignPlanDefinition { Name = "Kenali guru BK", Waves = [new PlanWave("outreach", TermDay: 7)] }), CancellationToken.None);
+        }
+
+        ctx.Log.WriteLine($"Idle tick: {options.Schools} schools …");
+        var start = (await directory.ListSchoolIdsAsync(CancellationToken.None)).Count;
+        if (start == 0)
+        {
+            await AddSchoolAsync("load-idle-0000");
+        }
+
+        var few = (await directory.ListSchoolIdsAsync(CancellationToken.None)).Count;
+        var visit = await TickAsync();
+        var idleFew = await TickAsync();
+        for (var s = few; s < options.Schools; s++)
+        {
+            await AddSchoolAsync($"load-idle-{s:D4}");
+        }
+
+        var many = (await directory.ListSchoolIdsAsync(CancellationToken.None)).Count;
+        var visitMany = await TickAsync();
+        var idleMany = new List<(long Trips, double Ms, int Dispatched)>();
+        for (var i = 0; i < 10; i++)
+        {
+            idleMany.Add(await TickAsync());
+        }
+
+        md.AppendLine(Inv, $"### Dispatcher tick with nothing due (`CampaignDispatcher.DispatchDueAsync`, the `DispatchCampaigns` timer's work)");
+        md.AppendLine();
+        md.AppendLine("| schools | tick | storage round trips | time |");
+        md.AppendLine("|---|---|---|---|");
+        md.AppendLine(Inv, $"| {few} | first tick (fills the index, visits every school) | {visit.Trips} | {visit.Ms:0} ms |");
+        md.AppendLine(Inv, $"| {few} | **idle** | **{idleFew.Trips}** | {idleFew.Ms:0.0} ms |");
+        md.AppendLine(Inv, $"| {many} | tick visiting the {many - few} schools just added (each marked due by its writes) | {visitMany.Trips} | {visitMany.Ms:0} ms |");
+        md.AppendLine(Inv, $"| {many} | **idle** (10 ticks) | **{string.Join(", ", idleMany.Select(t => t.Trips).Distinct())}** each | p50 {idleMany.Select(t => t.Ms).Order().ElementAt(5):0.0} ms |");
         md.AppendLine();
     }
 
@@ -447,6 +626,14 @@ public static class LoadRun
         trips.Where(kv => !(kv.Key.StartsWith("GET ", StringComparison.Ordinal) && kv.Key.EndsWith("/messages", StringComparison.Ordinal))
                 && !StorageNames.Queues.SelectMany(q => new[] { q, q + "-poison" }).Any(q => kv.Key == "PUT " + q))
             .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+
+    private static void Add(Dictionary<string, long> sum, Dictionary<string, long> more)
+    {
+        foreach (var (key, value) in more)
+        {
+            sum[key] = sum.GetValueOrDefault(key) + value;
+        }
+    }
 
     private static string Breakdown(Dictionary<string, long> trips, int per) =>
         string.Join(", ", trips.OrderByDescending(kv => kv.Value).Select(kv => $"`{kv.Key}` {(double)kv.Value / Math.Max(1, per):0.##}"));

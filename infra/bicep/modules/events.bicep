@@ -1,4 +1,5 @@
-// Delivery reports and inbound SMS (BERHENTI/STOP replies) reach the app through an Event Grid system
+// Delivery reports and inbound SMS (BERHENTI/STOP replies), and WhatsApp messages and delivery statuses
+// (ACS Advanced Messaging), reach the app through an Event Grid system
 // topic on the Communication Services resource and a webhook subscription to POST /api/events/acs.
 //
 // Event Grid validates a webhook when the subscription is created, so the subscription can only be made
@@ -55,6 +56,8 @@ resource smsEvents 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-
       includedEventTypes: [
         'Microsoft.Communication.SMSDeliveryReportReceived'
         'Microsoft.Communication.SMSReceived'
+        'Microsoft.Communication.AdvancedMessageReceived'
+        'Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated'
       ]
     }
     retryPolicy: {

@@ -88,6 +88,15 @@ param entraTenantId string
 @description('Version-less URI of the Entra ID client secret in Key Vault.')
 param entraClientSecretUri string
 
+@description('ACS channel registration id of the school\'s WhatsApp Business number (WhatsApp__ChannelRegistrationId); empty: WhatsApp off, SMS only.')
+param whatsAppChannelRegistrationId string
+
+@description('Minutes a WhatsApp message may stay undelivered before the guardian gets the SMS instead (WhatsApp__FallbackAfterMinutes).')
+param whatsAppFallbackAfterMinutes int
+
+@description('Approved WhatsApp template name per template and language, e.g. { outreach: { id: \'bk_outreach_id\', en: \'bk_outreach_en\' } } (WhatsApp__Templates__{template}__{language}); a missing one is empty.')
+param whatsAppTemplates object
+
 var linksBase = empty(linksBaseUrl) ? 'https://${site.properties.defaultHostName}' : linksBaseUrl
 var useMessagingConnect = !empty(messagingConnectPartner)
 var useEntraId = !empty(entraClientId)
@@ -194,6 +203,32 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Auth__PlatformAdmins: platformAdmins
     // The setting App Service Authentication reads the client secret from (clientSecretSettingName below).
     MICROSOFT_PROVIDER_AUTHENTICATION_SECRET: useEntraId ? '@Microsoft.KeyVault(SecretUri=${entraClientSecretUri})' : ''
+    // WhatsApp through ACS Advanced Messaging (same ACS resource and identity as SMS); an empty channel id turns it off.
+    WhatsApp__ChannelRegistrationId: whatsAppChannelRegistrationId
+    WhatsApp__FallbackAfterMinutes: string(whatsAppFallbackAfterMinutes)
+    // One approved template per message template of templates/sms and language; empty: none approved yet.
+    WhatsApp__Templates__channel_sms__id: whatsAppTemplates.?channel_sms.?id ?? ''
+    WhatsApp__Templates__channel_sms__en: whatsAppTemplates.?channel_sms.?en ?? ''
+    WhatsApp__Templates__channel_whatsapp__id: whatsAppTemplates.?channel_whatsapp.?id ?? ''
+    WhatsApp__Templates__channel_whatsapp__en: whatsAppTemplates.?channel_whatsapp.?en ?? ''
+    WhatsApp__Templates__booking_confirmation__id: whatsAppTemplates.?booking_confirmation.?id ?? ''
+    WhatsApp__Templates__booking_confirmation__en: whatsAppTemplates.?booking_confirmation.?en ?? ''
+    WhatsApp__Templates__cancellation__id: whatsAppTemplates.?cancellation.?id ?? ''
+    WhatsApp__Templates__cancellation__en: whatsAppTemplates.?cancellation.?en ?? ''
+    WhatsApp__Templates__feedback__id: whatsAppTemplates.?feedback.?id ?? ''
+    WhatsApp__Templates__feedback__en: whatsAppTemplates.?feedback.?en ?? ''
+    WhatsApp__Templates__follow_up__id: whatsAppTemplates.?follow_up.?id ?? ''
+    WhatsApp__Templates__follow_up__en: whatsAppTemplates.?follow_up.?en ?? ''
+    WhatsApp__Templates__opt_out_confirmation__id: whatsAppTemplates.?opt_out_confirmation.?id ?? ''
+    WhatsApp__Templates__opt_out_confirmation__en: whatsAppTemplates.?opt_out_confirmation.?en ?? ''
+    WhatsApp__Templates__outreach__id: whatsAppTemplates.?outreach.?id ?? ''
+    WhatsApp__Templates__outreach__en: whatsAppTemplates.?outreach.?en ?? ''
+    WhatsApp__Templates__reminder__id: whatsAppTemplates.?reminder.?id ?? ''
+    WhatsApp__Templates__reminder__en: whatsAppTemplates.?reminder.?en ?? ''
+    WhatsApp__Templates__survey_barrier__id: whatsAppTemplates.?survey_barrier.?id ?? ''
+    WhatsApp__Templates__survey_barrier__en: whatsAppTemplates.?survey_barrier.?en ?? ''
+    WhatsApp__Templates__survey_channel__id: whatsAppTemplates.?survey_channel.?id ?? ''
+    WhatsApp__Templates__survey_channel__en: whatsAppTemplates.?survey_channel.?en ?? ''
     // Timer schedules (six-field NCRONTAB, UTC); the same defaults as functions/Schedules.cs.
     DispatcherSchedule: '0 */5 * * * *'
     RemindersSchedule: '0 */5 * * * *'

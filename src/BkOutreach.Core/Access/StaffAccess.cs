@@ -236,6 +236,13 @@ public sealed partial class StaffAccess(
             return false;
         }
 
+        // Our pages send no referrer (Referrer-Policy: no-referrer), so the browser's own form posts carry
+        // "Origin: null"; the browser's Sec-Fetch-Site (which no page can set) then says where they came from.
+        if (origin == "null" && request.Header("Sec-Fetch-Site") == "same-origin")
+        {
+            return false;
+        }
+
         if (!Uri.TryCreate(origin, UriKind.Absolute, out var from))
         {
             return true;

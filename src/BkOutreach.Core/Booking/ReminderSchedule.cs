@@ -100,5 +100,6 @@ public sealed class ReminderSchedule(StorageAccount storage)
             ["DueAt"] = due.ToDateTimeOffset(),
         };
 
-    private static string Minute(Instant t) => t.InUtc().LocalDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
+    /// <summary>A due-minute partition key (UTC, <c>yyyyMMddHHmm</c>); the campaign due index uses the same.</summary>
+    internal static string Minute(Instant t) => t.InUtc().LocalDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
 }

@@ -23,15 +23,22 @@ public sealed record WaveListing(string Kind, string Date, string State, int Sen
 /// Decides, for each school in its own time zone, which campaign waves are due and fans each due wave out
 /// through the <c>sms-send</c> queue in batches. Flex Consumption runs timers in UTC, so "due" and "quiet
 /// hours" are judged here from the school's zone, never from the host's clock zone.
+/// A tick reads only the schools that are due (<see cref="CampaignDueIndex"/>: one query when nothing is,
+/// whatever the number of schools). A visit makes the school's plans into campaigns, fans out its due waves
+/// when its sending window is open, and writes the school's next due minute: the earliest of each pending
+/// wave's day (at the first open window of that day, or the next open window when the day has passed) and
+/// each campaign still to be made from a plan (<see cref="CampaignPlans.NextCampaignDue"/>).
 /// A wave is marked dispatched after its batches are queued; a crash in between queues it again, which
-/// sends nothing twice because the sender keeps one key per campaign + wave + guardian.
-/// Before each school's waves, its campaign plans make the terms' campaigns (<see cref="CampaignPlans"/>);
-/// a plan-made campaign's skipped waves never go.
+/// sends nothing twice because the sender keeps one key per campaign + wave + guardian. A visit that failed
+/// keeps its index rows, so the school is visited again at the next tick.
+/// A plan-made campaign's skipped waves never go.
 /// </summary>
 public sealed partial class CampaignDispatcher(
     SchoolDirectory directory,
     CampaignStore campaigns,
     CampaignPlans plans,
+    CampaignPlanStore planStore,
+    CampaignDueIndex index,
     StorageAccount storage,
     TimeProvider time,
     ILogger<CampaignDispatcher> logger)
@@ -39,50 +46,98 @@ public sealed partial class CampaignDispatcher(
     public const int BatchSize = 50;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>The timer's work: every due, undispatched wave of every school, only inside sending hours.</summary>
+    /// <summary>The timer's work: every due, undispatched wave of every school that the index says is due, only inside sending hours.</summary>
     public async Task<IReadOnlyList<WaveDispatch>> DispatchDueAsync(CancellationToken cancellationToken)
     {
         var done = new List<WaveDispatch>();
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
-        foreach (var schoolId in await directory.ListSchoolIdsAsync(cancellationToken))
+        var due = await index.ListDueAsync(now, cancellationToken);
+        if (!due.Backfilled)
         {
-            var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
-            if (school is null)
-            {
-                continue;
-            }
+            // The first tick on storage written before the index existed: every school is looked at once.
+            await index.BackfillAsync(await directory.ListSchoolIdsAsync(cancellationToken), now, cancellationToken);
+            due = await index.ListDueAsync(now, cancellationToken);
+        }
 
+        foreach (var rows in due.Schools.GroupBy(d => d.SchoolId, StringComparer.Ordinal))
+        {
+            bool handled;
             try
             {
-                // Campaigns are made at any hour; only their messages wait for the sending window.
-                await plans.MaterializeAsync(schoolId, school, now, cancellationToken);
+                handled = await VisitAsync(rows.Key, now, done, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogPlansFailed(logger, schoolId, ex.GetType().Name, ex.Message);
+                // A school whose settings cannot be used (or a storage error) must not hold back the others.
+                LogVisitFailed(logger, rows.Key, ex.GetType().Name, ex.Message);
+                handled = false;
             }
 
-            if (!SendingWindow.IsOpen(school, now))
+            if (!handled)
             {
                 continue;
             }
 
-            foreach (var campaign in await campaigns.ListAsync(schoolId, cancellationToken))
+            foreach (var row in rows)
             {
-                try
-                {
-                    done.AddRange(await DispatchCampaignAsync(school, campaign, now, force: false, cancellationToken));
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // One broken campaign must not hold back every other school's waves; it is tried next tick.
-                    LogCampaignFailed(logger, campaign.Id, ex.GetType().Name, ex.Message);
-                }
+                await index.RemoveAsync(row, cancellationToken);
             }
         }
 
         return done;
     }
+
+    /// <summary>One school's visit; false when part of it failed (its rows stay, so it is tried again next tick).</summary>
+    private async Task<bool> VisitAsync(string schoolId, Instant now, List<WaveDispatch> done, CancellationToken cancellationToken)
+    {
+        var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
+        if (school is null)
+        {
+            return true;
+        }
+
+        var ok = true;
+        try
+        {
+            // Campaigns are made at any hour; only their messages wait for the sending window.
+            await plans.MaterializeAsync(schoolId, school, now, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogPlansFailed(logger, schoolId, ex.GetType().Name, ex.Message);
+            ok = false;
+        }
+
+        var open = SendingWindow.IsOpen(school, now);
+        var schoolCampaigns = await campaigns.ListAsync(schoolId, cancellationToken);
+        Instant? next = null;
+        foreach (var campaign in schoolCampaigns)
+        {
+            try
+            {
+                var (dispatched, pending) = await DispatchCampaignAsync(school, campaign, now, force: false, open, cancellationToken);
+                done.AddRange(dispatched);
+                next = Earliest(next, pending);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One broken campaign must not hold back every other school's waves; it is tried next tick.
+                LogCampaignFailed(logger, campaign.Id, ex.GetType().Name, ex.Message);
+                ok = false;
+            }
+        }
+
+        var made = schoolCampaigns.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        next = Earliest(next, CampaignPlans.NextCampaignDue(await planStore.ListAsync(schoolId, cancellationToken), school, made, now));
+        if (next is { } at)
+        {
+            await index.MarkAsync(schoolId, at, cancellationToken);
+        }
+
+        return ok;
+    }
+
+    private static Instant? Earliest(Instant? a, Instant? b) => a is null ? b : b is null ? a : Instant.Min(a.Value, b.Value);
 
     /// <summary>
     /// "Dispatch now": the school's campaign's due waves, or its first wave when none went out yet, whatever
@@ -98,35 +153,57 @@ public sealed partial class CampaignDispatcher(
         }
 
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
-        return Result<IReadOnlyList<WaveDispatch>>.Ok(await DispatchCampaignAsync(school, campaign, now, force: true, cancellationToken));
+        var (dispatched, _) = await DispatchCampaignAsync(school, campaign, now, force: true, open: true, cancellationToken);
+
+        // A wave marked done moves the campaign's next wave ("afterDays" counts from it): the next tick looks again.
+        await index.MarkAsync(schoolId, now, cancellationToken);
+        return Result<IReadOnlyList<WaveDispatch>>.Ok(dispatched);
     }
 
-    private async Task<IReadOnlyList<WaveDispatch>> DispatchCampaignAsync(SchoolSettings school, Campaign campaign, Instant now, bool force, CancellationToken cancellationToken)
+    /// <summary>
+    /// Fans out the campaign's due waves (when <paramref name="open"/>) and says when its next pending wave is
+    /// due: the first open sending window on or after its day; the next open window for a day that has passed.
+    /// </summary>
+    private async Task<(IReadOnlyList<WaveDispatch> Dispatched, Instant? Next)> DispatchCampaignAsync(SchoolSettings school, Campaign campaign, Instant now, bool force, bool open, CancellationToken cancellationToken)
     {
         var zone = SendingWindow.ZoneOf(school);
         var today = now.InZone(zone).Date;
         var closes = CampaignValidation.ParseDate(campaign.Definition.BookingWindow?.To);
         if (closes is { } last && today > last)
         {
-            return [];
+            return ([], null);
         }
 
         var dates = CampaignValidation.WaveDates(campaign.Definition);
         var state = await DispatchedWavesAsync(storage, campaign, zone, cancellationToken);
         var result = new List<WaveDispatch>();
+        Instant? next = null;
         var firstOpen = Enumerable.Range(0, dates.Count).FirstOrDefault(w => !campaign.SkippedWaves.Contains(w), -1);
         for (var wave = 0; wave < dates.Count; wave++)
         {
-            var due = dates[wave] <= today || (force && wave == firstOpen && state.Count == 0);
-            if (!due || state.ContainsKey(wave) || campaign.SkippedWaves.Contains(wave))
+            if (state.ContainsKey(wave) || campaign.SkippedWaves.Contains(wave))
             {
                 continue;
             }
 
-            result.Add(await FanOutAsync(school, campaign, wave, now, cancellationToken));
+            var due = dates[wave] <= today || (force && wave == firstOpen && state.Count == 0);
+            if (due && open)
+            {
+                result.Add(await FanOutAsync(school, campaign, wave, now, cancellationToken));
+                continue;
+            }
+
+            if (closes is { } end && dates[wave] > end)
+            {
+                // Its day comes after the booking window closed: it never goes.
+                continue;
+            }
+
+            var from = due ? now : dates[wave].AtStartOfDayInZone(zone).ToInstant();
+            next = Earliest(next, SendingWindow.NextOpening(school, Instant.Max(from, now + Duration.FromMinutes(1))));
         }
 
-        return result;
+        return (result, next);
     }
 
     private async Task<WaveDispatch> FanOutAsync(SchoolSettings school, Campaign campaign, int wave, Instant now, CancellationToken cancellationToken)
@@ -250,6 +327,9 @@ public sealed partial class CampaignDispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Campaign {CampaignId} not dispatched ({ErrorType}: {Error}); retried next tick")]
     private static partial void LogCampaignFailed(ILogger logger, string campaignId, string errorType, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "School {SchoolId} not visited by the dispatcher ({ErrorType}: {Error}); retried next tick")]
+    private static partial void LogVisitFailed(ILogger logger, string schoolId, string errorType, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Campaign plans of school {SchoolId} not applied ({ErrorType}: {Error}); retried next tick")]
     private static partial void LogPlansFailed(ILogger logger, string schoolId, string errorType, string error);

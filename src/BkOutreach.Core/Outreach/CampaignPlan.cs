@@ -40,7 +40,11 @@ public sealed record PlanWave(string Kind, int? TermDay = null, int? AfterDays =
 public sealed record PlanBookingWindow(int? FromTermDay = null, int? ToTermDay = null, int? ToDaysBeforeTermEnd = null);
 
 /// <summary>A stored plan of a school.</summary>
-public sealed record CampaignPlan(string Id, string SchoolId, CampaignPlanDefinition Definition);
+public sealed record CampaignPlan(string Id, string SchoolId, CampaignPlanDefinition Definition)
+{
+    /// <summary>The stored row's ETag, for an edit guarded against a change made meanwhile; default when not read from storage.</summary>
+    public Azure.ETag ETag { get; init; }
+}
 
 /// <summary>The recommended plan a new school can take in one step, and the demo seeds.</summary>
 public static class RecommendedPlan

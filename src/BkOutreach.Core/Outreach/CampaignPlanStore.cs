@@ -7,11 +7,14 @@ namespace BkOutreach.Core.Outreach;
 
 /// <summary>
 /// Campaign plans in the <c>campaignplans</c> table: partition = school, row = plan id, the plan as its JSON
-/// document (as accepted). A PUT replaces the whole plan, so the row is replaced, not merged.
+/// document (as accepted). A PUT replaces the whole plan, so the row is replaced, not merged. Every change
+/// marks the school due in <see cref="CampaignDueIndex"/> (a plan decides when its campaigns are made).
 /// </summary>
-public sealed class CampaignPlanStore(StorageAccount storage)
+public sealed class CampaignPlanStore(StorageAccount storage, TimeProvider time)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly CampaignDueIndex _due = new(storage);
 
     private TableClient Table => storage.Table(StorageNames.CampaignPlansTable);
 
@@ -22,11 +25,30 @@ public sealed class CampaignPlanStore(StorageAccount storage)
         try
         {
             await Table.AddEntityAsync(entity, cancellationToken);
+            await MarkDueAsync(plan.SchoolId, cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
             await Table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+            await MarkDueAsync(plan.SchoolId, cancellationToken);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Replaces the plan only if it is still as read (<paramref name="ifMatch"/>, its ETag): false when another
+    /// edit came first or the plan was deleted meanwhile, and nothing is written.
+    /// </summary>
+    public async Task<bool> TryReplaceAsync(CampaignPlan plan, ETag ifMatch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Table.UpdateEntityAsync(new TableEntity(plan.SchoolId, plan.Id) { ["Json"] = JsonSerializer.Serialize(plan.Definition, Json) }, ifMatch, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        {
             return false;
         }
     }
@@ -37,6 +59,7 @@ public sealed class CampaignPlanStore(StorageAccount storage)
         try
         {
             await Table.AddEntityAsync(new TableEntity(plan.SchoolId, plan.Id) { ["Json"] = JsonSerializer.Serialize(plan.Definition, Json) }, cancellationToken);
+            await MarkDueAsync(plan.SchoolId, cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -69,7 +92,13 @@ public sealed class CampaignPlanStore(StorageAccount storage)
         {
             // The client answers a missing row with its 404 response rather than an exception.
             var response = await Table.DeleteEntityAsync(schoolId, planId, ETag.All, cancellationToken);
-            return response.Status != 404;
+            if (response.Status == 404)
+            {
+                return false;
+            }
+
+            await MarkDueAsync(schoolId, cancellationToken);
+            return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -77,6 +106,9 @@ public sealed class CampaignPlanStore(StorageAccount storage)
         }
     }
 
+    private Task MarkDueAsync(string schoolId, CancellationToken cancellationToken) =>
+        _due.MarkAsync(schoolId, NodaTime.Instant.FromDateTimeOffset(time.GetUtcNow()), cancellationToken);
+
     private static CampaignPlan Read(TableEntity row) =>
-        new(row.RowKey, row.PartitionKey, JsonSerializer.Deserialize<CampaignPlanDefinition>(row.GetString("Json")!, Json)!);
+        new(row.RowKey, row.PartitionKey, JsonSerializer.Deserialize<CampaignPlanDefinition>(row.GetString("Json")!, Json)!) { ETag = row.ETag };
 }

@@ -28,7 +28,15 @@ public sealed partial class CampaignPlans(
 
     private const int MaxReplaceAttempts = 5;
 
-    public async Task<Result<CampaignPlanView>> PutAsync(string schoolId, string planId, CampaignPlanDefinition plan, CancellationToken cancellationToken)
+    /// <summary>The problem <see cref="PutAsync"/> answers when the plan changed since the edit read it (<c>ifMatch</c>).</summary>
+    public const string StaleProblem = "version: the plan was changed by someone else since it was opened; nothing was saved.";
+
+    /// <summary>
+    /// Creates or replaces a plan (PUT semantics). With <paramref name="ifMatch"/> (the ETag the editor read)
+    /// the replace happens only if the plan is still as read; otherwise nothing is saved and the answer is
+    /// <see cref="StaleProblem"/>.
+    /// </summary>
+    public async Task<Result<CampaignPlanView>> PutAsync(string schoolId, string planId, CampaignPlanDefinition plan, CancellationToken cancellationToken, Azure.ETag? ifMatch = null)
     {
         var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
         if (school is null)
@@ -42,7 +50,21 @@ public sealed partial class CampaignPlans(
             return Result<CampaignPlanView>.Invalid(problems);
         }
 
-        var created = await plans.PutAsync(new CampaignPlan(planId, schoolId, plan), cancellationToken);
+        bool created;
+        if (ifMatch is { } etag)
+        {
+            if (!await plans.TryReplaceAsync(new CampaignPlan(planId, schoolId, plan), etag, cancellationToken))
+            {
+                return Result<CampaignPlanView>.Invalid([StaleProblem]);
+            }
+
+            created = false;
+        }
+        else
+        {
+            created = await plans.PutAsync(new CampaignPlan(planId, schoolId, plan), cancellationToken);
+        }
+
         return Result<CampaignPlanView>.Ok(await ViewAfterChangeAsync(schoolId, school, new CampaignPlan(planId, schoolId, plan), created, cancellationToken));
     }
 
@@ -175,6 +197,35 @@ public sealed partial class CampaignPlans(
         }
 
         return created;
+    }
+
+    /// <summary>
+    /// When the dispatcher must next make one of these plans' campaigns: the start of the day (in the school's
+    /// zone) <see cref="LeadDays"/> before each term that has not ended and has no campaign of an enabled plan
+    /// yet. One that is already due (its making failed or raced this visit) is looked at again a minute later.
+    /// Null when no campaign is still to be made.
+    /// </summary>
+    public static Instant? NextCampaignDue(IEnumerable<CampaignPlan> schoolPlans, SchoolSettings school, IReadOnlySet<string> campaignIds, Instant now)
+    {
+        var zone = SendingWindow.ZoneOf(school);
+        var today = now.InZone(zone).Date;
+        Instant? next = null;
+        foreach (var plan in schoolPlans.Where(p => p.Definition.Enabled))
+        {
+            foreach (var term in school.Terms)
+            {
+                if (CampaignPlanResolver.DatesOf(term) is not { } dates || dates.Last < today || campaignIds.Contains(CampaignPlanResolver.CampaignId(plan.Id, term.Name)))
+                {
+                    continue;
+                }
+
+                var at = dates.First.PlusDays(-LeadDays).AtStartOfDayInZone(zone).ToInstant();
+                at = at > now ? at : now + Duration.FromMinutes(1);
+                next = next is { } n && n <= at ? n : at;
+            }
+        }
+
+        return next;
     }
 
     /// <summary>Resolves a plan-made campaign again and replaces it if nobody changed it meanwhile (ETag), re-reading on a conflict.</summary>

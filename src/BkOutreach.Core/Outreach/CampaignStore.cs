@@ -18,7 +18,11 @@ public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = n
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     private readonly RecentReads _recent = new(time ?? TimeProvider.System);
+
+    private readonly CampaignDueIndex _due = new(storage);
 
     private TableClient Table => storage.Table(StorageNames.CampaignsTable);
 
@@ -30,6 +34,7 @@ public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = n
 
         // A new id cannot be remembered yet (a missing campaign is never kept); forgotten anyway so no path can serve an old copy.
         _recent.Forget(RecentKey(schoolId, campaign.Id));
+        await MarkDueAsync(schoolId, cancellationToken);
         return campaign;
     }
 
@@ -42,6 +47,7 @@ public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = n
         try
         {
             await Table.AddEntityAsync(ToEntity(campaign), cancellationToken);
+            await MarkDueAsync(campaign.SchoolId, cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -60,6 +66,7 @@ public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = n
         try
         {
             await Table.UpdateEntityAsync(ToEntity(campaign), campaign.ETag, TableUpdateMode.Replace, cancellationToken);
+            await MarkDueAsync(campaign.SchoolId, cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status is 412 or 404)
@@ -110,6 +117,10 @@ public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = n
 
         return found;
     }
+
+    /// <summary>A campaign made or changed: the dispatcher looks at its school at the next tick (<see cref="CampaignDueIndex"/>).</summary>
+    private Task MarkDueAsync(string schoolId, CancellationToken cancellationToken) =>
+        _due.MarkAsync(schoolId, NodaTime.Instant.FromDateTimeOffset(_time.GetUtcNow()), cancellationToken);
 
     private static TableEntity ToEntity(Campaign c) => new(c.SchoolId, c.Id)
     {

@@ -33,6 +33,19 @@ public sealed record RosterImportResult(int Imported, int Updated, IReadOnlyList
 }
 
 /// <summary>
+/// What an import of a file would do (<see cref="ImportRoster.PreviewAsync"/>): guardians it would create and
+/// change as they would be stored, how many of the file's guardians are unchanged, the rejected rows, and the
+/// stored guardians a <see cref="RosterImportMode.Full"/> import would remove.
+/// </summary>
+public sealed record RosterPreviewResult(
+    RosterImportMode Mode,
+    IReadOnlyList<Guardian> New,
+    IReadOnlyList<Guardian> Changed,
+    int Unchanged,
+    IReadOnlyList<RosterRejection> Rejected,
+    IReadOnlyList<Guardian> RemovedByFull);
+
+/// <summary>
 /// Imports a roster CSV. The file is the truth for the students it lists:
 /// <list type="bullet">
 /// <item>Every row and every size is checked before anything is written; bad rows are returned with their
@@ -67,39 +80,13 @@ public sealed partial class ImportRoster(SchoolDirectory directory, GuardianEras
     /// <exception cref="RosterBusyException">Another import of the school's roster held the lock for longer than the wait.</exception>
     public async Task<Result<RosterImportResult>> ExecuteAsync(string schoolId, Stream csv, RosterImportMode mode, CancellationToken cancellationToken)
     {
-        if (await directory.GetSchoolAsync(schoolId, cancellationToken) is null)
+        var prepared = await PrepareAsync(schoolId, csv, cancellationToken);
+        if (!prepared.Succeeded)
         {
-            return Result<RosterImportResult>.Missing();
+            return prepared.NotFound ? Result<RosterImportResult>.Missing() : Result<RosterImportResult>.Invalid(prepared.Problems);
         }
 
-        RosterParseResult parsed;
-        try
-        {
-            parsed = RosterCsv.Parse(csv);
-        }
-        catch (RosterFormatException ex)
-        {
-            return Result<RosterImportResult>.Invalid([ex.Message]);
-        }
-
-        var counselors = (await directory.ListCounselorsAsync(schoolId, cancellationToken)).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-        var rejected = parsed.Rejected.ToList();
-        var rows = new List<RosterRow>();
-        foreach (var row in parsed.Rows)
-        {
-            if (counselors.Contains(row.CounselorId))
-            {
-                rows.Add(row);
-            }
-            else
-            {
-                rejected.Add(new RosterRejection(row.Row, $"counselor_id '{row.CounselorId}' is not a counsellor of this school."));
-            }
-        }
-
-        var grouping = RosterCsv.GroupByGuardian(rows);
-        rejected.AddRange(grouping.Rejected);
-
+        var (parsed, grouping, rejected) = prepared.Value!;
         await using var held = await directory.LockRosterAsync(schoolId, LockLease, LockWait, cancellationToken)
             ?? throw new RosterBusyException($"Another roster import of this school has been running for more than {LockWait.TotalMinutes:0} minutes; try again later.");
         for (var attempt = 1; ; attempt++)
@@ -134,6 +121,75 @@ public sealed partial class ImportRoster(SchoolDirectory directory, GuardianEras
                 Removed = plan.Removed,
             });
         }
+    }
+
+    /// <summary>
+    /// What <see cref="ExecuteAsync(string, Stream, RosterImportMode, CancellationToken)"/> would do with this
+    /// file now, computed by the same steps from the stored roster, writing nothing (not even the lock row):
+    /// the guardians it would create and change, how many of the file's guardians are already as the file
+    /// says, every rejected row with its reason, and the guardians a full import would remove. An import
+    /// afterwards reads the roster again, so a change in between is reflected in its own result.
+    /// </summary>
+    public async Task<Result<RosterPreviewResult>> PreviewAsync(string schoolId, Stream csv, RosterImportMode mode, CancellationToken cancellationToken)
+    {
+        var prepared = await PrepareAsync(schoolId, csv, cancellationToken);
+        if (!prepared.Succeeded)
+        {
+            return prepared.NotFound ? Result<RosterPreviewResult>.Missing() : Result<RosterPreviewResult>.Invalid(prepared.Problems);
+        }
+
+        var (parsed, grouping, rejected) = prepared.Value!;
+        var snapshot = await directory.ReadRosterAsync(schoolId, cancellationToken);
+        var (file, merged) = RosterPlan.RefuseMergedFamilies(snapshot, grouping.Guardians, parsed.MentionedStudentIds, mode);
+        var plan = RosterPlan.Compute(schoolId, snapshot, file, parsed.MentionedStudentIds, mode);
+        var removedByFull = mode == RosterImportMode.Full
+            ? plan.Removed
+            : RosterPlan.Compute(schoolId, snapshot, RosterPlan.RefuseMergedFamilies(snapshot, grouping.Guardians, parsed.MentionedStudentIds, RosterImportMode.Full).File, parsed.MentionedStudentIds, RosterImportMode.Full).Removed;
+        return Result<RosterPreviewResult>.Ok(new RosterPreviewResult(
+            mode,
+            [.. plan.Writes.Where(w => w.AddIndex).Select(w => w.Guardian)],
+            [.. plan.Writes.Where(w => !w.AddIndex).Select(w => w.Guardian)],
+            plan.Unchanged,
+            [.. rejected.Concat(merged).OrderBy(r => r.Row)],
+            [.. removedByFull.Select(id => snapshot.Guardians[id].Guardian)]));
+    }
+
+    /// <summary>The steps before the stored roster is read: the school, the file's rows, its counsellors and its guardians.</summary>
+    private async Task<Result<(RosterParseResult Parsed, RosterGrouping Grouping, List<RosterRejection> Rejected)>> PrepareAsync(string schoolId, Stream csv, CancellationToken cancellationToken)
+    {
+        if (await directory.GetSchoolAsync(schoolId, cancellationToken) is null)
+        {
+            return Result<(RosterParseResult, RosterGrouping, List<RosterRejection>)>.Missing();
+        }
+
+        RosterParseResult parsed;
+        try
+        {
+            parsed = RosterCsv.Parse(csv);
+        }
+        catch (RosterFormatException ex)
+        {
+            return Result<(RosterParseResult, RosterGrouping, List<RosterRejection>)>.Invalid([ex.Message]);
+        }
+
+        var counselors = (await directory.ListCounselorsAsync(schoolId, cancellationToken)).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var rejected = parsed.Rejected.ToList();
+        var rows = new List<RosterRow>();
+        foreach (var row in parsed.Rows)
+        {
+            if (counselors.Contains(row.CounselorId))
+            {
+                rows.Add(row);
+            }
+            else
+            {
+                rejected.Add(new RosterRejection(row.Row, $"counselor_id '{row.CounselorId}' is not a counsellor of this school."));
+            }
+        }
+
+        var grouping = RosterCsv.GroupByGuardian(rows);
+        rejected.AddRange(grouping.Rejected);
+        return Result<(RosterParseResult, RosterGrouping, List<RosterRejection>)>.Ok((parsed, grouping, rejected));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Roster of school {SchoolId} imported: {Created} guardian(s) created, {Updated} updated, {Moved} student(s) moved, {Removed} guardian(s) removed, {Rejected} row(s) rejected")]
@@ -172,6 +228,9 @@ internal sealed record RosterPlan(
     IReadOnlyList<(Guardian Guardian, IReadOnlySet<string> Lost)> Revoked,
     IReadOnlyList<string> Removed)
 {
+    /// <summary>The file's guardians that are stored exactly as the file says (nothing to write).</summary>
+    public int Unchanged { get; init; }
+
     /// <summary>
     /// The file's guardians without those that would merge two families across imports: a number stored
     /// under another name whose guardian would keep children this file does not list. The file renaming a
@@ -211,6 +270,7 @@ internal sealed record RosterPlan(
         var after = new Dictionary<string, Guardian>(StringComparer.Ordinal);
         var newPhones = new HashSet<string>(StringComparer.Ordinal);
         var ownerAfter = new Dictionary<string, string>(StringComparer.Ordinal);
+        var inFile = new HashSet<string>(StringComparer.Ordinal);
         foreach (var g in file)
         {
             string id;
@@ -226,6 +286,7 @@ internal sealed record RosterPlan(
 
             IReadOnlyList<Student> kept = stored.Guardians.TryGetValue(id, out var before) ? [.. before.Guardian.Students.Where(Keeps)] : [];
             after[id] = GuardianChannels.FromRoster(new Guardian(id, schoolId, g.Phone, g.Name, g.Language, [.. g.Students, .. kept]), before?.Guardian, g.Channel);
+            inFile.Add(id);
             foreach (var s in g.Students)
             {
                 ownerAfter[s.Id] = id;
@@ -244,7 +305,7 @@ internal sealed record RosterPlan(
         var moved = new List<RosterMove>();
         var revoked = new List<(Guardian, IReadOnlySet<string>)>();
         var removed = new List<string>();
-        int created = 0, updated = 0;
+        int created = 0, updated = 0, unchanged = 0;
         foreach (var (id, guardian) in after)
         {
             stored.Guardians.TryGetValue(id, out var before);
@@ -269,6 +330,7 @@ internal sealed record RosterPlan(
 
             if (before is not null && before.Json == SchoolDirectory.Serialize(guardian))
             {
+                unchanged += inFile.Contains(id) ? 1 : 0;
                 continue;
             }
 
@@ -278,6 +340,6 @@ internal sealed record RosterPlan(
             updated += isNew ? 0 : 1;
         }
 
-        return new RosterPlan(writes, created, updated, [.. moved.OrderBy(m => m.Student, StringComparer.Ordinal)], revoked, removed);
+        return new RosterPlan(writes, created, updated, [.. moved.OrderBy(m => m.Student, StringComparer.Ordinal)], revoked, removed) { Unchanged = unchanged };
     }
 }

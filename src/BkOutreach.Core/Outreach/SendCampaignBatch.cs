@@ -105,13 +105,7 @@ public sealed partial class SendCampaignBatch(
         var counselorNames = (await directory.ListCounselorsAsync(batch.SchoolId, cancellationToken)).ToDictionary(c => c.Id, c => c.Counselor.Name, StringComparer.Ordinal);
         var kind = campaign.Definition.Waves[batch.Wave].Kind;
         var isFollowUp = kind == "follow_up";
-        var template = kind switch
-        {
-            "follow_up" => SmsTemplates.FollowUp,
-            "survey_barrier" => Participation.SurveyTemplates.Barrier,
-            "survey_channel" => Participation.SurveyTemplates.ChannelAndTime,
-            _ => campaign.Definition.Template,
-        };
+        var template = CampaignMessages.TemplateOf(campaign.Definition, batch.Wave);
 
         var records = new List<SendRecord>();
         var messages = new List<SmsMessage>();
@@ -155,14 +149,7 @@ public sealed partial class SendCampaignBatch(
             : await links.IssueManyAsync(batch.SchoolId, batch.CampaignId, toSend.Select(x => x.Recipient.GuardianId).ToList(), expires, cancellationToken);
         foreach (var (r, record) in toSend)
         {
-            var rendered = templates.Render(template, r.Language, new SmsTemplateModel
-            {
-                GuardianName = r.GuardianName,
-                StudentNames = r.Students.Select(s => s.Name).Distinct(StringComparer.Ordinal).ToList(),
-                SchoolName = school.Name,
-                CounselorName = counselorNames.GetValueOrDefault(r.Students[0].CounselorId, ""),
-                Link = LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, tokens[r.GuardianId]),
-            });
+            var rendered = CampaignMessages.Render(templates, template, r, school, counselorNames, LinkTokens.BookingUrl(linkOptions.Value.BaseUrl, tokens[r.GuardianId]));
             messages.Add(new SmsMessage(r.Phone, rendered.Text, record.Key, record.Key, record.FirstAttemptAt));
         }
 

@@ -14,8 +14,40 @@ public sealed record CounselorView(string Id, string SchoolId, CounselorSettings
 /// <summary>The school and counsellor settings use cases behind the admin routes.</summary>
 public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<LinksOptions> links, SmsTemplates templates, PseudonymKeyProvider pseudonyms, TimeProvider time)
 {
-    public async Task<Result<SchoolSettings>> PutSchoolAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken)
+    public Task<Result<SchoolSettings>> PutSchoolAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken) =>
+        PutSchoolAsync(schoolId, school, null, cancellationToken);
+
+    /// <summary>
+    /// Checks and stores the school; with <paramref name="version"/> (a staff form's) only if nobody saved it
+    /// since that version, else <see cref="StaleSchoolVersionException"/> and nothing is written.
+    /// </summary>
+    public async Task<Result<SchoolSettings>> PutSchoolAsync(string schoolId, SchoolSettings school, string? version, CancellationToken cancellationToken)
     {
+        var problems = await ProblemsAsync(schoolId, school, cancellationToken);
+        if (problems.Count > 0)
+        {
+            return Result<SchoolSettings>.Invalid(problems);
+        }
+
+        if (version is null)
+        {
+            await directory.PutSchoolAsync(schoolId, school, cancellationToken);
+        }
+        else
+        {
+            await directory.PutSchoolAsync(schoolId, school, version, cancellationToken);
+        }
+
+        // The export's pseudonym secret is made with the school, so reading an export never writes (a school
+        // stored before this still gets its secret on its first export).
+        await pseudonyms.ForSchoolAsync(schoolId, cancellationToken);
+        return Result<SchoolSettings>.Ok(school);
+    }
+
+    /// <summary>Every reason the school document would be refused, each starting with its JSON path (what <see cref="PutSchoolAsync(string, SchoolSettings, string?, CancellationToken)"/> checks).</summary>
+    public async Task<IReadOnlyList<string>> ProblemsAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(school);
         var problems = IdProblems("schoolId", schoolId).Concat(SchedulingValidation.ValidateForStorage(school, Today(school.TimeZone))).ToList();
         if (problems.Count == 0)
         {
@@ -24,17 +56,7 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
             problems.AddRange(BudgetProblems("name", "school's name", school.Name, longest, school.TimeZone));
         }
 
-        if (problems.Count > 0)
-        {
-            return Result<SchoolSettings>.Invalid(problems);
-        }
-
-        await directory.PutSchoolAsync(schoolId, school, cancellationToken);
-
-        // The export's pseudonym secret is made with the school, so reading an export never writes (a school
-        // stored before this still gets its secret on its first export).
-        await pseudonyms.ForSchoolAsync(schoolId, cancellationToken);
-        return Result<SchoolSettings>.Ok(school);
+        return problems;
     }
 
     public async Task<Result<CounselorView>> PutCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, CancellationToken cancellationToken)

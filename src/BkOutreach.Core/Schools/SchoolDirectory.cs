@@ -21,6 +21,27 @@ public sealed record RosterSnapshot(IReadOnlyDictionary<string, StoredGuardian> 
 /// <summary>One guardian a roster import writes: replacing <see cref="Before"/> (null: a new row), and adding the phone index row when <see cref="AddIndex"/>.</summary>
 public sealed record GuardianWrite(Guardian Guardian, StoredGuardian? Before, bool AddIndex);
 
+/// <summary>A school document with its version (the row's ETag): a form that saves it names the version it was made from.</summary>
+public sealed record VersionedSchool(SchoolSettings School, string Version);
+
+/// <summary>The school was saved by someone else since the version a form was made from; nothing was written.</summary>
+public sealed class StaleSchoolVersionException : Exception
+{
+    public StaleSchoolVersionException()
+    {
+    }
+
+    public StaleSchoolVersionException(string message)
+        : base(message)
+    {
+    }
+
+    public StaleSchoolVersionException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
 /// <summary>Another writer changed the school's guardians during a roster import; the import kept nothing.</summary>
 public sealed class RosterWriteConflictException : Exception
 {
@@ -60,6 +81,8 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
 
     private readonly RecentReads _recent = new(time);
 
+    private readonly Outreach.CampaignDueIndex _due = new(storage);
+
     public async Task PutSchoolAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken)
     {
         try
@@ -70,6 +93,51 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         {
             _recent.Forget(SchoolKey(schoolId));
         }
+
+        // Terms, blackouts and sending hours decide when campaigns are made and waves go: the dispatcher looks again.
+        await _due.MarkAsync(schoolId, NodaTime.Instant.FromDateTimeOffset(time.GetUtcNow()), cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores the school only if it is still at <paramref name="version"/> (as <see cref="GetSchoolVersionedAsync"/>
+    /// read it): a stale form never overwrites a newer save. Saving what is already stored writes nothing.
+    /// </summary>
+    /// <exception cref="StaleSchoolVersionException">The school changed (or was removed) since that version.</exception>
+    public async Task PutSchoolAsync(string schoolId, SchoolSettings school, string version, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.SchoolsTable);
+        try
+        {
+            var existing = await table.GetEntityIfExistsAsync<TableEntity>(SchoolPartition, schoolId, cancellationToken: cancellationToken);
+            if (!existing.HasValue || existing.Value!.ETag.ToString() != version)
+            {
+                throw new StaleSchoolVersionException($"School {schoolId} changed since version {version}.");
+            }
+
+            var json = JsonSerializer.Serialize(school, Json);
+            if (existing.Value.GetString("Json") == json)
+            {
+                return;
+            }
+
+            var entity = new TableEntity(SchoolPartition, schoolId) { ["Json"] = json, ["UpdatedAt"] = time.GetUtcNow() };
+            await table.UpdateEntityAsync(entity, new ETag(version), TableUpdateMode.Replace, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            throw new StaleSchoolVersionException($"School {schoolId} changed since version {version}.", ex);
+        }
+        finally
+        {
+            _recent.Forget(SchoolKey(schoolId));
+        }
+    }
+
+    /// <summary>The school with its version, for a form that saves it back (<see cref="PutSchoolAsync(string, SchoolSettings, string, CancellationToken)"/>).</summary>
+    public async Task<VersionedSchool?> GetSchoolVersionedAsync(string schoolId, CancellationToken cancellationToken)
+    {
+        var row = await storage.Table(StorageNames.SchoolsTable).GetEntityIfExistsAsync<TableEntity>(SchoolPartition, schoolId, cancellationToken: cancellationToken);
+        return row.HasValue ? new VersionedSchool(JsonSerializer.Deserialize<SchoolSettings>(row.Value!.GetString("Json")!, Json)!, row.Value.ETag.ToString()) : null;
     }
 
     public Task<SchoolSettings?> GetSchoolAsync(string schoolId, CancellationToken cancellationToken) =>

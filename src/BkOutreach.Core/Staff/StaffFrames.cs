@@ -32,6 +32,15 @@ public static class StaffPaths
 
     public static string Campaigns(string schoolId) => School(schoolId) + "/campaigns";
 
+    /// <summary>One campaign: its waves' status and "dispatch now" (<c>…/dispatch</c>).</summary>
+    public static string Campaign(string schoolId, string campaignId) => $"{Campaigns(schoolId)}/{Uri.EscapeDataString(campaignId)}";
+
+    /// <summary>The campaign composer.</summary>
+    public static string NewCampaign(string schoolId) => School(schoolId) + "/new-campaign";
+
+    /// <summary>Editing one campaign plan (enabled, waves).</summary>
+    public static string CampaignPlan(string schoolId, string planId) => $"{School(schoolId)}/campaign-plans/{Uri.EscapeDataString(planId)}";
+
     /// <summary>The JSON-API-era dashboard page, linked from the staff pages.</summary>
     public static string Dashboard(string schoolId) => $"/api/admin/schools/{Uri.EscapeDataString(schoolId)}/dashboard";
 }

@@ -25,10 +25,12 @@ public static class StorageNames
     public const string PoisonTable = "poisonlog";
     public const string StaffTable = "staff";
     public const string SchoolKeysTable = "schoolkeys";
+    public const string CampaignDueTable = "campaigndue";
+    public const string RosterUploadsTable = "rosteruploads";
     public const string DashboardRollupsTable = "dashboardrollups";
 
     public static IReadOnlyList<string> Tables { get; } =
-        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, CampaignPlansTable, OutboxTable, SecretsTable, BookingsTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, ReminderScheduleTable, ParticipationTable, PoisonTable, StaffTable, SchoolKeysTable, DashboardRollupsTable];
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, CampaignPlansTable, OutboxTable, SecretsTable, BookingsTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, ReminderScheduleTable, ParticipationTable, PoisonTable, StaffTable, SchoolKeysTable, CampaignDueTable, RosterUploadsTable, DashboardRollupsTable];
 
     public static IReadOnlyList<string> Queues { get; } = [Outreach.OutreachQueues.SendQueue, Booking.BookingQueues.EventsQueue];
 }

@@ -74,6 +74,8 @@ public sealed class AccessRoutesTests(AccessWorld world) : IClassFixture<AccessW
         Assert.Equal(HttpStatusCode.Forbidden, await PostAsync(otherToken));
         Assert.Equal(HttpStatusCode.Forbidden, await PostAsync(token, fetchSite: "cross-site"));
         Assert.Equal(HttpStatusCode.Forbidden, await PostAsync(token, origin: "https://evil.example"));
+        Assert.Equal(HttpStatusCode.Forbidden, await PostAsync(token, origin: "null"));
+        Assert.Equal(HttpStatusCode.Forbidden, await PostAsync(token, fetchSite: "same-site", origin: "null"));
         var bookings = world.Services.GetRequiredService<BookingStore>();
         Assert.Equal(Attendance.Unknown, (await bookings.GetAsync(booking, CancellationToken.None))!.Attendance);
 

@@ -65,8 +65,11 @@ public sealed class PlanHarness : IAsyncDisposable
     public T Get<T>()
         where T : notnull => Services.GetRequiredService<T>();
 
-    /// <summary>Starts on a new Azurite, or on <paramref name="connectionString"/> (a second app instance on the same storage).</summary>
-    public static async Task<PlanHarness> StartAsync(DateTimeOffset start, string? connectionString = null)
+    /// <summary>
+    /// Starts on a new Azurite, or on <paramref name="connectionString"/> (a second app instance on the same
+    /// storage); <paramref name="configure"/> adds services (a storage pipeline policy that counts round trips).
+    /// </summary>
+    public static async Task<PlanHarness> StartAsync(DateTimeOffset start, string? connectionString = null, Action<IServiceCollection>? configure = null)
     {
         var azurite = connectionString is null ? await Azurite.StartOnFreePortsAsync(null, TextWriter.Null, CancellationToken.None) : null;
         var connection = connectionString ?? azurite!.ConnectionString;
@@ -82,6 +85,7 @@ public sealed class PlanHarness : IAsyncDisposable
         services.AddSingleton<TimeProvider>(time);
         services.AddBkOutreach(configuration);
         services.AddSingleton<ISmsSender>(sms);
+        configure?.Invoke(services);
         var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<StorageAccount>().EnsureCreatedAsync(CancellationToken.None);
         return new PlanHarness(azurite, provider, time, sms) { ConnectionString = connection };

@@ -87,6 +87,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Privacy.GuardianErasure>();
         services.AddSingleton<Outreach.ICampaignTemplates, Outreach.SmsCampaignTemplates>();
         services.AddCounselorCalendar();
+        services.AddSingleton<Participation.DashboardRollups>();
         services.AddSingleton<Participation.ParticipationLog>();
         services.AddSingleton<Participation.PseudonymKeyProvider>();
         services.AddSingleton<Participation.ParticipationRecord>();

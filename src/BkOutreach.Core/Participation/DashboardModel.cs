@@ -29,6 +29,9 @@ public sealed record DashboardModel
     /// <summary>Slots chosen, by mode (in person, online).</summary>
     public IReadOnlyList<Count> Modes { get; init; } = [];
 
+    /// <summary>Each campaign wave's messages per channel (SMS, WhatsApp), with the SMS fallbacks.</summary>
+    public IReadOnlyList<ChannelFunnel> Channels { get; init; } = [];
+
     public IReadOnlyList<MeetingRow> Upcoming { get; init; } = [];
 
     /// <summary>Meetings of the last days that ended without an attendance mark.</summary>
@@ -53,6 +56,12 @@ public sealed record CampaignFunnel(
     int Attended,
     int NoShow,
     int OptedOut);
+
+/// <summary>
+/// One campaign wave by one channel, in guardians: sent, delivered, read (WhatsApp only), failed; on the SMS row,
+/// <see cref="Fallback"/> is how many guardians needed the SMS because WhatsApp did not reach them.
+/// </summary>
+public sealed record ChannelFunnel(string CampaignId, string Name, int Wave, string Channel, int Sent, int Delivered, int Read, int Failed, int Fallback);
 
 /// <summary>
 /// One term's funnel, in guardians counted once per term (a guardian reached by two campaigns of the term is

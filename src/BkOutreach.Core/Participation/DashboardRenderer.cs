@@ -44,6 +44,7 @@ public static class DashboardRenderer
             .Append(E(When.Format(model.GeneratedAt))).Append(' ').Append(E(model.TimeZone)).Append("</p>\n");
 
         Funnels(html, model);
+        Channels(html, model.Channels);
         TermOverTerm(html, model.Terms);
         Rates(html, "Per kelas / By class", "Kelas / Class", model.ByClass);
         Rates(html, "Per guru BK / By counsellor", "Guru BK / Counsellor", model.ByCounselor);
@@ -78,6 +79,37 @@ public static class DashboardRenderer
         }
 
         html.Append("</section>\n");
+    }
+
+    /// <summary>
+    /// Each wave's messages per channel: WhatsApp first where the school has it, and on the SMS row how many
+    /// guardians needed the SMS fallback because WhatsApp did not reach them.
+    /// </summary>
+    private static void Channels(StringBuilder html, IReadOnlyList<ChannelFunnel> channels)
+    {
+        html.Append("<section id=\"channels\">\n<h2>Per saluran / By channel</h2>\n");
+        if (channels.Count == 0)
+        {
+            html.Append("<p>Belum ada pesan terkirim. / No messages sent yet.</p>\n</section>\n");
+            return;
+        }
+
+        html.Append("<table><thead><tr><th scope=\"col\">Kampanye / Campaign</th><th scope=\"col\">Gelombang / Wave</th><th scope=\"col\">Saluran / Channel</th>")
+            .Append("<th scope=\"col\">Terkirim / Sent</th><th scope=\"col\">Diterima / Delivered</th><th scope=\"col\">Dibaca / Read</th><th scope=\"col\">Gagal / Failed</th>")
+            .Append("<th scope=\"col\">Lewat SMS cadangan / Needed the SMS fallback</th></tr></thead><tbody>\n");
+        foreach (var c in channels)
+        {
+            var whatsApp = c.Channel == "whatsapp";
+            html.Append("<tr><td>").Append(E(c.Name)).Append("</td><td class=\"n\">").Append((c.Wave + 1).ToString(Inv))
+                .Append("</td><td>").Append(whatsApp ? "WhatsApp" : "SMS")
+                .Append("</td><td class=\"n\">").Append(c.Sent.ToString(Inv))
+                .Append("</td><td class=\"n\">").Append(c.Delivered.ToString(Inv)).Append(' ').Append(E(Percent(c.Delivered, c.Sent)))
+                .Append("</td><td class=\"n\">").Append(whatsApp ? c.Read.ToString(Inv) + " " + E(Percent(c.Read, c.Sent)) : "—")
+                .Append("</td><td class=\"n\">").Append(c.Failed.ToString(Inv))
+                .Append("</td><td class=\"n\">").Append(whatsApp ? "—" : c.Fallback.ToString(Inv)).Append("</td></tr>\n");
+        }
+
+        html.Append("</tbody></table>\n</section>\n");
     }
 
     /// <summary>

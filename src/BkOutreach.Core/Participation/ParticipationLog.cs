@@ -18,8 +18,10 @@ namespace BkOutreach.Core.Participation;
 /// partition query), row key = SHA-256 of the fact key. A row is only ever added, never changed: recording
 /// a fact that exists is a no-op (the insert's 409), so retries and duplicates cannot inflate the counts.
 /// Each row carries the UTC instant and the school's local time when it was recorded. Reading writes nothing.
+/// A fact's first insert (and a retry that meets it stored, in case the first attempt stopped half-way) is
+/// counted into the dashboard's roll-ups (<see cref="DashboardRollups"/>), which count each fact once by its key.
 /// </summary>
-public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirectory directory, TimeProvider time, ILogger<ParticipationLog> logger)
+public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirectory directory, TimeProvider time, ILogger<ParticipationLog> logger, DashboardRollups? rollups = null)
 {
     private const int MaxBatch = 100;
     private static readonly TimeSpan ZoneCacheFor = TimeSpan.FromMinutes(10);
@@ -35,16 +37,30 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
     {
         Validate(participation);
         var zone = await ZoneOfAsync(participation.SchoolId, cancellationToken);
+        var entity = ToEntity(participation, zone);
+        bool added;
         try
         {
-            await Table.AddEntityAsync(ToEntity(participation, zone), cancellationToken);
-            return true;
+            await Table.AddEntityAsync(entity, cancellationToken);
+            added = true;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
             LogRepeated(logger, participation.Kind, participation.SchoolId);
-            return false;
+            added = false;
         }
+
+        if (rollups is not null)
+        {
+            // A repeat counts the stored fact (its time may differ from this attempt's): a no-op when it was counted.
+            var stored = added ? entity : (await Table.GetEntityIfExistsAsync<TableEntity>(entity.PartitionKey, entity.RowKey, cancellationToken: cancellationToken)).Value;
+            if (stored is not null && Read(stored) is { } entry)
+            {
+                await CountAsync(participation.SchoolId, [entry], cancellationToken);
+            }
+        }
+
+        return added;
     }
 
     /// <summary>
@@ -61,10 +77,10 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
             unique.ForEach(Validate);
             foreach (var chunk in unique.Chunk(MaxBatch))
             {
+                var entities = chunk.Select(e => ToEntity(e, zone)).ToList();
                 try
                 {
-                    await Table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(e, zone))), cancellationToken);
-                    added += chunk.Length;
+                    await Table.SubmitTransactionAsync(entities.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)), cancellationToken);
                 }
                 catch (TableTransactionFailedException ex) when (ex.Status == 409)
                 {
@@ -72,11 +88,37 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
                     {
                         added += await RecordAsync(e, cancellationToken) ? 1 : 0;
                     }
+
+                    continue;
+                }
+
+                added += chunk.Length;
+                if (rollups is not null)
+                {
+                    await CountAsync(school.Key, [.. entities.Select(Read).OfType<ParticipationEntry>()], cancellationToken);
                 }
             }
         }
 
         return added;
+    }
+
+    /// <summary>
+    /// Counts stored facts into the roll-ups. A failure marks them stale (the next dashboard view rebuilds them
+    /// from the log) and is thrown, so a caller that retries (the booking outbox) counts the fact on its retry.
+    /// </summary>
+    private async Task CountAsync(string schoolId, IReadOnlyCollection<ParticipationEntry> entries, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await rollups!.ApplyAsync(schoolId, entries, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogNotCounted(logger, schoolId, ex.GetType().Name);
+            await rollups!.MarkStaleAsync(schoolId, CancellationToken.None);
+            throw;
+        }
     }
 
     /// <summary>Every fact of a school, in row-key order (callers order by time themselves).</summary>
@@ -179,6 +221,9 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
             local,
             zoneId);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Participation facts of school {SchoolId} stored but not counted in the dashboard roll-ups ({ErrorType}); marked for a rebuild")]
+    private static partial void LogNotCounted(ILogger logger, string schoolId, string errorType);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Participation fact {Kind} of school {SchoolId} already recorded; nothing written")]
     private static partial void LogRepeated(ILogger logger, ParticipationKind kind, string schoolId);

@@ -19,14 +19,16 @@ public sealed class ParticipationRecord(SchoolDirectory directory, BookingStore 
 {
     public async Task<SchoolParticipation> ReadAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken)
     {
-        var counselors = await directory.ListCounselorsAsync(schoolId, cancellationToken);
-        var all = new List<Booking.Booking>();
-        foreach (var counselor in counselors)
-        {
-            all.AddRange(await bookings.ListAsync(schoolId, counselor.Id, cancellationToken));
-        }
+        var entries = log.ListAsync(schoolId, cancellationToken);
+        var (counselors, all) = await ReadBookingsAsync(schoolId, null, cancellationToken);
+        return new SchoolParticipation(counselors, all, await entries);
+    }
 
-        var entries = await log.ListAsync(schoolId, cancellationToken);
-        return new SchoolParticipation(counselors, all, entries);
+    /// <summary>The school's counsellors and their bookings (one counsellor's, with <paramref name="counselorId"/>), read in parallel.</summary>
+    public async Task<(IReadOnlyList<CounselorEntry> Counselors, IReadOnlyList<Booking.Booking> Bookings)> ReadBookingsAsync(string schoolId, string? counselorId, CancellationToken cancellationToken)
+    {
+        var counselors = (await directory.ListCounselorsAsync(schoolId, cancellationToken)).Where(c => counselorId is null || c.Id == counselorId).ToList();
+        var lists = await Task.WhenAll(counselors.Select(c => bookings.ListAsync(schoolId, c.Id, cancellationToken)));
+        return (counselors, [.. lists.SelectMany(l => l)]);
     }
 }

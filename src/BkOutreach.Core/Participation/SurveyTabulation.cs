@@ -37,18 +37,21 @@ public static class SurveyTabulation
         return tallies;
     }
 
-    public static SurveyTally Tally(string term, SurveyQuestion question, IReadOnlyList<SurveyAnswer> latestPerRespondent)
+    public static SurveyTally Tally(string term, SurveyQuestion question, IReadOnlyList<SurveyAnswer> latestPerRespondent) =>
+        Tally(term, question, latestPerRespondent.Count, code => latestPerRespondent.Count(a => a.Codes.Contains(code)));
+
+    /// <summary>A question's tally from counts: <paramref name="respondents"/>, and how many of them named each code.</summary>
+    public static SurveyTally Tally(string term, SurveyQuestion question, int respondents, Func<int, int> naming)
     {
-        var n = latestPerRespondent.Count;
         var shares = SurveyAnswer.Labels[question]
             .OrderBy(l => l.Key)
             .Select(l =>
             {
-                var count = latestPerRespondent.Count(a => a.Codes.Contains(l.Key));
+                var count = naming(l.Key);
                 double? baseline = question == SurveyQuestion.Barrier && SurveyAnswer.StudyBaseline.TryGetValue(l.Key, out var b) ? b : null;
-                return new SurveyShare(l.Key, l.Value, count, n == 0 ? 0 : (double)count / n, baseline);
+                return new SurveyShare(l.Key, l.Value, count, respondents == 0 ? 0 : (double)count / respondents, baseline);
             })
             .ToList();
-        return new SurveyTally(term, question, n, shares);
+        return new SurveyTally(term, question, respondents, shares);
     }
 }

@@ -73,7 +73,7 @@ public sealed record AudienceSize(int Guardians, int OptedOut, int Reaches);
 public sealed record MessagePreview(string KindLabel, string Template, string Text, int Segments, int Characters, string Encoding, bool OverBudget);
 
 /// <summary>When a wave of the composed campaign goes, by the dispatcher's rules.</summary>
-public sealed record ScheduleRow(int Number, string KindLabel, string Date, string When, string Note);
+public sealed record WaveScheduleRow(int Number, string KindLabel, string Date, string When, string Note);
 
 /// <summary>Everything the composer page shows.</summary>
 public sealed record CampaignComposerPage(
@@ -87,7 +87,7 @@ public sealed record CampaignComposerPage(
     AudienceSize Audience,
     string PreviewFor,
     IReadOnlyList<MessagePreview> Previews,
-    IReadOnlyList<ScheduleRow> Schedule,
+    IReadOnlyList<WaveScheduleRow> Schedule,
     string ZoneName);
 
 /// <summary>What "create" did: the campaign made, or the page again with every problem on its field.</summary>
@@ -383,11 +383,11 @@ public sealed class CampaignComposer(
     }
 
     /// <summary>Each wave's day and the local time it goes, for the waves whose day is known from what was typed.</summary>
-    private IReadOnlyList<ScheduleRow> Schedule(SchoolSettings school, CampaignDefinition definition, string lang)
+    private IReadOnlyList<WaveScheduleRow> Schedule(SchoolSettings school, CampaignDefinition definition, string lang)
     {
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
         var today = Today(school);
-        var rows = new List<ScheduleRow>();
+        var rows = new List<WaveScheduleRow>();
         LocalDate? previous = null;
         for (var i = 0; i < definition.Waves.Count; i++)
         {
@@ -402,7 +402,7 @@ public sealed class CampaignComposer(
             var note = d < today ? Text(lang, "note_past")
                 : blackout is not null ? string.Format(CultureInfo.InvariantCulture, pages.Text(CampaignStatusBoard.TextPage, lang, "note_blackout"), blackout)
                 : "";
-            rows.Add(new ScheduleRow(i + 1, board.KindLabel(wave.Kind, lang), CampaignValidation.Format(d), d < today ? "" : MeetingText.Format(CampaignSchedule.GoesAt(school, d, now), lang), note));
+            rows.Add(new WaveScheduleRow(i + 1, board.KindLabel(wave.Kind, lang), CampaignValidation.Format(d), d < today ? "" : MeetingText.Format(CampaignSchedule.GoesAt(school, d, now), lang), note));
             previous = d;
         }
 

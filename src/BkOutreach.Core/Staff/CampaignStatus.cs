@@ -199,7 +199,7 @@ public sealed class CampaignStatusBoard(CampaignDispatcher dispatcher, CampaignS
         pages.Allow<ComposerFieldErrors>();
         pages.Allow<AudienceSize>();
         pages.Allow<MessagePreview>();
-        pages.Allow<ScheduleRow>();
+        pages.Allow<WaveScheduleRow>();
         pages.Allow<PlanEditPage>();
         pages.Allow<PlanWaveRow>();
         pages.Allow<PlanListItem>();

@@ -30,9 +30,10 @@ public static class StorageNames
     public const string RosterUploadsTable = "rosteruploads";
     public const string WhatsAppDeliveriesTable = "wadeliveries";
     public const string WhatsAppFallbacksTable = "wafallbacks";
+    public const string DashboardRollupsTable = "dashboardrollups";
 
     public static IReadOnlyList<string> Tables { get; } =
-        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, CampaignPlansTable, OutboxTable, SecretsTable, BookingsTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, ReminderScheduleTable, ParticipationTable, PoisonTable, StaffTable, SchoolKeysTable, CampaignDueTable, ParentMessagesTable, RosterUploadsTable, WhatsAppDeliveriesTable, WhatsAppFallbacksTable];
+        [SchoolsTable, CounselorsTable, GuardiansTable, CampaignsTable, CampaignPlansTable, OutboxTable, SecretsTable, BookingsTable, RateLimitTable, OptOutsTable, SendsTable, WavesTable, LinksTable, BusyTimesTable, CalendarSyncTable, AcsEventsTable, RepliesTable, ReminderScheduleTable, ParticipationTable, PoisonTable, StaffTable, SchoolKeysTable, CampaignDueTable, ParentMessagesTable, RosterUploadsTable, WhatsAppDeliveriesTable, WhatsAppFallbacksTable, DashboardRollupsTable];
 
     public static IReadOnlyList<string> Queues { get; } = [Outreach.OutreachQueues.SendQueue, Booking.BookingQueues.EventsQueue];
 }

@@ -90,11 +90,15 @@ public sealed class BookingCrashTests
         return pending;
     }
 
-    /// <summary>Every row of every table, by key and ETag: any write shows.</summary>
+    /// <summary>
+    /// Every row of every table, by key and ETag: any write shows. Except the dashboard's roll-ups: its first
+    /// view builds them from the log (and counts a fact whose counting the kill interrupted), which is the
+    /// roll-ups' repair, not a change of the evidence.
+    /// </summary>
     private static async Task<string> SnapshotAsync(TableServiceClient tables)
     {
         var rows = new List<string>();
-        foreach (var table in StorageNames.Tables)
+        foreach (var table in StorageNames.Tables.Where(t => t != StorageNames.DashboardRollupsTable))
         {
             await foreach (var row in tables.GetTableClient(table).QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]))
             {

@@ -109,7 +109,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Staff.ParentMessages>();
         services.AddSingleton<Staff.ParentMessagesErasure>();
         services.AddSingleton<Staff.ParentMessagesPages>();
-        services.TryAddSingleton<Staff.IParentReplySender, Staff.SmsParentReplySender>();
+        services.AddSingleton<Staff.SmsParentReplySender>();
+        services.TryAddSingleton<Staff.IParentReplySender, Staff.ChannelParentReplySender>();
         services.AddSingleton<Staff.SchedulePage>();
         services.AddSingleton<Staff.SchoolAdminViews>();
         services.AddSingleton<Staff.RosterUploads>();

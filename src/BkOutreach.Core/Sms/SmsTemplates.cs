@@ -181,6 +181,7 @@ public sealed class SmsTemplates
             Link = cleanValue(model.Link),
             MeetingTime = cleanValue(model.MeetingTime),
             Mode = cleanValue(model.Mode),
+            MeetingLink = cleanValue(model.MeetingLink),
         };
         RenderedValues? rendered = null;
         foreach (var (attempt, students) in Attempts(clean, lang))
@@ -194,6 +195,7 @@ public sealed class SmsTemplates
                 ["link"] = attempt.Link,
                 ["meeting_time"] = attempt.MeetingTime,
                 ["mode"] = attempt.Mode,
+                ["meeting_link"] = attempt.MeetingLink,
             };
             rendered = new RenderedValues(template, lang, RenderText(fluid, attempt, students), [.. _variables[(template, lang)].Select(v => values[v])]);
             if (rendered.Text.Length <= maxLength)

@@ -206,9 +206,18 @@ public sealed class FakeAdvancedMessagingServer : IAsyncDisposable
         var fault = FaultFor(to);
         if (fault == WhatsAppFault.ThrottleOnce)
         {
+            // A retry is the same pipeline's request again (same x-ms-client-request-id); another instance
+            // sending the same message meanwhile is a first attempt of its own, answered by repeatability.
             var now = Stopwatch.GetTimestamp();
+            var client = context.Request.Headers["x-ms-client-request-id"].ToString();
             var first = _throttledUntil.TryAdd(requestId, now + Stopwatch.Frequency);
-            if (first || now < _throttledUntil[requestId])
+            var retryKey = $"{requestId}|{client}";
+            if (first)
+            {
+                _throttledUntil[retryKey] = now + Stopwatch.Frequency;
+            }
+
+            if (first || (_throttledUntil.TryGetValue(retryKey, out var until) && now < until))
             {
                 if (!first)
                 {
@@ -228,16 +237,33 @@ public sealed class FakeAdvancedMessagingServer : IAsyncDisposable
             return;
         }
 
+        // As the service does, one request id sends once even when two arrive at the same moment.
         var messageId = $"{Interlocked.Increment(ref _messageCounter):D8}-0000-4000-8000-000000000000";
+        var answer = new JsonObject { ["receipts"] = new JsonArray(new JsonObject { ["messageId"] = messageId, ["to"] = to }) };
+        (int Status, string Body)? earlierAnswer = null;
         lock (_gate)
         {
-            _deliveries.Add(ToDelivery(request, to, messageId, requestId));
+            if (_answers.TryGetValue(requestId, out var raced))
+            {
+                earlierAnswer = raced;
+            }
+            else
+            {
+                _deliveries.Add(ToDelivery(request, to, messageId, requestId));
+                _answers[requestId] = (202, answer.ToJsonString());
+            }
         }
 
-        await RememberAndAnswerAsync(context, requestId, 202, new JsonObject
+        if (earlierAnswer is { } repeat)
         {
-            ["receipts"] = new JsonArray(new JsonObject { ["messageId"] = messageId, ["to"] = to }),
-        });
+            Interlocked.Increment(ref _repeats);
+            context.Response.Headers["Repeatability-Result"] = "accepted";
+            await AnswerAsync(context, repeat.Status, JsonNode.Parse(repeat.Body)!.AsObject());
+            return;
+        }
+
+        context.Response.Headers["Repeatability-Result"] = "accepted";
+        await AnswerAsync(context, 202, answer);
     }
 
     private string? Problem(JsonObject request)

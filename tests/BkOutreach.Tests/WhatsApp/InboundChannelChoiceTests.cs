@@ -19,7 +19,14 @@ public sealed class InboundChannelChoiceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _runner = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = new DateTimeOffset(2027, 1, 11, 2, 0, 0, TimeSpan.Zero) });
+        // The page offers the choice only where the deployment has a WhatsApp channel (no ACS here: the outbox takes both).
+        _runner = await TestRunner.StartAsync(
+            c =>
+            {
+                c["WhatsApp:ChannelRegistrationId"] = "5b0e2f6a-6d1c-4a43-9d0e-0d5c7f2f9a11";
+                c["WhatsApp:Templates:outreach:id"] = "bk_outreach_id";
+            },
+            new RunnerSettings { Clock = new DateTimeOffset(2027, 1, 11, 2, 0, 0, TimeSpan.Zero) });
         _browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(_runner.App.BaseUrl + "/") };
     }
 

@@ -14,7 +14,13 @@ public sealed record PageResponse(int Status, string? Html, string? Location = n
 /// reschedules, cancel, and the confirmation. Works without JavaScript: every action is a form post
 /// answered by a redirect (so a reload never posts twice) or by the page again with a message.
 /// </summary>
-public sealed class PageFlow(BookingService booking, BookingPages pages, Participation.ParticipationFacts facts, Outreach.GuardianChannels channels, TimeProvider time)
+public sealed class PageFlow(
+    BookingService booking,
+    BookingPages pages,
+    Participation.ParticipationFacts facts,
+    Outreach.GuardianChannels channels,
+    Microsoft.Extensions.Options.IOptions<WhatsApp.WhatsAppOptions> whatsApp,
+    TimeProvider time)
 {
     public async Task<PageResponse> ShowAsync(string token, string? from, string? notice, CancellationToken cancellationToken)
     {
@@ -114,7 +120,8 @@ public sealed class PageFlow(BookingService booking, BookingPages pages, Partici
             ManageUrl = booking.ManageUrl(token),
             Rescheduled = moved,
             BookingId = own.Id,
-            ChannelUrl = PagePath(token) + "/channel",
+            // The choice exists only where the deployment has a WhatsApp channel; without one every message is an SMS.
+            ChannelUrl = whatsApp.Value.Enabled ? PagePath(token) + "/channel" : "",
             Channel = link.Guardian.Channel,
             ChannelNotice = channelNotice,
         });

@@ -71,7 +71,7 @@ public static class LoadRun
         using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(runner.BaseUrl + "/"), Timeout = TimeSpan.FromMinutes(10) };
         using var admin = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(runner.BaseUrl + "/"), Timeout = TimeSpan.FromMinutes(10) };
         admin.DefaultRequestHeaders.Add("x-functions-key", AdminKey);
-        var ctx = new Context(runner, http, admin, counter, acs, log, azurite.ConnectionString);
+        var ctx = new Context(runner, http, admin, counter, acs, log, azurite.ConnectionString, new CpuMeter(azurite.TablePort));
 
         var md = new StringBuilder();
         var broken = new List<string>();
@@ -81,8 +81,10 @@ public static class LoadRun
 
         if (options.Phases.Contains("booking"))
         {
+            var cpuBefore = ctx.Cpu.Take();
             var concurrent = await ConcurrentFloorAsync(azurite.ConnectionString, options.Clients, options.Seconds, log);
-            md.AppendLine(Inv, $"Concurrent floor: {concurrent.Clients} clients of raw `AddEntity` on the same Azurite for {concurrent.Seconds:0} s, just before the booking phase: **{concurrent.PerSecond:0} inserts/s** ({concurrent.Inserts} in all; {concurrent.FirstThirdPerSecond:0}/s in the first third, {concurrent.LastThirdPerSecond:0}/s in the last), latency p50 **{concurrent.P50:0.0} ms**, p99 **{concurrent.P99:0.0} ms**.");
+            var floorCpu = CpuMeter.Between(cpuBefore, ctx.Cpu.Take());
+            md.AppendLine(Inv, $"Concurrent floor: {concurrent.Clients} clients of raw `AddEntity` on the same Azurite for {concurrent.Seconds:0} s, just before the booking phase: **{concurrent.PerSecond:0} inserts/s** ({concurrent.Inserts} in all; {concurrent.FirstThirdPerSecond:0}/s in the first third, {concurrent.LastThirdPerSecond:0}/s in the last), latency p50 **{concurrent.P50:0.0} ms**, p99 **{concurrent.P99:0.0} ms**. Processor time (per insert): {floorCpu.Describe((int)concurrent.Inserts)}.");
             md.AppendLine();
             await BookingAsync(ctx, options, floor.P50, concurrent, md, broken);
         }
@@ -104,7 +106,7 @@ public static class LoadRun
         return new LoadReport(md.ToString(), broken);
     }
 
-    private sealed record Context(RunnerApp Runner, HttpClient Http, HttpClient Admin, RoundTripCounter Counter, LoadAcsServer Acs, TextWriter Log, string ConnectionString)
+    private sealed record Context(RunnerApp Runner, HttpClient Http, HttpClient Admin, RoundTripCounter Counter, LoadAcsServer Acs, TextWriter Log, string ConnectionString, CpuMeter Cpu)
     {
         public T Get<T>()
             where T : notnull => Runner.Services.GetRequiredService<T>();
@@ -250,6 +252,8 @@ public static class LoadRun
         var statuses = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
         ctx.Log.WriteLine($"Booking: {options.Clients} clients for {options.Seconds} s …");
         var before = ctx.Counter.Snapshot();
+        var timeBefore = ctx.Counter.TimeSnapshot();
+        var cpuBefore = ctx.Cpu.Take();
         var deadline = Stopwatch.StartNew();
         var duration = TimeSpan.FromSeconds(options.Seconds);
         await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(c => Task.Run(async () =>
@@ -273,7 +277,9 @@ public static class LoadRun
             }
         })));
         var elapsed = deadline.Elapsed;
+        var loadCpu = CpuMeter.Between(cpuBefore, ctx.Cpu.Take());
         var loadTrips = RoundTripCounter.Difference(before, ctx.Counter.Snapshot());
+        var loadWaited = RoundTripCounter.Difference(timeBefore, ctx.Counter.TimeSnapshot());
 
         // The load's booking events handled first, so that what is counted next is only the next bookings' work.
         await ctx.QuietAsync();
@@ -323,6 +329,7 @@ public static class LoadRun
 
         // Storage is the judge: no two confirmed bookings of one counsellor overlap, no guardian holds two.
         var store = ctx.Get<BookingStore>();
+        var probe = await ProbeAsync(ctx, store, School, sharedCounselors[0], campaign);
         var overlaps = 0;
         var confirmed = 0;
         var guardiansWithTwo = 0;
@@ -376,6 +383,56 @@ public static class LoadRun
         md.AppendLine();
         md.AppendLine(Inv, $"Under load, per request (201 and 409 together): {Breakdown(bookingOps, total)}.");
         md.AppendLine();
+        md.AppendLine(Inv, $"Under load, mean storage latency by request (ms): {string.Join(", ", loadWaited.Where(kv => bookingOps.ContainsKey(kv.Key)).OrderByDescending(kv => kv.Value).Select(kv => $"`{kv.Key}` {(double)kv.Value / Math.Max(1, loadTrips.GetValueOrDefault(kv.Key)):0.#}"))}.");
+        md.AppendLine();
+        md.AppendLine(Inv, $"Azurite's processor time per storage operation, one at a time after the load (the bookings table then holds {probe.Rows} rows): a point read (`GetEntityIfExists`, a missing row of a counsellor's partition) **{probe.PointRead:0.00} ms**, the booking request's seat query (`BookingStore.ReadSeatsAsync`: the guardian's pointer and the hold rows of the horizon, one partition) **{probe.SeatQuery:0.00} ms**, against **{probe.Insert:0.00} ms** for the floor's insert (`AddEntity`).");
+        md.AppendLine();
+        md.AppendLine(Inv, $"Under load, processor time of the booking phase (per request): {loadCpu.Describe(total)}. Mean request latency {latency.Mean:0.0} ms, of which waiting for storage (every storage request of the phase, the queue function's included, ÷ requests) {(double)loadWaited.Where(kv => bookingOps.ContainsKey(kv.Key)).Sum(kv => kv.Value) / Math.Max(1, total):0.0} ms.");
+        md.AppendLine();
+    }
+
+    private sealed record Probe(long Rows, double PointRead, double SeatQuery, double Insert);
+
+    /// <summary>
+    /// Azurite's processor time for one storage operation of each kind the booking request makes, measured one
+    /// at a time (200 of each) on the bookings table as the load left it, so the figures do not depend on how
+    /// busy the machine is.
+    /// </summary>
+    private static async Task<Probe> ProbeAsync(Context ctx, BookingStore store, string school, string counselor, string campaign)
+    {
+        const int N = 200;
+        var table = ctx.Get<StorageAccount>().Table(StorageNames.BookingsTable);
+        long rows = 0;
+        await foreach (var _ in table.QueryAsync<TableEntity>(select: ["PartitionKey"]))
+        {
+            rows++;
+        }
+
+        var scratch = new TableClient(ctx.ConnectionString, "probeinserts");
+        await scratch.CreateIfNotExistsAsync();
+        async Task<double> EachAsync(Func<int, Task> operation)
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await operation(-1 - i);
+            }
+
+            var before = ctx.Cpu.Take();
+            for (var i = 0; i < N; i++)
+            {
+                await operation(i);
+            }
+
+            return (CpuMeter.Between(before, ctx.Cpu.Take()).AzuriteSeconds ?? double.NaN) * 1000 / N;
+        }
+
+        var partition = $"{school}|{counselor}";
+        var point = await EachAsync(i => table.GetEntityIfExistsAsync<TableEntity>(partition, $"g|{campaign}|probe-{i}"));
+        var from = Clock;
+        var query = await EachAsync(i => store.ReadSeatsAsync(school, counselor, campaign, $"probe-{i}", from, from.AddDays(29), CancellationToken.None));
+        var payload = new string('x', 400);
+        var insert = await EachAsync(i => scratch.AddEntityAsync(new TableEntity("p", (i + 100).ToString("D7", Inv)) { ["Json"] = payload }));
+        return new Probe(rows, point, query, insert);
     }
 
     /// <summary>

@@ -25,6 +25,17 @@ public sealed class Stats
         }
     }
 
+    public double Mean
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _samples.Count == 0 ? double.NaN : _samples.Average();
+            }
+        }
+    }
+
     public double Percentile(double p)
     {
         lock (_gate)

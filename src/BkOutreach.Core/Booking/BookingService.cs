@@ -71,17 +71,21 @@ public sealed partial class BookingService(
             return null;
         }
 
-        // Read within the last seconds is good enough here (RecentReads): none of these decides a seat.
-        var school = await directory.GetSchoolRecentAsync(grant.SchoolId, cancellationToken);
-        var campaign = await campaigns.GetRecentAsync(grant.SchoolId, grant.CampaignId, cancellationToken);
-        var guardian = await directory.GetGuardianRecentAsync(grant.SchoolId, grant.GuardianId, cancellationToken);
+        // Read within the last seconds is good enough here (RecentReads): none of these decides a seat. The
+        // four are independent, so those not read recently are read at the same time.
+        var schoolRead = directory.GetSchoolRecentAsync(grant.SchoolId, cancellationToken);
+        var campaignRead = campaigns.GetRecentAsync(grant.SchoolId, grant.CampaignId, cancellationToken);
+        var guardianRead = directory.GetGuardianRecentAsync(grant.SchoolId, grant.GuardianId, cancellationToken);
+        var counselorsRead = directory.ListCounselorsRecentAsync(grant.SchoolId, cancellationToken);
+        await Task.WhenAll(schoolRead, campaignRead, guardianRead, counselorsRead);
+        var (school, campaign, guardian) = (await schoolRead, await campaignRead, await guardianRead);
         if (school is null || campaign is null || guardian is null)
         {
             return null;
         }
 
         var wanted = guardian.Students.Select(s => s.CounselorId).ToHashSet(StringComparer.Ordinal);
-        var counselors = (await directory.ListCounselorsRecentAsync(grant.SchoolId, cancellationToken)).Where(c => wanted.Contains(c.Id)).ToList();
+        var counselors = (await counselorsRead).Where(c => wanted.Contains(c.Id)).ToList();
         return new LinkContext(grant, school, campaign, guardian, counselors);
     }
 

@@ -21,11 +21,6 @@ public sealed record LinkGrant(string Token, string SchoolId, string GuardianId,
 /// before any storage read. A genuine token works for exactly the (school, guardian, campaign) it was issued
 /// for, until the instant the campaign's booking window ends (exclusive), judged by the injected clock;
 /// issuing again with a moved window moves its expiry. Rotating the signing key replaces every token.
-/// A token's row is kept in <see cref="RecentReads"/> once read, so a parent who opens the link and books
-/// reads it once: what a token names never changes (it is derived from it), only its expiry can move or
-/// the row go (erasure), and the expiry is judged against the clock on every use; issuing here forgets the
-/// tokens it wrote, another instance's re-issue or erasure shows within <see cref="RecentReads.For"/>,
-/// like the guardian document the link then opens.
 /// </summary>
 public sealed class LinkTokens(StorageAccount storage, SigningKeyProvider keys, TimeProvider time)
 {
@@ -37,7 +32,6 @@ public sealed class LinkTokens(StorageAccount storage, SigningKeyProvider keys, 
     private static readonly byte[] Purpose = Encoding.UTF8.GetBytes("bkoutreach/link-tokens/v2");
     private static readonly byte[] IdPurpose = Encoding.UTF8.GetBytes("bkoutreach/link-token-ids/v2");
 
-    private readonly RecentReads _recent = new(time);
     private byte[]? _macKey;
     private byte[]? _idKey;
 
@@ -88,12 +82,6 @@ public sealed class LinkTokens(StorageAccount storage, SigningKeyProvider keys, 
             }
         }
 
-        // After the writes, so that a lookup racing them cannot keep the row as it was before.
-        foreach (var token in tokens.Values)
-        {
-            _recent.Forget(RecentKey(token));
-        }
-
         return tokens;
     }
 
@@ -105,20 +93,20 @@ public sealed class LinkTokens(StorageAccount storage, SigningKeyProvider keys, 
             return null;
         }
 
-        var grant = await _recent.GetAsync(RecentKey(token), ct => ReadGrantAsync(token, ct), cancellationToken);
-        return grant is not null && Instant.FromDateTimeOffset(time.GetUtcNow()) < grant.ExpiresAt ? grant : null;
-    }
-
-    /// <summary>The token's row as a grant, expired or not; null when there is none.</summary>
-    private async Task<LinkGrant?> ReadGrantAsync(string token, CancellationToken cancellationToken)
-    {
         var row = await storage.Table(StorageNames.LinksTable).GetEntityIfExistsAsync<TableEntity>(PartitionOf(token), RowOf(token), cancellationToken: cancellationToken);
-        return row.HasValue && row.Value is { } entity && entity.GetDateTimeOffset("ExpiresAt") is { } expires
-            ? new LinkGrant(token, entity.GetString("SchoolId") ?? "", entity.GetString("GuardianId") ?? "", entity.GetString("CampaignId") ?? "", Instant.FromDateTimeOffset(expires))
-            : null;
-    }
+        if (!row.HasValue || row.Value is not { } entity || entity.GetDateTimeOffset("ExpiresAt") is not { } expires)
+        {
+            return null;
+        }
 
-    private static string RecentKey(string token) => "link|" + token;
+        var expiresAt = Instant.FromDateTimeOffset(expires);
+        if (Instant.FromDateTimeOffset(time.GetUtcNow()) >= expiresAt)
+        {
+            return null;
+        }
+
+        return new LinkGrant(token, entity.GetString("SchoolId") ?? "", entity.GetString("GuardianId") ?? "", entity.GetString("CampaignId") ?? "", expiresAt);
+    }
 
     /// <summary>The token for <paramref name="id"/> under <paramref name="macKey"/>: id and truncated MAC, base64url.</summary>
     internal static string Compose(byte[] macKey, ReadOnlySpan<byte> id)

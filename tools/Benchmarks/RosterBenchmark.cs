@@ -100,16 +100,16 @@ public static class RosterBenchmark
         await table.CreateAsync();
         var now = TimeProvider.System.GetUtcNow();
         var entities = new List<TableEntity>();
-        for (var i = 0; i < guardians.Count; i++)
+        foreach (var g in guardians)
         {
-            var g = guardians[i];
-            var id = i.ToString("x16", CultureInfo.InvariantCulture);
-            entities.Add(new TableEntity(schoolId, "phone:" + g.Phone) { ["GuardianId"] = id });
-            entities.Add(new TableEntity(schoolId, "g:" + id) { ["Json"] = SchoolDirectory.Serialize(new Guardian(id, schoolId, g.Phone, g.Name, g.Language, g.Students)), ["UpdatedAt"] = now });
+            var id = SchoolDirectory.NewGuardianId(schoolId, g.Phone);
+            var bucket = SchoolDirectory.BucketPartition(schoolId, SchoolDirectory.PhoneBucket(schoolId, g.Phone));
+            entities.Add(new TableEntity(bucket, "phone:" + g.Phone) { ["GuardianId"] = id });
+            entities.Add(new TableEntity(bucket, "g:" + id) { ["Json"] = SchoolDirectory.Serialize(new Guardian(id, schoolId, g.Phone, g.Name, g.Language, g.Students)), ["UpdatedAt"] = now });
         }
 
         var watch = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(entities.Chunk(SchoolDirectory.BatchSize), new ParallelOptions { MaxDegreeOfParallelism = inFlight }, async (chunk, ct) =>
+        await Parallel.ForEachAsync(SchoolDirectory.Transactions(entities, e => e.PartitionKey), new ParallelOptions { MaxDegreeOfParallelism = inFlight }, async (chunk, ct) =>
             await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)), ct));
 
         var elapsed = watch.Elapsed;

@@ -20,10 +20,11 @@ namespace BkOutreach.Benchmarks;
 /// <summary>
 /// Roster import of N rows (default 10,000; one guardian per 1.1 rows: every tenth row is a sibling)
 /// against Azurite, through <see cref="ImportRoster"/> as the route calls it (parse, lock, one read of the
-/// school's partition, batched writes), beside its floor measured in the same run on the same Azurite: the
-/// same number of entities (phone index rows + guardian documents of the same size) added to a fresh table
-/// in entity-group transactions of 100, as many in flight as the import sends, with nothing else (and also
-/// one after another). Then the same file again (nothing to write), and
+/// school's buckets and one of its old single partition, batched writes), beside its floor measured in the
+/// same run on the same Azurite: the same entities with the same keys (phone index rows + guardian documents
+/// of the same size, in their numbers' buckets) added to a fresh table in entity-group transactions of up to
+/// 100 per partition, taken in the same order and as many in flight as the import sends, with nothing else
+/// (and also one after another). Then the same file again (nothing to write), and
 /// a corrected file that moves 1% of the students to new numbers (their old guardians erased).
 /// <c>--azurite [connection string]</c> (default the development storage), <c>--rows N</c>.
 /// </summary>

@@ -18,6 +18,7 @@ internal static class CampaignPlanResults
         smsReplyBooking = view.Plan.SmsReplyBooking,
         enabled = view.Plan.Enabled,
         campaigns = view.Campaigns,
+        version = view.Version,
     };
 
     public static IActionResult Saved(CampaignPlanView view) =>

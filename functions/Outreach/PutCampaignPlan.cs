@@ -9,7 +9,9 @@ namespace BkOutreach.Functions.Outreach;
 
 /// <summary>
 /// <c>PUT /api/admin/schools/{schoolId}/campaign-plans/{planId}</c>: creates (201) or replaces (200) a plan;
-/// its campaigns whose waves have not gone out follow at once. 400 lists every problem.
+/// its campaigns whose waves have not gone out follow at once. 400 lists every problem. With <c>If-Match</c>
+/// (the plan's <c>version</c> from the list, or the <c>ETag</c> of an earlier PUT) it replaces only a plan
+/// nobody saved since: 409 <c>changed_meanwhile</c> otherwise. The answer's <c>ETag</c> is the new version.
 /// </summary>
 public sealed class PutCampaignPlan(CampaignPlans plans)
 {
@@ -27,7 +29,13 @@ public sealed class PutCampaignPlan(CampaignPlans plans)
             return error;
         }
 
-        var result = await plans.PutAsync(schoolId, planId, plan!, cancellationToken);
+        var ifMatch = request.Headers.IfMatch.ToString().Trim();
+        var result = await plans.PutAsync(schoolId, planId, plan!, cancellationToken, ifMatch.Length == 0 || ifMatch == "*" ? null : new Azure.ETag(ifMatch));
+        if (result.Succeeded && result.Value!.Version is { } version)
+        {
+            request.HttpContext.Response.Headers.ETag = version;
+        }
+
         return HttpJson.From(result, CampaignPlanResults.Saved, "unknown_school");
     }
 }

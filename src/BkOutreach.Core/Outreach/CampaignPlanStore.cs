@@ -18,53 +18,54 @@ public sealed class CampaignPlanStore(StorageAccount storage, TimeProvider time)
 
     private TableClient Table => storage.Table(StorageNames.CampaignPlansTable);
 
-    /// <summary>Stores the plan; true when it is new.</summary>
-    public async Task<bool> PutAsync(CampaignPlan plan, CancellationToken cancellationToken)
+    /// <summary>Stores the plan (a whole-document PUT: the row is replaced); whether it is new, and its version.</summary>
+    public async Task<(bool Created, ETag Version)> PutAsync(CampaignPlan plan, CancellationToken cancellationToken)
     {
         var entity = new TableEntity(plan.SchoolId, plan.Id) { ["Json"] = JsonSerializer.Serialize(plan.Definition, Json) };
         try
         {
-            await Table.AddEntityAsync(entity, cancellationToken);
+            var added = await Table.AddEntityAsync(entity, cancellationToken);
             await MarkDueAsync(plan.SchoolId, cancellationToken);
-            return true;
+            return (true, added.Headers.ETag ?? default);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
-            await Table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+            var replaced = await Table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
             await MarkDueAsync(plan.SchoolId, cancellationToken);
-            return false;
+            return (false, replaced.Headers.ETag ?? default);
         }
     }
 
     /// <summary>
-    /// Replaces the plan only if it is still as read (<paramref name="ifMatch"/>, its ETag): false when another
-    /// edit came first or the plan was deleted meanwhile, and nothing is written.
+    /// Replaces the plan only if it is still as read (<paramref name="ifMatch"/>, its ETag): its new version, or
+    /// null when another edit came first or the plan was deleted meanwhile, and nothing is written.
     /// </summary>
-    public async Task<bool> TryReplaceAsync(CampaignPlan plan, ETag ifMatch, CancellationToken cancellationToken)
+    public async Task<ETag?> TryReplaceAsync(CampaignPlan plan, ETag ifMatch, CancellationToken cancellationToken)
     {
         try
         {
-            await Table.UpdateEntityAsync(new TableEntity(plan.SchoolId, plan.Id) { ["Json"] = JsonSerializer.Serialize(plan.Definition, Json) }, ifMatch, TableUpdateMode.Replace, cancellationToken);
-            return true;
+            var replaced = await Table.UpdateEntityAsync(new TableEntity(plan.SchoolId, plan.Id) { ["Json"] = JsonSerializer.Serialize(plan.Definition, Json) }, ifMatch, TableUpdateMode.Replace, cancellationToken);
+            await MarkDueAsync(plan.SchoolId, cancellationToken);
+            return replaced.Headers.ETag ?? default;
         }
         catch (RequestFailedException ex) when (ex.Status is 412 or 404)
         {
-            return false;
+            return null;
         }
     }
 
-    /// <summary>Stores the plan only when the school has none under this id; false when one exists (it is kept).</summary>
-    public async Task<bool> TryAddAsync(CampaignPlan plan, CancellationToken cancellationToken)
+    /// <summary>Stores the plan only when the school has none under this id: its version, or null when one exists (it is kept).</summary>
+    public async Task<ETag?> TryAddAsync(CampaignPlan plan, CancellationToken cancellationToken)
     {
         try
         {
-            await Table.AddEntityAsync(new TableEntity(plan.SchoolId, plan.Id) { ["Json"] = JsonSerializer.Serialize(plan.Definition, Json) }, cancellationToken);
+            var added = await Table.AddEntityAsync(new TableEntity(plan.SchoolId, plan.Id) { ["Json"] = JsonSerializer.Serialize(plan.Definition, Json) }, cancellationToken);
             await MarkDueAsync(plan.SchoolId, cancellationToken);
-            return true;
+            return added.Headers.ETag ?? default;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
-            return false;
+            return null;
         }
     }
 

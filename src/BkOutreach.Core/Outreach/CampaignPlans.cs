@@ -1,11 +1,18 @@
+using Azure;
 using BkOutreach.Core.Schools;
 using Microsoft.Extensions.Logging;
 using NodaTime;
 
 namespace BkOutreach.Core.Outreach;
 
-/// <summary>A plan as the routes show it, with the campaigns it has made so far.</summary>
-public sealed record CampaignPlanView(string Id, CampaignPlanDefinition Plan, IReadOnlyList<string> Campaigns, bool Created = false);
+/// <summary>
+/// A plan as the routes show it, with the campaigns it has made so far and its <see cref="Version"/> (the
+/// stored row's ETag): a PUT with <c>If-Match</c> of that version replaces the plan only if nobody saved it since.
+/// </summary>
+public sealed record CampaignPlanView(string Id, CampaignPlanDefinition Plan, IReadOnlyList<string> Campaigns, bool Created = false)
+{
+    public string? Version { get; init; }
+}
 
 /// <summary>
 /// The campaign-plan use cases and the work the dispatcher does with plans each tick
@@ -28,13 +35,10 @@ public sealed partial class CampaignPlans(
 
     private const int MaxReplaceAttempts = 5;
 
-    /// <summary>The problem <see cref="PutAsync"/> answers when the plan changed since the edit read it (<c>ifMatch</c>).</summary>
-    public const string StaleProblem = "version: the plan was changed by someone else since it was opened; nothing was saved.";
-
     /// <summary>
     /// Creates or replaces a plan (PUT semantics). With <paramref name="ifMatch"/> (the ETag the editor read)
     /// the replace happens only if the plan is still as read; otherwise nothing is saved and the answer is
-    /// <see cref="StaleProblem"/>.
+    /// <see cref="Result{T}.Stale"/> (also when the plan was deleted meanwhile).
     /// </summary>
     public async Task<Result<CampaignPlanView>> PutAsync(string schoolId, string planId, CampaignPlanDefinition plan, CancellationToken cancellationToken, Azure.ETag? ifMatch = null)
     {
@@ -51,21 +55,22 @@ public sealed partial class CampaignPlans(
         }
 
         bool created;
+        ETag version;
         if (ifMatch is { } etag)
         {
-            if (!await plans.TryReplaceAsync(new CampaignPlan(planId, schoolId, plan), etag, cancellationToken))
+            if (await plans.TryReplaceAsync(new CampaignPlan(planId, schoolId, plan), etag, cancellationToken) is not { } replaced)
             {
-                return Result<CampaignPlanView>.Invalid([StaleProblem]);
+                return Result<CampaignPlanView>.Stale();
             }
 
-            created = false;
+            (created, version) = (false, replaced);
         }
         else
         {
-            created = await plans.PutAsync(new CampaignPlan(planId, schoolId, plan), cancellationToken);
+            (created, version) = await plans.PutAsync(new CampaignPlan(planId, schoolId, plan), cancellationToken);
         }
 
-        return Result<CampaignPlanView>.Ok(await ViewAfterChangeAsync(schoolId, school, new CampaignPlan(planId, schoolId, plan), created, cancellationToken));
+        return Result<CampaignPlanView>.Ok(await ViewAfterChangeAsync(schoolId, school, new CampaignPlan(planId, schoolId, plan), created, cancellationToken) with { Version = version.ToString() });
     }
 
     /// <summary>
@@ -82,7 +87,7 @@ public sealed partial class CampaignPlans(
 
         if (await plans.GetAsync(schoolId, RecommendedPlan.Id, cancellationToken) is { } existing)
         {
-            return Result<CampaignPlanView>.Ok(new CampaignPlanView(existing.Id, existing.Definition, await CampaignIdsAsync(schoolId, existing.Id, cancellationToken)));
+            return Result<CampaignPlanView>.Ok(new CampaignPlanView(existing.Id, existing.Definition, await CampaignIdsAsync(schoolId, existing.Id, cancellationToken)) { Version = existing.ETag.ToString() });
         }
 
         var problems = await ProblemsAsync(schoolId, RecommendedPlan.Id, RecommendedPlan.Definition, school, cancellationToken);
@@ -92,8 +97,14 @@ public sealed partial class CampaignPlans(
         }
 
         var plan = new CampaignPlan(RecommendedPlan.Id, schoolId, RecommendedPlan.Definition);
-        var created = await plans.TryAddAsync(plan, cancellationToken);
-        return Result<CampaignPlanView>.Ok(await ViewAfterChangeAsync(schoolId, school, plan, created, cancellationToken));
+        if (await plans.TryAddAsync(plan, cancellationToken) is { } version)
+        {
+            return Result<CampaignPlanView>.Ok(await ViewAfterChangeAsync(schoolId, school, plan, created: true, cancellationToken) with { Version = version.ToString() });
+        }
+
+        // Another request added it first: that plan is the one kept.
+        var kept = await plans.GetAsync(schoolId, RecommendedPlan.Id, cancellationToken) ?? plan;
+        return Result<CampaignPlanView>.Ok(await ViewAfterChangeAsync(schoolId, school, kept, created: false, cancellationToken) with { Version = kept.ETag.ToString() });
     }
 
     public async Task<Result<IReadOnlyList<CampaignPlanView>>> ListAsync(string schoolId, CancellationToken cancellationToken)
@@ -106,7 +117,7 @@ public sealed partial class CampaignPlans(
         var made = (await campaigns.ListAsync(schoolId, cancellationToken)).Where(c => c.PlanId is not null).ToList();
         return Result<IReadOnlyList<CampaignPlanView>>.Ok([.. (await plans.ListAsync(schoolId, cancellationToken))
             .OrderBy(p => p.Id, StringComparer.Ordinal)
-            .Select(p => new CampaignPlanView(p.Id, p.Definition, [.. made.Where(c => c.PlanId == p.Id).Select(c => c.Id).Order(StringComparer.Ordinal)]))]);
+            .Select(p => new CampaignPlanView(p.Id, p.Definition, [.. made.Where(c => c.PlanId == p.Id).Select(c => c.Id).Order(StringComparer.Ordinal)]) { Version = p.ETag.ToString() })]);
     }
 
     /// <summary>Deletes the plan: its campaigns stay (with their evidence), their waves not yet out are skipped.</summary>

@@ -115,7 +115,7 @@ public sealed class CampaignPlanEditor(CampaignPlans plans, CampaignPlanStore st
         {
             var etag = input.Version.Length > 0 ? new ETag(input.Version) : default;
             var result = etag == default
-                ? Result<CampaignPlanView>.Invalid([CampaignPlans.StaleProblem])
+                ? Result<CampaignPlanView>.Stale()
                 : await plans.PutAsync(schoolId, planId, plan.Definition with { Enabled = input.Enabled, Waves = waves }, cancellationToken, etag);
             if (result.NotFound)
             {
@@ -128,7 +128,7 @@ public sealed class CampaignPlanEditor(CampaignPlans plans, CampaignPlanStore st
                 return new PlanSaveOutcome(true, false, await PageAsync(schoolId, saved, input with { Version = saved.ETag.ToString() }, lang, [], cancellationToken), []);
             }
 
-            stale = result.Problems.Contains(CampaignPlans.StaleProblem);
+            stale = result.Conflict;
             errors.AddRange(stale
                 ? [new FieldError("enabled", Text(lang, "error_stale"))]
                 : result.Problems.Select(p => new FieldError(FieldOf(p, rowOf), p)));

@@ -87,6 +87,22 @@ public sealed class BrowserFixture : IAsyncLifetime
         output.WriteLine($"screenshot: {path}");
     }
 
+    /// <summary>
+    /// Saves a full-page screenshot like <see cref="ScreenshotAsync"/>, and when <c>BK_UPDATE_SCREENSHOTS=1</c>
+    /// also copies it to docs/screenshots for the README's tour, so an ordinary test run leaves the
+    /// repository unchanged.
+    /// </summary>
+    public static async Task ScreenshotForReadmeAsync(IPage page, string name, ITestOutputHelper output)
+    {
+        await ScreenshotAsync(page, name, output);
+        if (Environment.GetEnvironmentVariable("BK_UPDATE_SCREENSHOTS") == "1")
+        {
+            var docs = Path.Combine(RepoPaths.Root, "docs", "screenshots");
+            Directory.CreateDirectory(docs);
+            File.Copy(Path.Combine(ScreenshotFolder, name + ".png"), Path.Combine(docs, name + ".png"), overwrite: true);
+        }
+    }
+
     private async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions options)
     {
         var context = await Browser.NewContextAsync(options);

@@ -68,8 +68,7 @@ public sealed class CampaignPagesBrowserTests(BrowserFixture browser, ITestOutpu
         var segments = int.Parse(await page.Locator("#preview-1-cost [data-segments]").First.InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture);
         await Expect(page.Locator($"input[name=classes][value='{Class}']")).ToBeCheckedAsync();
         await Expect(page.Locator("#schedule li").First).ToContainTextAsync("2027-01-11");
-        await BrowserFixture.ScreenshotAsync(page, "campaign-composer", output);
-        SaveForReadme("campaign-composer");
+        await BrowserFixture.ScreenshotForReadmeAsync(page, "campaign-composer", output);
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Buat kampanye" }).ClickAsync();
         await Expect(page.Locator("h1")).ToHaveTextAsync("Kenali guru BK kelas XI IPA 1");
@@ -139,13 +138,5 @@ public sealed class CampaignPagesBrowserTests(BrowserFixture browser, ITestOutpu
         var put = await _runner.Admin.PutAsync($"api/admin/schools/{schoolId}/staff/{Uri.EscapeDataString(email)}", OutreachJourney.Json(new { role = "school_admin" }));
         Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
         return email;
-    }
-
-    /// <summary>Copies a screenshot this test took into docs/screenshots for the README's tour.</summary>
-    private static void SaveForReadme(string name)
-    {
-        var folder = Path.Combine(RepoPaths.Root, "docs", "screenshots");
-        Directory.CreateDirectory(folder);
-        File.Copy(Path.Combine(BrowserFixture.ScreenshotFolder, name + ".png"), Path.Combine(folder, name + ".png"), overwrite: true);
     }
 }

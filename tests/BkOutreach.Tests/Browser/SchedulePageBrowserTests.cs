@@ -239,10 +239,7 @@ public sealed class SchedulePageBrowserTests(BrowserFixture browser, ITestOutput
         await using var staff = await StaffBrowser.SignedInAsync(browser, _runner, Counselor);
         var page = await staff.NewPageAsync();
         await page.GotoAsync(_runner.App.BaseUrl + SchedulePath);
-        await BrowserFixture.ScreenshotAsync(page, "staff-schedule", output);
-        var docs = Path.Combine(RepoPaths.Root, "docs", "screenshots");
-        Directory.CreateDirectory(docs);
-        File.Copy(Path.Combine(BrowserFixture.ScreenshotFolder, "staff-schedule.png"), Path.Combine(docs, "staff-schedule.png"), overwrite: true);
+        await BrowserFixture.ScreenshotForReadmeAsync(page, "staff-schedule", output);
     }
 
     [Fact]

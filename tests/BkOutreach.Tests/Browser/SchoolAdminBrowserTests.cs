@@ -45,10 +45,7 @@ public sealed class SchoolAdminBrowserTests(BrowserFixture browser, ITestOutputH
         await Expect(rejected.Nth(2)).ToContainTextAsync("9student_name is empty");
         Assert.Equal(before, await _world.GuardianRowsAsync(school));
 
-        await BrowserFixture.ScreenshotAsync(page, "staff-roster-preview", output);
-        var docs = Path.Combine(RepoPaths.Root, "docs", "screenshots");
-        Directory.CreateDirectory(docs);
-        File.Copy(Path.Combine(BrowserFixture.ScreenshotFolder, "staff-roster-preview.png"), Path.Combine(docs, "staff-roster-preview.png"), overwrite: true);
+        await BrowserFixture.ScreenshotForReadmeAsync(page, "staff-roster-preview", output);
         var violations = await Axe.RunAsync(page);
         output.WriteLine($"axe roster preview: {violations.Count} violation(s){string.Concat(violations.Select(v => "\n  " + v))}");
         Assert.Empty(Axe.Blocking(violations));

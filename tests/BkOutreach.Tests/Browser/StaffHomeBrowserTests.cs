@@ -66,6 +66,6 @@ public sealed class StaffHomeBrowserTests(BrowserFixture browser, ITestOutputHel
         await using var phone = await StaffBrowser.SignedInAsync(browser, kit.Runner, kit.Counselor1);
         var home = await phone.NewPageAsync();
         await home.GotoAsync(kit.Runner.App.BaseUrl + "/api/staff");
-        await BrowserFixture.ScreenshotAsync(home, "staff-home", output);
+        await BrowserFixture.ScreenshotForReadmeAsync(home, "staff-home", output);
     }
 }

@@ -29,6 +29,14 @@ public sealed class CampaignPlanRoutesTests : IAsyncLifetime
         enabled = true,
     };
 
+    private static object Named(string name) => new
+    {
+        name,
+        template = "outreach",
+        waves = new object[] { new { kind = "outreach", termDay = 7 } },
+        enabled = true,
+    };
+
     [Fact]
     public async Task PutPlan_MakesTheTermsCampaign_ListedWithItsWaves_AndAPlainSchoolPutMakesNoPlan()
     {
@@ -64,6 +72,41 @@ public sealed class CampaignPlanRoutesTests : IAsyncLifetime
         // A school put again (its settings only) still has exactly its one plan.
         await journey.CreateSchoolAsync();
         Assert.Single((await _runner.Admin.GetFromJsonAsync<JsonElement>($"api/admin/schools/{journey.SchoolId}/campaign-plans")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task PutPlan_WithIfMatch_ReplacesOnlyThePlanAsRead_AndAStaleVersionIs409ChangingNothing()
+    {
+        var journey = new OutreachJourney(_runner);
+        await journey.CreateSchoolAsync();
+        var path = $"api/admin/schools/{journey.SchoolId}/campaign-plans/kenali";
+        var created = await _runner.Admin.PutAsync(path, OutreachJourney.Json(ContractExample));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var listed = (await _runner.Admin.GetFromJsonAsync<JsonElement>($"api/admin/schools/{journey.SchoolId}/campaign-plans"))[0].GetProperty("version").GetString()!;
+        Assert.Equal(created.Headers.ETag!.ToString(), listed);
+
+        // Two editors opened the same version; the first save wins, the second is told and changes nothing.
+        var first = await PutIfMatchAsync(path, Named("Kenali guru BK (semester ini)"), listed);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var newVersion = first.Headers.ETag!.ToString();
+        Assert.NotEqual(listed, newVersion);
+        var second = await PutIfMatchAsync(path, Named("Versi lama"), listed);
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        Assert.Equal("changed_meanwhile", (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        var plan = (await _runner.Admin.GetFromJsonAsync<JsonElement>($"api/admin/schools/{journey.SchoolId}/campaign-plans"))[0];
+        Assert.Equal(("Kenali guru BK (semester ini)", newVersion), (plan.GetProperty("name").GetString(), plan.GetProperty("version").GetString()));
+
+        // A deleted plan is no longer the plan as read either: nothing is made again.
+        Assert.True((await _runner.Admin.DeleteAsync(path)).IsSuccessStatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await PutIfMatchAsync(path, ContractExample, newVersion)).StatusCode);
+        Assert.Equal("[]", await _runner.Admin.GetStringAsync($"api/admin/schools/{journey.SchoolId}/campaign-plans"));
+    }
+
+    private Task<HttpResponseMessage> PutIfMatchAsync(string path, object plan, string version)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = OutreachJourney.Json(plan) };
+        request.Headers.TryAddWithoutValidation("If-Match", version);
+        return _runner.Admin.SendAsync(request);
     }
 
     [Fact]

@@ -77,6 +77,59 @@ public sealed class SlotOfferAndAnswersTests
     }
 
     [Fact]
+    public async Task OlderApiVersion_SendsTheSlotOfferTemplateWithoutButtons_ItsTextAsksForATypedReply()
+    {
+        await using var harness = await WhatsAppHarness.StartAsync();
+        var app = await harness.StartInstanceAsync(apiVersion: "2023-08-24-preview");
+        var (schoolId, _, guardians) = await WhatsAppHarness.SeedAsync(app, 1);
+        var campaign = await ReplyBookingCampaignAsync(app, schoolId);
+
+        await WhatsAppHarness.SendAsync(app, campaign, guardians);
+
+        var offer = Assert.Single(harness.WhatsApp.Deliveries, d => d.TemplateName == "bk_slot_offer_id");
+        Assert.Empty(offer.Buttons);
+        Assert.Equal(3, offer.BodyValues.Count);
+        var record = await app.GetRequiredService<WhatsAppDeliveryStore>().GetAsync(SendLog.KeyOf(schoolId, campaign.Id, 0, guardians[0].Id) + ":slots", CancellationToken.None);
+        Assert.StartsWith("Jadwal temu BK, balas 1, 2 atau 3: ", record!.SmsBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reminder_ByWhatsApp_ItsFactsSayWhatsApp_AndItsSmsFallbackSaysFallbackReminder()
+    {
+        await using var harness = await WhatsAppHarness.StartAsync();
+        var app = await harness.StartInstanceAsync();
+        var (schoolId, _, guardians) = await WhatsAppHarness.SeedAsync(app, 1);
+        var campaign = await ReplyBookingCampaignAsync(app, schoolId);
+        await WhatsAppHarness.SendAsync(app, campaign, guardians);
+        await WhatsAppHarness.PostEventsAsync(app, TextEvent(Guid.NewGuid().ToString(), guardians[0].Phone, "1"));
+        var booking = Assert.Single(await app.GetRequiredService<BookingStore>().ListAsync(schoolId, "bk-1", CancellationToken.None));
+        await app.GetRequiredService<BookingEventHandler>().HandleAsync(booking.Id, CancellationToken.None);
+
+        // A day before the meeting the 24-hour reminder is due; WhatsApp takes it but never reports delivery.
+        harness.Clock.Advance(booking.Start.AddHours(-24).AddMinutes(1) - harness.Clock.GetUtcNow());
+        var run = await app.GetRequiredService<FollowUps>().SendDueRemindersAsync(CancellationToken.None);
+        Assert.Equal(1, run.Sent);
+        Assert.Single(harness.WhatsApp.Deliveries, d => d.TemplateName == "bk_reminder_id");
+
+        // The fallback timer, hour by hour (its SMS waits for the school's sending hours if the deadline falls outside them).
+        harness.Clock.Advance(TimeSpan.FromMinutes(241));
+        for (var hour = 0; hour < 16 && !harness.Sms.Delivered.Any(m => m.IdempotencyKey.StartsWith("reminder:", StringComparison.Ordinal)); hour++)
+        {
+            await WhatsAppHarness.SweepAsync(app);
+            harness.Clock.Advance(TimeSpan.FromHours(1));
+        }
+
+        var facts = await app.GetRequiredService<ParticipationLog>().ListAsync(schoolId, CancellationToken.None);
+        var reminded = Assert.Single(facts, f => f.Event.Kind == ParticipationKind.Reminded);
+        Assert.Equal(ParticipationChannel.WhatsApp, reminded.Event.Channel);
+        var sent = Assert.Single(facts, f => f.Event.Value == "reminder");
+        Assert.Equal((ParticipationKind.WhatsAppSent, ParticipationChannel.WhatsApp), (sent.Event.Kind, sent.Event.Channel));
+        var fallback = Assert.Single(facts, f => f.Event.Value == "fallback:reminder");
+        Assert.Equal((ParticipationKind.SmsSent, ParticipationChannel.Sms, (string?)null, (int?)null), (fallback.Event.Kind, fallback.Event.Channel, fallback.Event.CampaignId, fallback.Event.Wave));
+        Assert.Single(harness.Sms.Delivered, m => m.IdempotencyKey.StartsWith("reminder:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task WithoutATemplateForTheLanguage_TheOfferGoesBySms_AndTheReofferAnswersAWhatsAppReplyAsFreeText()
     {
         await using var harness = await WhatsAppHarness.StartAsync();

@@ -147,6 +147,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<WhatsApp.WhatsAppDeliveryStore>();
         services.AddSingleton<WhatsApp.WhatsAppFacts>();
         services.AddSingleton<WhatsApp.TwoChannelSender>();
+        services.AddSingleton<WhatsApp.ChannelAnswers>();
         services.AddSingleton<WhatsApp.OutboxWhatsAppSender>();
         services.AddSingleton(sp => new WhatsApp.AdvancedMessagingSender(
             sp.GetRequiredService<IOptions<SmsOptions>>().Value.Acs,

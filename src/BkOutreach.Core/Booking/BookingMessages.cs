@@ -12,7 +12,10 @@ namespace BkOutreach.Core.Booking;
 /// The message about one booking (confirmation, cancellation, reminder, feedback question), rendered from the
 /// roster as it is now and sent under a key and first-attempt time the caller keeps across retries, so a
 /// repeat is answered by the provider as a repeat (ACS repeatability; the outbox keys its rows) and goes once.
-/// It goes by the guardian's channel (WhatsApp first, SMS as the fallback) under that one key.
+/// It goes by the guardian's channel (WhatsApp first, SMS as the fallback) under that one key, with its
+/// <see cref="WhatsApp.MessageFacts"/>: the participation log then records which channel carried it
+/// (<c>wa_sent</c>/<c>sms_sent</c>, and later <c>wa_delivered</c>, <c>wa_read</c>, <c>wa_failed</c> or the SMS
+/// fallback), valued with the template's name.
 /// </summary>
 public sealed class BookingMessages(
     SchoolDirectory directory,
@@ -23,7 +26,11 @@ public sealed class BookingMessages(
     IOptions<LinksOptions> linkOptions)
 {
     /// <summary>Sends; null when there is nobody to send to any more (guardian erased, campaign or school gone).</summary>
-    public async Task<SmsSendStatus?> SendAsync(Booking booking, string template, string idempotencyKey, DateTimeOffset firstAttemptAt, CancellationToken cancellationToken)
+    public async Task<SmsSendStatus?> SendAsync(Booking booking, string template, string idempotencyKey, DateTimeOffset firstAttemptAt, CancellationToken cancellationToken) =>
+        (await SendViaAsync(booking, template, idempotencyKey, firstAttemptAt, cancellationToken))?.Status;
+
+    /// <summary>Sends, and says by which channel; null when there is nobody to send to any more.</summary>
+    public async Task<WhatsApp.ChannelSendResult?> SendViaAsync(Booking booking, string template, string idempotencyKey, DateTimeOffset firstAttemptAt, CancellationToken cancellationToken)
     {
         var school = await directory.GetSchoolAsync(booking.SchoolId, cancellationToken);
         var guardian = await directory.GetGuardianAsync(booking.SchoolId, booking.GuardianId, cancellationToken);
@@ -48,8 +55,14 @@ public sealed class BookingMessages(
             MeetingLink = booking.Mode == "online" ? counselor?.MeetingUrl ?? "" : "",
         };
         var text = templates.Render(template, guardian.Language, model).Text;
-        var result = await sender.SendAsync([new WhatsApp.OutboundMessage(new SmsMessage(guardian.Phone, text, idempotencyKey, null, firstAttemptAt), guardian.Channel, template, guardian.Language, model, booking.SchoolId)], cancellationToken);
-        return result[0].Status;
+        var classes = booking.Classes.Count > 0
+            ? booking.Classes
+            : [.. guardian.Students.Where(s => s.CounselorId == booking.CounselorId).Select(s => s.Class).Distinct(StringComparer.Ordinal)];
+        var facts = new WhatsApp.MessageFacts(booking.SchoolId, guardian.Id, campaign.Definition.Term, classes, booking.CounselorId, template);
+        var result = await sender.SendAsync(
+            [new WhatsApp.OutboundMessage(new SmsMessage(guardian.Phone, text, idempotencyKey, null, firstAttemptAt), guardian.Channel, template, guardian.Language, model, booking.SchoolId, Facts: facts)],
+            cancellationToken);
+        return result[0];
     }
 
     /// <summary>The guardian's phone, for keying the feedback question; null when erased.</summary>

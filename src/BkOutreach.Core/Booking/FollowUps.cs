@@ -83,10 +83,10 @@ public sealed partial class FollowUps(
             }
 
             considered++;
-            SmsSendStatus? status;
+            WhatsApp.ChannelSendResult? result;
             try
             {
-                status = await messages.SendAsync(booking, SmsTemplates.Reminder, due.SmsKey, due.DueAt, cancellationToken);
+                result = await messages.SendViaAsync(booking, SmsTemplates.Reminder, due.SmsKey, due.DueAt, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -95,17 +95,18 @@ public sealed partial class FollowUps(
                 continue;
             }
 
-            if (status == SmsSendStatus.Transient)
+            if (result?.Status == SmsSendStatus.Transient)
             {
                 continue;
             }
 
-            if (status == SmsSendStatus.Accepted)
+            if (result?.Status == SmsSendStatus.Accepted)
             {
+                // The channel that carried it (a later SMS fallback is its own fact: sms_sent, fallback:reminder).
                 var campaign = await campaigns.GetAsync(booking.SchoolId, booking.CampaignId, cancellationToken);
                 await facts.RecordBookingFactAsync(
                     booking, campaign, null, Participation.ParticipationKind.Reminded, Participation.FactKeys.Reminded(booking.Id, due.Kind) + ":" + due.StartUnixSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    Participation.ParticipationChannel.Sms, null, time.GetUtcNow(), cancellationToken);
+                    result.Channel == MessageChannel.WhatsApp ? Participation.ParticipationChannel.WhatsApp : Participation.ParticipationChannel.Sms, null, time.GetUtcNow(), cancellationToken);
                 sent++;
             }
 

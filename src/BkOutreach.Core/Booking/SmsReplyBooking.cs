@@ -10,25 +10,36 @@ using NodaTime;
 namespace BkOutreach.Core.Booking;
 
 /// <summary>
-/// Booking by SMS reply, for parents who cannot open links: when a campaign enables it, the outreach SMS is
-/// followed by one offering the three nearest slots ("Balas 1, 2 atau 3"); the reply books that slot through
-/// the same atomic path as the page, and is answered by the confirmation SMS, or by the next three slots when
-/// the chosen one was taken meanwhile. The latest offer per phone number is kept in the <c>replies</c> table.
+/// Booking by reply, for parents who cannot open links: when a campaign enables it, the outreach message is
+/// followed by one offering the three nearest slots ("Balas 1, 2 atau 3"); the reply (typed, or a quick-reply
+/// button whose payload is the digit) books that slot through the same atomic path as the page, and is
+/// answered by the confirmation, or by the next three slots when the chosen one was taken meanwhile. The
+/// offer goes like every other message, through <see cref="WhatsApp.TwoChannelSender"/> under one key:
+/// WhatsApp first for a guardian on WhatsApp — the approved <c>slot_offer</c> template (values: the three
+/// times; quick replies 1/2/3) when one is configured, else free text inside the 24-hour window — and SMS
+/// otherwise or as the fallback. A re-offer answers the parent's reply on the channel it came by. The latest
+/// offer per phone number is kept in the <c>replies</c> table.
 /// </summary>
 public sealed class SmsReplyBooking(
     BookingService booking,
     LinkTokens links,
     CampaignStore campaigns,
     SchoolDirectory directory,
-    ISmsSender sender,
+    WhatsApp.TwoChannelSender sender,
+    WhatsApp.WhatsAppTemplates whatsAppTemplates,
+    SmsRateLimiter rateLimiter,
     StorageAccount storage,
     TimeProvider time)
 {
     private const string OfferPartition = "slot-offer";
     private static readonly JsonSerializerOptions Json = StorageJson.Options;
 
-    /// <summary>Sends the three nearest slots of the guardian's first counsellor; false when there are none.</summary>
-    public async Task<bool> OfferAsync(string schoolId, string campaignId, string guardianId, string idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the three nearest slots of the guardian's first counsellor; false when there are none.
+    /// <paramref name="answerOn"/>: the channel of the parent's message this offer answers (a re-offer), which
+    /// wins over the guardian's channel; null for the offer after a campaign message.
+    /// </summary>
+    public async Task<bool> OfferAsync(string schoolId, string campaignId, string guardianId, string idempotencyKey, CancellationToken cancellationToken, MessageChannel? answerOn = null)
     {
         var link = await OpenAsync(schoolId, campaignId, guardianId, cancellationToken);
         if (link is null)
@@ -42,9 +53,10 @@ public sealed class SmsReplyBooking(
             return false;
         }
 
-        var offered = slots.Slots.Take(3).ToList();
+        var offered = slots.Slots.Take(WhatsApp.WhatsAppTemplates.SlotOfferSlots).ToList();
         var en = link.Guardian.Language == "en";
-        var lines = offered.Select((s, i) => $"{i + 1}) {MeetingText.Format(s.Start, link.Guardian.Language)}");
+        var times = offered.Select(s => MeetingText.Format(s.Start, link.Guardian.Language)).ToList();
+        var lines = times.Select((t, i) => $"{i + 1}) {t}");
         var text = (en ? "BK meeting: reply 1, 2 or 3 to book: " : "Jadwal temu BK, balas 1, 2 atau 3: ") + string.Join(" ", lines) + (en ? ". Stop: reply STOP" : ". Stop: balas BERHENTI");
         await storage.Table(StorageNames.RepliesTable).UpsertEntityAsync(
             new TableEntity(OfferPartition, link.Guardian.Phone)
@@ -57,7 +69,22 @@ public sealed class SmsReplyBooking(
             },
             TableUpdateMode.Replace,
             cancellationToken);
-        await sender.SendAsync([new SmsMessage(link.Guardian.Phone, text, idempotencyKey)], cancellationToken);
+        var facts = new WhatsApp.MessageFacts(
+            schoolId, guardianId, link.Campaign.Definition.Term,
+            [.. slots.Students.Select(s => s.Class).Distinct(StringComparer.Ordinal)], slots.Counselor.Id, WhatsApp.WhatsAppTemplates.SlotOffer);
+        var message = new WhatsApp.OutboundMessage(
+            new SmsMessage(link.Guardian.Phone, text, idempotencyKey, null, time.GetUtcNow()),
+            answerOn ?? link.Guardian.Channel,
+            WhatsApp.WhatsAppTemplates.SlotOffer,
+            link.Guardian.Language,
+            new SmsTemplateModel(),
+            schoolId,
+            whatsAppTemplates.RenderSlotOffer(link.Guardian.Language, times, text),
+            facts);
+        await rateLimiter.AcquireAsync(1, cancellationToken);
+        // A WhatsApp hiccup (429/5xx) leaves the offer's delivery record pending, and the fallback timer sends
+        // the SMS at its deadline; the result itself changes nothing here.
+        await sender.SendAsync([message], cancellationToken);
         return true;
     }
 
@@ -97,7 +124,7 @@ public sealed class SmsReplyBooking(
         var result = await booking.BookAsync(link, slotIds[index], null, via, cancellationToken);
         if (result.Outcome is BookOutcome.SlotTaken or BookOutcome.NotBookable)
         {
-            await OfferAsync(link.Grant.SchoolId, link.Grant.CampaignId, link.Guardian.Id, $"slot-offer:{messageId}", cancellationToken);
+            await OfferAsync(link.Grant.SchoolId, link.Grant.CampaignId, link.Guardian.Id, $"slot-offer:{messageId}", cancellationToken, via == Participation.ParticipationChannel.WhatsApp ? MessageChannel.WhatsApp : MessageChannel.Sms);
         }
 
         return result;

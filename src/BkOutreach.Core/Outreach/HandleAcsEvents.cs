@@ -30,7 +30,7 @@ public sealed partial class HandleAcsEvents(
     WhatsAppWindow window,
     SchoolDirectory directory,
     SmsTemplates templates,
-    ISmsSender sender,
+    ChannelAnswers answers,
     StorageAccount storage,
     TimeProvider time,
     ILogger<HandleAcsEvents> logger,
@@ -134,8 +134,9 @@ public sealed partial class HandleAcsEvents(
     /// channels, the opt-out store being per number; MULAI; SMS/WA choose the channel), then the newest
     /// question the number was asked (survey, slot offer, feedback), else it goes to the counsellor's inbox
     /// (<see cref="Staff.ParentMessages"/>).
-    /// Facts record the channel the message came by. The answers sent back (opt-out and channel
-    /// confirmations, a new slot offer) go through <see cref="ISmsSender"/>.
+    /// Facts record the channel the message came by, and the answers go back on it (<see cref="AnswerAsync"/>;
+    /// a new slot offer through <see cref="Booking.SmsReplyBooking"/> the same way): WhatsApp free text to a
+    /// WhatsApp message — the parent just wrote, so the 24-hour window is open — and SMS to an SMS.
     /// </summary>
     private async Task<bool> OnInboundAsync(InboundMessage received, CancellationToken cancellationToken)
     {
@@ -154,8 +155,15 @@ public sealed partial class HandleAcsEvents(
             case SmsKeyword.OptOut:
                 await optOuts.OptOutAsync(from, cancellationToken);
                 await facts.OptChangedAsync(from, optedOut: true, received.EventId, channel, cancellationToken);
+
+                // After the opt-out exactly one message still goes: its confirmation, on the channel the parent
+                // used. It is the answer to their own message, not one of ours (the opt-out stops those): the
+                // parent must know the word worked and how to undo it (MULAI), as SMS practice expects of a STOP
+                // reply; on WhatsApp it is free text inside the window their message opened (a service reply,
+                // allowed and not charged). Not on both channels: the parent wrote on one. It says that both
+                // channels stop, since the opt-out is per number.
                 var text = templates.Render(SmsTemplates.OptOutConfirmation, SmsTemplates.DefaultLanguage, new SmsTemplateModel()).Text;
-                await sender.SendAsync([new SmsMessage(from, text, $"opt-out-confirmation:{received.EventId}")], cancellationToken);
+                await AnswerAsync(received, from, text, $"opt-out-confirmation:{received.EventId}", cancellationToken);
                 LogInbound(logger, received.MessageId, via, "opt_out");
                 return true;
             case SmsKeyword.OptIn:
@@ -219,8 +227,23 @@ public sealed partial class HandleAcsEvents(
         var schoolName = schools.Count == 1 ? (await directory.GetSchoolAsync(schools[0], cancellationToken))?.Name ?? "" : "";
         var template = chosen == MessageChannel.Sms ? SmsTemplates.ChannelSms : SmsTemplates.ChannelWhatsApp;
         var text = templates.Render(template, guardians[0].Language, new SmsTemplateModel { SchoolName = schoolName }).Text;
-        await sender.SendAsync([new SmsMessage(from, text, $"channel-confirmation:{received.EventId}")], cancellationToken);
+        await AnswerAsync(received, from, text, $"channel-confirmation:{received.EventId}", cancellationToken);
         LogInbound(logger, received.MessageId, via, chosen == MessageChannel.Sms ? "channel_sms" : "channel_whatsapp");
+    }
+
+    /// <summary>
+    /// An answer to <paramref name="received"/>, on the channel it came by (see <see cref="ChannelAnswers"/>: a
+    /// WhatsApp refusal falls back to SMS under the same key). When the provider cannot take it now, the event
+    /// fails so Event Grid delivers it again: everything before the answer is idempotent, and the answer's key
+    /// is the event id, so the retry sends it once.
+    /// </summary>
+    private async Task AnswerAsync(InboundMessage received, string from, string text, string key, CancellationToken cancellationToken)
+    {
+        var sent = await answers.SendAsync(from, text, key, null, received.Channel == MessageChannel.WhatsApp, cancellationToken);
+        if (sent.Status == SmsSendStatus.Transient)
+        {
+            throw new InvalidOperationException($"The answer {key} could not be sent now ({sent.Error}); the event is retried.");
+        }
     }
 
     private static string SafeKey(string id) => OutboxSmsSender.RowKeyFor(id);

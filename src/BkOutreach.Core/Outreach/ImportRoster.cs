@@ -280,7 +280,7 @@ internal sealed record RosterPlan(
             }
             else
             {
-                id = SchoolDirectory.NewGuardianId();
+                id = SchoolDirectory.NewGuardianId(schoolId, g.Phone);
                 newPhones.Add(g.Phone);
             }
 

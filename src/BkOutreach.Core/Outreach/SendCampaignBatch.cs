@@ -160,7 +160,7 @@ public sealed partial class SendCampaignBatch(
             LogErasedSkipped(logger, batch.CampaignId, batch.Wave, erased);
         }
 
-        await sendLog.WriteAsync(batch.CampaignId, batch.Wave, records, cancellationToken);
+        var written = await sendLog.WriteAsync(batch.CampaignId, batch.Wave, records, cancellationToken);
         if (messages.Count == 0)
         {
             return new BatchOutcome(0, alreadySent, skippedOut, skippedBooked, 0, false);
@@ -177,7 +177,7 @@ public sealed partial class SendCampaignBatch(
 
         await rateLimiter.AcquireAsync(messages.Count, cancellationToken);
         var results = await sender.SendAsync(messages, cancellationToken);
-        var byKey = records.Where(r => r.State == SendState.Pending).ToDictionary(r => r.Key, StringComparer.Ordinal);
+        var byKey = written.Where(r => r.State == SendState.Pending).ToDictionary(r => r.Key, StringComparer.Ordinal);
         var finished = new List<SendRecord>();
         var byWhatsApp = new HashSet<string>(StringComparer.Ordinal);
         var byFallback = new HashSet<string>(StringComparer.Ordinal);
@@ -202,7 +202,7 @@ public sealed partial class SendCampaignBatch(
             }
         }
 
-        await sendLog.WriteAsync(batch.CampaignId, batch.Wave, finished, cancellationToken);
+        await sendLog.FinishAsync(batch.CampaignId, batch.Wave, finished, cancellationToken);
         var accepted = finished.Where(r => r.State == SendState.Accepted).Select(r => r.GuardianId).ToHashSet(StringComparer.Ordinal);
         await facts.SmsSentAsync(campaign, batch.Wave, recipients.Where(r => accepted.Contains(r.GuardianId) && !byWhatsApp.Contains(r.GuardianId) && !byFallback.Contains(r.GuardianId)), cancellationToken);
         if (byWhatsApp.Count + byFallback.Count > 0)

@@ -25,6 +25,8 @@ public sealed record SendRecord(string GuardianId, string Key, SendState State, 
 /// </summary>
 public sealed class SendLog(StorageAccount storage)
 {
+    private const int MaxRaces = 5;
+
     private TableClient Table => storage.Table(StorageNames.SendsTable);
 
     /// <summary>
@@ -56,18 +58,86 @@ public sealed class SendLog(StorageAccount storage)
         return row.HasValue ? Read(row.Value!) : null;
     }
 
-    /// <summary>Writes these rows of one campaign wave in transactions of up to 100.</summary>
-    public async Task WriteAsync(string campaignId, int wave, IEnumerable<SendRecord> records, CancellationToken cancellationToken)
+    /// <summary>Writes these rows of one campaign wave in transactions of up to 100; the rows as written, with their new ETags.</summary>
+    public async Task<IReadOnlyList<SendRecord>> WriteAsync(string campaignId, int wave, IEnumerable<SendRecord> records, CancellationToken cancellationToken)
     {
         var partition = PartitionOf(campaignId, wave);
+        var written = new List<SendRecord>();
         foreach (var chunk in records.Chunk(100))
         {
-            var actions = chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(partition, r))).ToList();
-            await Table.SubmitTransactionAsync(actions, cancellationToken);
+            var response = await Table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(partition, r))), cancellationToken);
+            written.AddRange(chunk.Select((r, i) => r with { ETag = EtagOf(response.Value, i) }));
+        }
+
+        return written;
+    }
+
+    /// <summary>
+    /// Writes the outcome of sends (accepted or rejected) over the pending rows they were sent from, each under
+    /// the ETag its pending write returned. A delivery report can come back before the outcome is written; such
+    /// a row has moved on, so its chunk is settled row by row: a delivered or failed state stays (the message
+    /// id is added to it), a row another attempt finished stays as it is.
+    /// </summary>
+    public async Task FinishAsync(string campaignId, int wave, IEnumerable<SendRecord> outcomes, CancellationToken cancellationToken)
+    {
+        var partition = PartitionOf(campaignId, wave);
+        foreach (var chunk in outcomes.Chunk(100))
+        {
+            try
+            {
+                await Table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(partition, r), r.ETag)), cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+            {
+                foreach (var outcome in chunk)
+                {
+                    await SettleAsync(partition, outcome, cancellationToken);
+                }
+            }
         }
     }
 
-    /// <summary>Applies a delivery report to the message's row; false when it is unknown.</summary>
+    private async Task SettleAsync(string partition, SendRecord outcome, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxRaces; attempt++)
+        {
+            var stored = await Table.GetEntityIfExistsAsync<TableEntity>(partition, outcome.GuardianId, cancellationToken: cancellationToken);
+            var current = stored.HasValue ? Read(stored.Value!) : null;
+            var next = current switch
+            {
+                null => outcome,
+                { State: SendState.Pending } => outcome,
+                { State: SendState.Delivered or SendState.Failed, MessageId: null } when outcome.MessageId is not null => current with { MessageId = outcome.MessageId },
+                _ => null,
+            };
+            if (next is null)
+            {
+                return;
+            }
+
+            try
+            {
+                if (current is null)
+                {
+                    await Table.AddEntityAsync(ToEntity(partition, next), cancellationToken);
+                }
+                else
+                {
+                    await Table.UpdateEntityAsync(ToEntity(partition, next), current.ETag, TableUpdateMode.Replace, cancellationToken);
+                }
+
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+            {
+                // Changed again meanwhile: read it once more.
+            }
+        }
+
+        throw new InvalidOperationException($"The send row of {outcome.Key} kept changing while its outcome was written; the batch is retried.");
+    }
+
+    /// <summary>Applies a delivery report to the message's row, under the row's ETag; false when it is unknown.</summary>
     public async Task<bool> RecordDeliveryAsync(string key, bool delivered, string? detail, CancellationToken cancellationToken)
     {
         if (!TryParseKey(key, out _, out var campaignId, out var wave, out var guardianId))
@@ -75,15 +145,30 @@ public sealed class SendLog(StorageAccount storage)
             return false;
         }
 
-        var record = await GetAsync(campaignId, wave, guardianId, cancellationToken);
-        if (record is null)
+        for (var attempt = 0; attempt < MaxRaces; attempt++)
         {
-            return false;
+            var record = await GetAsync(campaignId, wave, guardianId, cancellationToken);
+            if (record is null)
+            {
+                return false;
+            }
+
+            try
+            {
+                await Table.UpdateEntityAsync(ToEntity(PartitionOf(campaignId, wave), record with { State = delivered ? SendState.Delivered : SendState.Failed, Detail = detail }), record.ETag, TableUpdateMode.Replace, cancellationToken);
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // The sender wrote the send's outcome meanwhile: apply the report to that.
+            }
         }
 
-        await WriteAsync(campaignId, wave, [record with { State = delivered ? SendState.Delivered : SendState.Failed, Detail = detail }], cancellationToken);
-        return true;
+        throw new InvalidOperationException($"The send row of {key} kept changing while its delivery report was applied; the event is retried.");
     }
+
+    private static ETag EtagOf(IReadOnlyList<Response> responses, int index) =>
+        index < responses.Count ? responses[index].Headers.ETag ?? default : default;
 
     /// <summary>Reads a key of <see cref="KeyOf"/>; <paramref name="schoolId"/> is null for a key written before the school was in it.</summary>
     public static bool TryParseKey(string key, out string? schoolId, out string campaignId, out int wave, out string guardianId)

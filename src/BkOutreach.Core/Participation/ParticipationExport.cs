@@ -73,10 +73,10 @@ public sealed class ParticipationExport(SchoolDirectory directory, Participation
         new("term", "School term: the campaign's, or for a fact outside a campaign (e.g. a STOP reply) the school term its local date falls in (empty only outside every term).", x => x.Entry.Event.Term),
         new("class", "Class(es) the fact is about, separated by \"; \".", x => string.Join("; ", x.Entry.Event.Classes)),
         new("counselor", "Counsellor id.", x => x.Entry.Event.CounselorId),
-        new("channel", "Where it happened: sms (an SMS, or a reply to one: a booking made by replying is sms), web (the booking page or its JSON route), calendar, admin (BK teacher or admin).", x => x.Entry.Event.Channel.ToWire()),
+        new("channel", "Where it happened: sms (an SMS, or a reply to one: a booking made by replying is sms), whatsapp (a WhatsApp message, or a reply to one), web (the booking page or its JSON route), calendar, admin (BK teacher or admin). For a message we sent: the channel that carried it.", x => x.Entry.Event.Channel.ToWire()),
         new("local_time", "When, school's local time (yyyy-MM-dd HH:mm:ss).", x => LocalPattern.Format(x.Entry.LocalTime)),
         new("utc_time", "When, UTC (ISO 8601).", x => x.Entry.Event.OccurredAt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
-        new("value", "feedback: score 1-5; survey_answer: question=codes (see Survey codes); booked/rescheduled: slot_kind:mode; otherwise empty.", x => x.Entry.Event.Value),
+        new("value", "feedback: score 1-5; survey_answer: question=codes (see Survey codes); booked/rescheduled: slot_kind:mode; sms_sent of a wave: fallback when it was the SMS fallback of a WhatsApp message; sms_sent/wa_* of a message outside a campaign wave (empty campaign and wave): the message (booking_confirmation, cancellation, reminder, feedback, slot_offer), or fallback:{message} for its SMS fallback; otherwise empty.", x => x.Entry.Event.Value),
     ];
 
     /// <summary>One row per guardian per campaign; null when the school does not exist.</summary>

@@ -9,8 +9,8 @@ namespace BkOutreach.Core.Schools;
 /// <summary>A counsellor of a school and when their settings last changed.</summary>
 public sealed record CounselorEntry(string Id, CounselorSettings Counselor, DateTimeOffset UpdatedAt);
 
-/// <summary>A guardian row as read for a roster import: the document, its stored text and stamp, and its ETag.</summary>
-public sealed record StoredGuardian(Guardian Guardian, string Json, DateTimeOffset? UpdatedAt, ETag ETag);
+/// <summary>A guardian row as read for a roster import: the document, its stored text and stamp, its ETag, and the partition it is stored in.</summary>
+public sealed record StoredGuardian(Guardian Guardian, string Json, DateTimeOffset? UpdatedAt, ETag ETag, string Partition);
 
 /// <summary>A phone index row: the guardian the number belongs to.</summary>
 public sealed record StoredIndex(string GuardianId, ETag ETag);
@@ -76,7 +76,30 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
     /// <summary>Rows per entity-group transaction: the Table service's limit.</summary>
     public const int BatchSize = 100;
 
-    /// <summary>Roster transactions sent at once: overlaps round trips without crowding the partition.</summary>
+    /// <summary>
+    /// Guardians and their phone index rows are spread over 2^<see cref="BucketBits"/> buckets per school,
+    /// partition <c>{schoolId}~{bb}</c> with bb the top <see cref="BucketBits"/> bits of the guardian id's
+    /// first byte as two hex digits (00, 08, 10, … f8; see <see cref="NewGuardianId"/>): one partition takes
+    /// only so many writes a second (Table Storage targets 2,000 entities/s; Azurite's cost per insert grows
+    /// with its partition), so a 10,000-student roster in one partition could never import in seconds. 32
+    /// buckets, not 16: on Azurite the same 18,000 rows went in about a third faster (docs/benchmarks.md), and
+    /// a school's listing is still one range query. School ids are lower-case letters, digits and '-'
+    /// (<see cref="Scheduling.SchoolAdmin"/>), never '~', so <c>{schoolId}~00</c>..<c>{schoolId}~f8</c> holds
+    /// one school's buckets and nothing else. Guardians stored before the buckets stay in the partition named
+    /// by the school id and are found, listed, changed and erased there; the roster lock row stays there too.
+    /// </summary>
+    public const int BucketBits = 5;
+
+    private const char BucketSeparator = '~';
+
+    private const byte BucketMask = unchecked((byte)(0xFF << (8 - BucketBits)));
+
+    /// <summary>How long what a school has in the old single partition is trusted (see <see cref="MayHaveLegacyAsync"/>).</summary>
+    private static readonly TimeSpan LegacyCheckFor = TimeSpan.FromMinutes(10);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (bool Any, DateTimeOffset CheckedAt)> _legacy = new(StringComparer.Ordinal);
+
+    /// <summary>Roster transactions sent at once: overlaps round trips, each to another bucket where it can.</summary>
     public const int TransactionsInFlight = 4;
 
     private readonly RecentReads _recent = new(time);
@@ -287,32 +310,40 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
     }
 
     /// <summary>
-    /// Stores a guardian keyed by phone number: the first time a number is seen it gets a new random id
-    /// (ids carry nothing about the number), later writes update the same guardian.
+    /// Stores a guardian keyed by phone number: the first time a number is seen it gets a new random id in
+    /// the number's bucket (<see cref="NewGuardianId"/>), later writes update the same guardian where it is
+    /// stored (a guardian of the old single-partition layout stays there).
     /// </summary>
     /// <returns>The guardian as stored and whether it was new.</returns>
     public async Task<(Guardian Guardian, bool Created)> UpsertGuardianAsync(string schoolId, string phone, string name, string language, IReadOnlyList<Student> students, CancellationToken cancellationToken)
     {
-        var table = storage.Table(StorageNames.GuardiansTable);
+        var table = GuardiansTable;
         var indexKey = PhoneIndexPrefix + phone;
-        var candidateId = NewId();
-        var created = true;
-        try
+        var index = await ReadPhoneIndexAsync(schoolId, phone, cancellationToken);
+        var created = false;
+        if (index is null)
         {
-            await table.AddEntityAsync(new TableEntity(schoolId, indexKey) { ["GuardianId"] = candidateId }, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            created = false;
+            var candidateId = NewGuardianId(schoolId, phone);
+            var bucket = PhonePartition(schoolId, phone);
+            try
+            {
+                await table.AddEntityAsync(new TableEntity(bucket, indexKey) { ["GuardianId"] = candidateId }, cancellationToken);
+                created = true;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                index = (await table.GetEntityAsync<TableEntity>(bucket, indexKey, cancellationToken: cancellationToken)).Value;
+            }
+
+            index ??= new TableEntity(bucket, indexKey) { ["GuardianId"] = candidateId };
         }
 
-        var id = created
-            ? candidateId
-            : (await table.GetEntityAsync<TableEntity>(schoolId, indexKey, cancellationToken: cancellationToken)).Value.GetString("GuardianId")!;
+        var id = index.GetString("GuardianId")!;
         var guardian = new Guardian(id, schoolId, phone, name, language, students);
         try
         {
-            await PutDocumentAsync(StorageNames.GuardiansTable, schoolId, GuardianPrefix + id, guardian, cancellationToken);
+            var partition = created ? GuardianHome(schoolId, id) : (await ReadGuardianRowAsync(schoolId, id, index.PartitionKey, cancellationToken))?.PartitionKey ?? GuardianHome(schoolId, id);
+            await PutDocumentAsync(StorageNames.GuardiansTable, partition, GuardianPrefix + id, guardian, cancellationToken);
         }
         finally
         {
@@ -323,14 +354,23 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
     }
 
     /// <summary>
-    /// The school's guardians and phone index as stored, with their ETags: one query of the school's
-    /// partition, the starting point of a roster import.
+    /// The school's guardians and phone index as stored, with their ETags and partitions: one query of the
+    /// school's buckets and one of the old single partition (run together), the starting point of a roster import.
     /// </summary>
     public async Task<RosterSnapshot> ReadRosterAsync(string schoolId, CancellationToken cancellationToken)
     {
         var phones = new Dictionary<string, StoredIndex>(StringComparer.Ordinal);
         var guardians = new Dictionary<string, StoredGuardian>(StringComparer.Ordinal);
-        await foreach (var e in storage.Table(StorageNames.GuardiansTable).QueryAsync<TableEntity>(x => x.PartitionKey == schoolId, cancellationToken: cancellationToken))
+        var table = GuardiansTable;
+        var checkedAt = time.GetUtcNow();
+        var (first, last) = BucketRange(schoolId);
+        var bucketed = CollectAsync(table.QueryAsync<TableEntity>(x => x.PartitionKey.CompareTo(first) >= 0 && x.PartitionKey.CompareTo(last) <= 0, cancellationToken: cancellationToken));
+        var old = CollectAsync(table.QueryAsync<TableEntity>(x => x.PartitionKey == schoolId, cancellationToken: cancellationToken));
+        await Task.WhenAll(bucketed, old);
+        var legacyGuardians = false;
+
+        // Old-layout rows first, so a bucketed row would win if a number were ever in both.
+        foreach (var e in (await old).Concat(await bucketed))
         {
             if (e.RowKey.StartsWith(PhoneIndexPrefix, StringComparison.Ordinal))
             {
@@ -338,10 +378,12 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
             }
             else if (e.RowKey.StartsWith(GuardianPrefix, StringComparison.Ordinal) && e.GetString("Json") is { } json)
             {
-                guardians[e.RowKey[GuardianPrefix.Length..]] = new StoredGuardian(JsonSerializer.Deserialize<Guardian>(json, Json)!, json, e.GetDateTimeOffset("UpdatedAt"), e.ETag);
+                legacyGuardians |= e.PartitionKey == schoolId;
+                guardians[e.RowKey[GuardianPrefix.Length..]] = new StoredGuardian(JsonSerializer.Deserialize<Guardian>(json, Json)!, json, e.GetDateTimeOffset("UpdatedAt"), e.ETag, e.PartitionKey);
             }
         }
 
+        NoteLegacy(schoolId, legacyGuardians, checkedAt);
         return new RosterSnapshot(guardians, phones);
     }
 
@@ -350,17 +392,19 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
 
     /// <summary>
     /// Writes a roster import's guardians as one unit: new phone index rows and guardians are added (409 if
-    /// another writer made them meanwhile), changed guardians replaced under the ETag they were read with
-    /// (412 if changed meanwhile), in entity-group transactions of up to 100 rows (the school is one
-    /// partition), <see cref="TransactionsInFlight"/> at a time. A transaction that fails writes nothing of
-    /// itself, and the transactions committed before it are undone (their rows put back as read, again under ETags) before the error is thrown, so a
-    /// failed import leaves the roster as it was. Only an undo that fails too (storage gone mid-way) can
-    /// leave part of an import; importing the file again then completes it.
+    /// another writer made them meanwhile), changed guardians replaced where they are stored under the ETag
+    /// they were read with (412 if changed meanwhile). Entity-group transactions hold one partition, so the
+    /// rows are grouped by partition (a new guardian and its index row share their bucket), cut into
+    /// transactions of up to 100, and sent <see cref="TransactionsInFlight"/> at a time, taking the buckets
+    /// in turn. A transaction that fails writes nothing of itself, and the transactions committed before it
+    /// are undone (their rows put back as read, again under ETags) before the error is thrown, so a failed
+    /// import leaves the roster as it was. Only an undo that fails too (storage gone mid-way) can leave part
+    /// of an import; importing the file again then completes it.
     /// </summary>
     /// <exception cref="RosterWriteConflictException">Another writer changed a row of this import; nothing of it was kept.</exception>
     public async Task ApplyRosterAsync(string schoolId, IReadOnlyList<GuardianWrite> writes, CancellationToken cancellationToken)
     {
-        var table = storage.Table(StorageNames.GuardiansTable);
+        var table = GuardiansTable;
         var now = time.GetUtcNow();
         var actions = new List<(TableTransactionAction Action, StoredGuardian? Before)>();
         foreach (var write in writes)
@@ -368,17 +412,17 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
             var id = write.Guardian.Id;
             if (write.AddIndex)
             {
-                actions.Add((new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(schoolId, PhoneIndexPrefix + write.Guardian.Phone) { ["GuardianId"] = id }), null));
+                actions.Add((new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(PhonePartition(schoolId, write.Guardian.Phone), PhoneIndexPrefix + write.Guardian.Phone) { ["GuardianId"] = id }), null));
             }
 
-            var entity = new TableEntity(schoolId, GuardianPrefix + id) { ["Json"] = Serialize(write.Guardian), ["UpdatedAt"] = now };
+            var entity = new TableEntity(write.Before?.Partition ?? GuardianHome(schoolId, id), GuardianPrefix + id) { ["Json"] = Serialize(write.Guardian), ["UpdatedAt"] = now };
             actions.Add(write.Before is { } before
                 ? (new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, before.ETag), before)
                 : (new TableTransactionAction(TableTransactionActionType.Add, entity), null));
         }
 
         var committed = new List<(TableEntity Written, ETag ETag, StoredGuardian? Before)>();
-        var chunks = actions.Chunk(BatchSize).ToArray();
+        var chunks = Transactions(actions, a => a.Action.Entity.PartitionKey);
         Exception? failure = null;
         var next = -1;
 
@@ -389,7 +433,7 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
             while (Volatile.Read(ref failure) is null)
             {
                 var index = Interlocked.Increment(ref next);
-                if (index >= chunks.Length)
+                if (index >= chunks.Count)
                 {
                     return;
                 }
@@ -417,7 +461,7 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
 
         try
         {
-            await Task.WhenAll(Enumerable.Range(0, Math.Min(TransactionsInFlight, chunks.Length)).Select(_ => SubmitAsync()));
+            await Task.WhenAll(Enumerable.Range(0, Math.Min(TransactionsInFlight, chunks.Count)).Select(_ => SubmitAsync()));
             if (failure is not null)
             {
                 try
@@ -447,15 +491,33 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
     }
 
     /// <summary>
+    /// Items cut into entity-group transactions: grouped by partition (in the order the partitions first
+    /// appear), up to <see cref="BatchSize"/> each, and the partitions taken in turn, so transactions in
+    /// flight together go to different partitions (each partition has its own throughput).
+    /// </summary>
+    public static List<T[]> Transactions<T>(IEnumerable<T> items, Func<T, string> partitionOf)
+    {
+        var perPartition = items.GroupBy(partitionOf, StringComparer.Ordinal).Select(g => g.Chunk(BatchSize).ToArray()).ToList();
+        var interleaved = new List<T[]>();
+        for (var round = 0; interleaved.Count < perPartition.Sum(p => p.Length); round++)
+        {
+            interleaved.AddRange(perPartition.Where(p => round < p.Length).Select(p => p[round]));
+        }
+
+        return interleaved;
+    }
+
+    /// <summary>
     /// Puts back what committed transactions of a failed import wrote: added rows deleted, replaced guardians
-    /// restored, each under the ETag its write returned. Not cancellable: it runs because something failed.
+    /// restored, each under the ETag its write returned, in transactions of one partition each. Not
+    /// cancellable: it runs because something failed.
     /// </summary>
     private static async Task UndoAsync(TableClient table, List<(TableEntity Written, ETag ETag, StoredGuardian? Before)> committed)
     {
         var undo = committed.Select(c => c.Before is { } before
             ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, new TableEntity(c.Written.PartitionKey, c.Written.RowKey) { ["Json"] = before.Json, ["UpdatedAt"] = before.UpdatedAt }, c.ETag)
             : new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(c.Written.PartitionKey, c.Written.RowKey), c.ETag));
-        foreach (var chunk in undo.Chunk(BatchSize))
+        foreach (var chunk in Transactions(undo, a => a.Entity.PartitionKey))
         {
             await table.SubmitTransactionAsync(chunk, CancellationToken.None);
         }
@@ -522,31 +584,35 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         }
     }
 
-    /// <summary>The school's guardian with this phone number, if any (one point read of the phone index).</summary>
+    /// <summary>The school's guardian with this phone number, if any: a point read of the number's index row, then one of the guardian.</summary>
     public async Task<Guardian?> FindGuardianByPhoneAsync(string schoolId, string phone, CancellationToken cancellationToken)
     {
-        var index = await storage.Table(StorageNames.GuardiansTable).GetEntityIfExistsAsync<TableEntity>(schoolId, PhoneIndexPrefix + phone, cancellationToken: cancellationToken);
-        return index.HasValue ? await GetGuardianAsync(schoolId, index.Value!.GetString("GuardianId")!, cancellationToken) : null;
+        var index = await ReadPhoneIndexAsync(schoolId, phone, cancellationToken);
+        return index is not null && await ReadGuardianRowAsync(schoolId, index.GetString("GuardianId")!, index.PartitionKey, cancellationToken) is { } row
+            ? Deserialize(row)
+            : null;
     }
 
-    public Task<Guardian?> GetGuardianAsync(string schoolId, string guardianId, CancellationToken cancellationToken) =>
-        GetDocumentAsync<Guardian>(StorageNames.GuardiansTable, schoolId, GuardianPrefix + guardianId, cancellationToken);
+    /// <summary>The school's guardian with this id (a point read in the id's bucket; one more only for a school that has old-layout guardians).</summary>
+    public async Task<Guardian?> GetGuardianAsync(string schoolId, string guardianId, CancellationToken cancellationToken) =>
+        await ReadGuardianRowAsync(schoolId, guardianId, null, cancellationToken) is { } row ? Deserialize(row) : null;
 
     /// <summary>
     /// Changes one guardian under the ETag it was read with, reading again when another writer (a roster
     /// import, another reply) came first; <paramref name="change"/> may run more than once and must only
     /// derive the new document from the one it is given. Nothing is written when the result is unchanged.
+    /// The guardian is written where it is stored (its bucket, or the old single partition).
     /// </summary>
     /// <returns>The guardian as stored afterwards; null when there is no such guardian.</returns>
     public async Task<Guardian?> UpdateGuardianAsync(string schoolId, string guardianId, Func<Guardian, Guardian> change, CancellationToken cancellationToken)
     {
-        var table = storage.Table(StorageNames.GuardiansTable);
+        var table = GuardiansTable;
         try
         {
             while (true)
             {
-                var row = await table.GetEntityIfExistsAsync<TableEntity>(schoolId, GuardianPrefix + guardianId, cancellationToken: cancellationToken);
-                if (!row.HasValue || row.Value!.GetString("Json") is not { } json)
+                var row = await ReadGuardianRowAsync(schoolId, guardianId, null, cancellationToken);
+                if (row?.GetString("Json") is not { } json)
                 {
                     return null;
                 }
@@ -560,8 +626,8 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
 
                 try
                 {
-                    var entity = new TableEntity(schoolId, GuardianPrefix + guardianId) { ["Json"] = text, ["UpdatedAt"] = time.GetUtcNow() };
-                    await table.UpdateEntityAsync(entity, row.Value.ETag, TableUpdateMode.Replace, cancellationToken);
+                    var entity = new TableEntity(row.PartitionKey, GuardianPrefix + guardianId) { ["Json"] = text, ["UpdatedAt"] = time.GetUtcNow() };
+                    await table.UpdateEntityAsync(entity, row.ETag, TableUpdateMode.Replace, cancellationToken);
                     return after;
                 }
                 catch (RequestFailedException ex) when (ex.Status is 404 or 412)
@@ -577,32 +643,62 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
     }
 
     /// <summary>
-    /// Deletes the guardian and its phone index row in one transaction (both live in the school's partition),
-    /// so an erasure never leaves a number indexed without its guardian or the other way round. A later
-    /// import of the same number makes a new guardian with a new id.
+    /// Deletes the guardian and its phone index row in one transaction (a guardian and its index row share a
+    /// partition: its bucket, or the old single partition), so an erasure never leaves a number indexed
+    /// without its guardian or the other way round. A later import of the same number makes a new guardian
+    /// with a new id. (Only a guardian written beside an index row left over without its guardian can sit
+    /// in another partition than that row; then the guardian goes first, and the row after it.)
     /// </summary>
     public async Task DeleteGuardianAsync(string schoolId, Guardian guardian, CancellationToken cancellationToken)
     {
-        var table = storage.Table(StorageNames.GuardiansTable);
-        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Delete, new TableEntity(schoolId, GuardianPrefix + guardian.Id), ETag.All) };
-        var index = await table.GetEntityIfExistsAsync<TableEntity>(schoolId, PhoneIndexPrefix + guardian.Phone, cancellationToken: cancellationToken);
-        if (index.HasValue && index.Value!.GetString("GuardianId") == guardian.Id)
+        var table = GuardiansTable;
+        var index = await ReadPhoneIndexAsync(schoolId, guardian.Phone, cancellationToken);
+        var row = await ReadGuardianRowAsync(schoolId, guardian.Id, index?.PartitionKey, cancellationToken);
+        var partition = row?.PartitionKey ?? GuardianHome(schoolId, guardian.Id);
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Delete, new TableEntity(partition, GuardianPrefix + guardian.Id), ETag.All) };
+        TableTransactionAction? indexDelete = index is not null && index.GetString("GuardianId") == guardian.Id
+            ? new TableTransactionAction(TableTransactionActionType.Delete, index, index.ETag)
+            : null;
+        if (indexDelete is not null && index!.PartitionKey == partition)
         {
-            actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, index.Value, index.Value.ETag));
+            actions.Add(indexDelete);
+            indexDelete = null;
         }
 
         await table.SubmitTransactionAsync(actions, cancellationToken);
+        if (indexDelete is not null)
+        {
+            await table.SubmitTransactionAsync([indexDelete], cancellationToken);
+        }
+
         _recent.Forget(GuardianKey(schoolId, guardian.Id));
     }
 
-    /// <summary>The guardians whose ids lie between <paramref name="first"/> and <paramref name="last"/> (inclusive), by id, in one range query.</summary>
+    /// <summary>
+    /// The guardians whose ids lie between <paramref name="first"/> and <paramref name="last"/> (inclusive),
+    /// by id: one range query per bucket the range spans (sorted ids of a campaign batch span one or two), run
+    /// together, and one of the old single partition for a school that has old-layout guardians.
+    /// </summary>
     public async Task<Dictionary<string, Guardian>> GuardiansBetweenAsync(string schoolId, string first, string last, CancellationToken cancellationToken)
     {
         var from = GuardianPrefix + first;
         var to = GuardianPrefix + last;
+        var table = GuardiansTable;
+        // An id's bucket is the top bits of its first byte, so ids from first to last lie in the buckets between theirs.
+        var (lowest, highest) = (IdBucket(first) ?? 0, IdBucket(last) ?? BucketMask);
+        var partitions = Buckets()
+            .Where(b => b >= lowest && b <= highest)
+            .Select(b => BucketPartition(schoolId, b))
+            .ToList();
+        if (await MayHaveLegacyAsync(schoolId, cancellationToken))
+        {
+            partitions.Add(schoolId);
+        }
+
+        var reads = partitions.Select(p => CollectAsync(table.QueryAsync<TableEntity>(
+            x => x.PartitionKey == p && x.RowKey.CompareTo(from) >= 0 && x.RowKey.CompareTo(to) <= 0, select: ["RowKey", "Json"], cancellationToken: cancellationToken))).ToList();
         var guardians = new Dictionary<string, Guardian>(StringComparer.Ordinal);
-        await foreach (var e in storage.Table(StorageNames.GuardiansTable).QueryAsync<TableEntity>(
-            x => x.PartitionKey == schoolId && x.RowKey.CompareTo(from) >= 0 && x.RowKey.CompareTo(to) <= 0, select: ["RowKey", "Json"], cancellationToken: cancellationToken))
+        foreach (var e in (await Task.WhenAll(reads)).SelectMany(rows => rows))
         {
             guardians[e.RowKey[GuardianPrefix.Length..]] = JsonSerializer.Deserialize<Guardian>(e.GetString("Json")!, Json)!;
         }
@@ -610,18 +706,21 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         return guardians;
     }
 
+    /// <summary>The school's guardians, by id: one query over its buckets and one of the old single partition, run together.</summary>
     public async Task<IReadOnlyList<Guardian>> ListGuardiansAsync(string schoolId, CancellationToken cancellationToken)
     {
-        var list = new List<Guardian>();
         var from = GuardianPrefix;
         var to = GuardianPrefix[..^1] + (char)(GuardianPrefix[^1] + 1);
-        await foreach (var e in storage.Table(StorageNames.GuardiansTable).QueryAsync<TableEntity>(
-            x => x.PartitionKey == schoolId && x.RowKey.CompareTo(from) >= 0 && x.RowKey.CompareTo(to) < 0, cancellationToken: cancellationToken))
-        {
-            list.Add(JsonSerializer.Deserialize<Guardian>(e.GetString("Json")!, Json)!);
-        }
-
-        return list;
+        var (first, last) = BucketRange(schoolId);
+        var table = GuardiansTable;
+        var checkedAt = time.GetUtcNow();
+        var bucketed = CollectAsync(table.QueryAsync<TableEntity>(
+            x => x.PartitionKey.CompareTo(first) >= 0 && x.PartitionKey.CompareTo(last) <= 0 && x.RowKey.CompareTo(from) >= 0 && x.RowKey.CompareTo(to) < 0, cancellationToken: cancellationToken));
+        var old = CollectAsync(table.QueryAsync<TableEntity>(
+            x => x.PartitionKey == schoolId && x.RowKey.CompareTo(from) >= 0 && x.RowKey.CompareTo(to) < 0, cancellationToken: cancellationToken));
+        await Task.WhenAll(bucketed, old);
+        NoteLegacy(schoolId, (await old).Count > 0, checkedAt);
+        return [.. (await old).Concat(await bucketed).Select(Deserialize).OrderBy(g => g.Id, StringComparer.Ordinal)];
     }
 
     /// <summary>Writes a document unless the stored one is identical, stamping when it changed.</summary>
@@ -645,6 +744,130 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         return response.HasValue ? JsonSerializer.Deserialize<T>(response.Value!.GetString("Json")!, Json) : null;
     }
 
+    private TableClient GuardiansTable => storage.Table(StorageNames.GuardiansTable);
+
+    /// <summary>
+    /// The number's phone index row, in its bucket, or in the old single partition for a school that may
+    /// still have rows there; null when the school has no guardian with this number.
+    /// </summary>
+    private async Task<TableEntity?> ReadPhoneIndexAsync(string schoolId, string phone, CancellationToken cancellationToken)
+    {
+        var table = GuardiansTable;
+        var index = await table.GetEntityIfExistsAsync<TableEntity>(PhonePartition(schoolId, phone), PhoneIndexPrefix + phone, cancellationToken: cancellationToken);
+        if (index.HasValue)
+        {
+            return index.Value;
+        }
+
+        if (!await MayHaveLegacyAsync(schoolId, cancellationToken))
+        {
+            return null;
+        }
+
+        var old = await table.GetEntityIfExistsAsync<TableEntity>(schoolId, PhoneIndexPrefix + phone, cancellationToken: cancellationToken);
+        return old.HasValue ? old.Value : null;
+    }
+
+    /// <summary>
+    /// The guardian's row wherever it is stored: its id's bucket, else the old single partition (only read
+    /// for a school that may still have rows there). <paramref name="near"/>, the partition of the index row
+    /// that named the guardian, is read first.
+    /// </summary>
+    private async Task<TableEntity?> ReadGuardianRowAsync(string schoolId, string guardianId, string? near, CancellationToken cancellationToken)
+    {
+        var table = GuardiansTable;
+        var home = IdPartition(schoolId, guardianId);
+        string?[] order = near == schoolId ? [schoolId, home] : [home, schoolId];
+        foreach (var partition in order)
+        {
+            if (partition is null || (partition == schoolId && !await MayHaveLegacyAsync(schoolId, cancellationToken)))
+            {
+                continue;
+            }
+
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(partition, GuardianPrefix + guardianId, cancellationToken: cancellationToken);
+            if (row.HasValue)
+            {
+                return row.Value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Whether the school may still have guardians of the old layout (all in one partition named by the
+    /// school id, as written before the buckets). A miss in the buckets reads there only when it may: a
+    /// number unknown to a school (an inbound message is looked up in every school) then costs one point read,
+    /// not two. What was found is kept for <see cref="LegacyCheckFor"/> per school: this code never writes the
+    /// old layout, so "none" can only turn stale while an instance of the previous release is still running
+    /// (a deployment), and "some" turning stale costs only the extra read.
+    /// </summary>
+    private async ValueTask<bool> MayHaveLegacyAsync(string schoolId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_legacy.TryGetValue(schoolId, out var known) && now - known.CheckedAt < LegacyCheckFor)
+        {
+            return known.Any;
+        }
+
+        var from = GuardianPrefix;
+        var to = GuardianPrefix[..^1] + (char)(GuardianPrefix[^1] + 1);
+        var any = false;
+        await foreach (var _ in GuardiansTable.QueryAsync<TableEntity>(x => x.PartitionKey == schoolId && x.RowKey.CompareTo(from) >= 0 && x.RowKey.CompareTo(to) < 0, maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            any = true;
+            break;
+        }
+
+        NoteLegacy(schoolId, any, now);
+        return any;
+    }
+
+    private void NoteLegacy(string schoolId, bool any, DateTimeOffset checkedAt) => _legacy[schoolId] = (any, checkedAt);
+
+    private static async Task<List<TableEntity>> CollectAsync(AsyncPageable<TableEntity> query)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var e in query)
+        {
+            rows.Add(e);
+        }
+
+        return rows;
+    }
+
+    private static Guardian Deserialize(TableEntity row) => JsonSerializer.Deserialize<Guardian>(row.GetString("Json")!, Json)!;
+
+    /// <summary>The partition of a bucket of the school's guardians: the school id, '~', the bucket as two hex digits.</summary>
+    public static string BucketPartition(string schoolId, byte bucket) => $"{schoolId}{BucketSeparator}{bucket & BucketMask:x2}";
+
+    /// <summary>The first and the last of the school's bucket partitions: a range holding all of them and nothing else.</summary>
+    public static (string First, string Last) BucketRange(string schoolId) => (BucketPartition(schoolId, 0), BucketPartition(schoolId, BucketMask));
+
+    /// <summary>The bucket of a number in a school: the top <see cref="BucketBits"/> bits of SHA-256 of school id and number.</summary>
+    public static byte PhoneBucket(string schoolId, string phone) =>
+        (byte)(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(schoolId + "\n" + phone))[0] & BucketMask);
+
+    private static IEnumerable<byte> Buckets() => Enumerable.Range(0, 1 << BucketBits).Select(i => (byte)(i << (8 - BucketBits)));
+
+    private static string PhonePartition(string schoolId, string phone) => BucketPartition(schoolId, PhoneBucket(schoolId, phone));
+
+    /// <summary>The bucket an id names (the top bits of the byte its first two lower-case hex digits spell), or null for an id that names none.</summary>
+    private static byte? IdBucket(string guardianId) =>
+        guardianId.Length >= 2 && IsHex(guardianId[0]) && IsHex(guardianId[1])
+            ? (byte)(Convert.FromHexString(guardianId.AsSpan(0, 2))[0] & BucketMask)
+            : null;
+
+    private static bool IsHex(char c) => c is (>= '0' and <= '9') or (>= 'a' and <= 'f');
+
+    /// <summary>The bucket partition an id names, or null for an id that names none.</summary>
+    private static string? IdPartition(string schoolId, string guardianId) =>
+        IdBucket(guardianId) is { } bucket ? BucketPartition(schoolId, bucket) : null;
+
+    /// <summary>Where a guardian not stored yet is written: its id's bucket (an id naming none, which this code never makes, the old partition).</summary>
+    private static string GuardianHome(string schoolId, string guardianId) => IdPartition(schoolId, guardianId) ?? schoolId;
+
     private static string SchoolKey(string schoolId) => $"school|{schoolId}";
 
     private static string CounselorsKey(string schoolId) => $"counselors|{schoolId}";
@@ -654,8 +877,19 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
     /// <summary>192 random bits, URL-safe: unguessable, and per counsellor.</summary>
     private static string NewFeedKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
 
-    /// <summary>A new guardian's id: random, carrying nothing about the number.</summary>
-    internal static string NewGuardianId() => NewId();
+    /// <summary>
+    /// A new guardian's id: 8 random bytes as 16 hex digits, but the top <see cref="BucketBits"/> bits of
+    /// the first byte are the number's bucket (<see cref="PhoneBucket"/>). So the id names the guardian's
+    /// partition (one point read) and the guardian lands beside its phone index row. The id carries five
+    /// bits of a hash of school and number, which tell nothing usable about the number (one in 32 of all
+    /// numbers shares them); the other 59 bits are random and keep it unguessable.
+    /// </summary>
+    public static string NewGuardianId(string schoolId, string phone)
+    {
+        var bytes = RandomNumberGenerator.GetBytes(8);
+        bytes[0] = (byte)(PhoneBucket(schoolId, phone) | (bytes[0] & ~BucketMask));
+        return Convert.ToHexStringLower(bytes);
+    }
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 }

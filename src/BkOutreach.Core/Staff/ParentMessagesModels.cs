@@ -109,31 +109,16 @@ public sealed class SmsParentReplySender(ISmsSender sms) : IParentReplySender
 /// Answers by WhatsApp free text when the school has a WhatsApp channel, the guardian has not chosen SMS and
 /// the parent wrote by WhatsApp in the last 24 hours (the only time WhatsApp allows free text); otherwise,
 /// or when WhatsApp refuses the message at send, by SMS, under the same answer key, so one answer reaches
-/// the parent once.
+/// the parent once. The choice of channel is <see cref="WhatsApp.ChannelAnswers"/>, shared with the answers
+/// to keywords (<see cref="Outreach.HandleAcsEvents"/>).
 /// </summary>
-public sealed class ChannelParentReplySender(
-    SmsParentReplySender sms,
-    WhatsApp.IWhatsAppSender whatsApp,
-    WhatsApp.IWhatsAppWindow window,
-    Microsoft.Extensions.Options.IOptions<WhatsApp.WhatsAppOptions> options,
-    TimeProvider time) : IParentReplySender
+public sealed class ChannelParentReplySender(WhatsApp.ChannelAnswers answers) : IParentReplySender
 {
     public async Task<ParentReplyResult> SendAsync(ParentReply reply, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reply);
-        if (options.Value.Enabled
-            && reply.Guardian.Channel != MessageChannel.Sms
-            && await window.IsOpenAsync(reply.Guardian.Phone, time.GetUtcNow(), cancellationToken))
-        {
-            var message = new WhatsApp.WhatsAppMessage(
-                reply.Guardian.Phone, SmsParentReplySender.IdempotencyKey(reply.AnswerId), reply.FirstAttemptAt, null, reply.Text, reply.Text);
-            var sent = await whatsApp.SendAsync(message, cancellationToken);
-            if (sent.Status != SmsSendStatus.Rejected)
-            {
-                return new ParentReplyResult(sent.Status, MessageChannel.WhatsApp, sent.MessageId, sent.Error);
-            }
-        }
-
-        return await sms.SendAsync(reply, cancellationToken);
+        var sent = await answers.SendAsync(
+            reply.Guardian.Phone, reply.Text, SmsParentReplySender.IdempotencyKey(reply.AnswerId), reply.FirstAttemptAt, reply.Guardian.Channel != MessageChannel.Sms, cancellationToken);
+        return new ParentReplyResult(sent.Status, sent.Channel, sent.ProviderMessageId, sent.Error);
     }
 }

@@ -11,9 +11,12 @@ namespace BkOutreach.Core.WhatsApp;
 /// <summary>
 /// A message for one guardian, ready for either channel: the SMS as it would go (its idempotency key is the
 /// message's key for both channels), the guardian's channel choice (null = the default), and our template
-/// with its values, from which the WhatsApp form is made.
+/// with its values, from which the WhatsApp form is made — or <paramref name="WhatsApp"/>, the WhatsApp form
+/// made by the caller (the slot offer: its own values and quick replies). <paramref name="Facts"/>: who and
+/// what the participation facts of a message that is no campaign wave are about (null for a wave's message,
+/// whose key says).
 /// </summary>
-public sealed record OutboundMessage(SmsMessage Sms, MessageChannel? Preferred, string Template, string Language, SmsTemplateModel Model, string? SchoolId = null);
+public sealed record OutboundMessage(SmsMessage Sms, MessageChannel? Preferred, string Template, string Language, SmsTemplateModel Model, string? SchoolId = null, WhatsAppRendering? WhatsApp = null, MessageFacts? Facts = null);
 
 /// <summary>How a message went: <see cref="Fallback"/> when it went by SMS because WhatsApp did not reach the parent.</summary>
 public sealed record ChannelSendResult(string IdempotencyKey, SmsSendStatus Status, MessageChannel Channel, string? MessageId, string? Error, bool Fallback = false);
@@ -31,6 +34,15 @@ public sealed record FallbackSweep(int Due, int SmsSent, int Cancelled);
 /// however late, makes the record final first and no SMS follows. Opted-out numbers get no fallback, and a
 /// fallback that falls in the school's quiet hours waits for the next opening.
 /// </summary>
+/// <remarks>
+/// A queue retry of a message still <see cref="DeliveryState.WhatsAppPending"/> (the first call got 429/5xx)
+/// races the fallback timer: both may act once the deadline passes. So a retry never calls WhatsApp within
+/// <see cref="NoWhatsAppRetryWithin"/> of the deadline or after it (it claims the SMS instead), and every
+/// WhatsApp call is first claimed on the record (<see cref="DeliveryRecord.AttemptUntil"/>, ETag-guarded; the
+/// first attempt claims it when it writes the record): the timer leaves a record with an attempt in flight
+/// and looks again when the claim runs out. The call is abandoned at the claim's end (<see cref="AttemptLease"/>),
+/// so a hung request cannot hold the fallback off for longer than that.
+/// </remarks>
 public sealed partial class TwoChannelSender(
     ISmsSender sms,
     IWhatsAppSender whatsApp,
@@ -48,6 +60,12 @@ public sealed partial class TwoChannelSender(
 {
     private const int MaxRaces = 5;
 
+    /// <summary>How long one WhatsApp call (with the pipeline's own retries) may hold the fallback timer off.</summary>
+    public static readonly TimeSpan AttemptLease = TimeSpan.FromMinutes(5);
+
+    /// <summary>A retry this close to the fallback deadline (or past it) goes by SMS: WhatsApp could not deliver it in time anyway.</summary>
+    public static readonly TimeSpan NoWhatsAppRetryWithin = TimeSpan.FromMinutes(2);
+
     private WhatsAppOptions Options => options.Value;
 
     /// <summary>One result per message, in order. The caller has claimed the SMS rate for all of them.</summary>
@@ -63,7 +81,7 @@ public sealed partial class TwoChannelSender(
             var whatsAppMessage = record is null ? await WhatsAppFormAsync(message, cancellationToken) : null;
             if (record is null && whatsAppMessage is null)
             {
-                bySms.Add(new PendingSms(i, message.Sms, null));
+                bySms.Add(new PendingSms(i, message.Sms, null, message.Facts));
                 continue;
             }
 
@@ -119,21 +137,21 @@ public sealed partial class TwoChannelSender(
 
                         if (!wasDelivered)
                         {
-                            await facts.RecordAsync(key, ParticipationKind.WhatsAppDelivered, cancellationToken);
+                            await facts.RecordAsync(record, ParticipationKind.WhatsAppDelivered, cancellationToken);
                             await sendLog.RecordDeliveryAsync(key, delivered: true, "whatsapp: delivered", cancellationToken);
                         }
                     }
 
                     if (read)
                     {
-                        await facts.RecordAsync(key, ParticipationKind.WhatsAppRead, cancellationToken);
+                        await facts.RecordAsync(record, ParticipationKind.WhatsAppRead, cancellationToken);
                     }
 
                     LogStatus(logger, status.MessageId, kind, record.State);
                     return true;
 
                 case "failed":
-                    await facts.RecordAsync(key, ParticipationKind.WhatsAppFailed, cancellationToken);
+                    await facts.RecordAsync(record, ParticipationKind.WhatsAppFailed, cancellationToken);
                     if (record.State is not (DeliveryState.WhatsAppPending or DeliveryState.WhatsAppSent))
                     {
                         // Delivered already (never an SMS after that), or the fallback is claimed or done.
@@ -165,7 +183,7 @@ public sealed partial class TwoChannelSender(
                     }
 
                     await rateLimiter.AcquireAsync(1, cancellationToken);
-                    await SendSmsAsync([new PendingSms(0, FallbackSms(claimed), claimed)], cancellationToken);
+                    await SendSmsAsync([new PendingSms(0, FallbackSms(claimed), claimed, null)], cancellationToken);
                     LogStatus(logger, status.MessageId, kind, claimed.State);
                     return true;
 
@@ -192,6 +210,15 @@ public sealed partial class TwoChannelSender(
             if (record is null || record.IsFinal || (record.State is DeliveryState.WhatsAppPending or DeliveryState.WhatsAppSent && record.DueAt > now))
             {
                 // Done, or an early row of a record whose own deadline has its own row.
+                await store.RemoveDueAsync(row, cancellationToken);
+                continue;
+            }
+
+            if (record.State == DeliveryState.WhatsAppPending && record.AttemptUntil > now)
+            {
+                // A WhatsApp call is in flight (claimed on the record): claiming the SMS now could reach the
+                // parent twice. Look again when its claim runs out; by then it has settled the record or gone.
+                await store.ScheduleAsync(record.Key, record.AttemptUntil.Value, cancellationToken);
                 await store.RemoveDueAsync(row, cancellationToken);
                 continue;
             }
@@ -225,7 +252,7 @@ public sealed partial class TwoChannelSender(
             }
             if (claimed is not null)
             {
-                pending.Add((new PendingSms(pending.Count, FallbackSms(claimed), claimed), row));
+                pending.Add((new PendingSms(pending.Count, FallbackSms(claimed), claimed, null), row));
             }
         }
 
@@ -252,12 +279,12 @@ public sealed partial class TwoChannelSender(
     /// <summary>The WhatsApp form of a message, or null when it goes by SMS (WhatsApp off, SMS chosen, no template and the window closed).</summary>
     private async Task<WhatsAppMessage?> WhatsAppFormAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
-        if (!Options.Enabled || (message.Preferred ?? MessageChannel.WhatsApp) != MessageChannel.WhatsApp || !WhatsAppTemplates.Known.ContainsKey(message.Template))
+        if (!Options.Enabled || (message.Preferred ?? MessageChannel.WhatsApp) != MessageChannel.WhatsApp || (message.WhatsApp is null && !WhatsAppTemplates.Known.ContainsKey(message.Template)))
         {
             return null;
         }
 
-        var rendering = templates.Render(message.Template, message.Language, message.Model);
+        var rendering = message.WhatsApp ?? templates.Render(message.Template, message.Language, message.Model);
         var first = message.Sms.FirstAttemptAt ?? time.GetUtcNow();
         if (rendering.Template is not null)
         {
@@ -272,11 +299,18 @@ public sealed partial class TwoChannelSender(
     private async Task<ChannelSendResult?> SendWhatsAppAsync(int index, OutboundMessage message, WhatsAppMessage? form, DeliveryRecord? record, List<PendingSms> bySms, CancellationToken cancellationToken)
     {
         var key = message.Sms.IdempotencyKey;
+        var claimedAttempt = false;
         if (record is null)
         {
+            // The record is written with this attempt claimed: the timer cannot take it while the call below runs.
             var first = form!.FirstAttemptAt;
-            record = await store.AddOrGetAsync(
-                new DeliveryRecord(key, DeliveryState.WhatsAppPending, message.Sms.To, message.Sms.Body, message.Sms.Tag, first, first + Options.FallbackAfter, null, null, null, default) { SchoolId = message.SchoolId },
+            (record, claimedAttempt) = await store.AddOrGetAsync(
+                new DeliveryRecord(key, DeliveryState.WhatsAppPending, message.Sms.To, message.Sms.Body, message.Sms.Tag, first, first + Options.FallbackAfter, null, null, null, default)
+                {
+                    SchoolId = message.SchoolId,
+                    AttemptUntil = time.GetUtcNow() + AttemptLease,
+                    Facts = message.Facts,
+                },
                 cancellationToken);
         }
 
@@ -293,14 +327,43 @@ public sealed partial class TwoChannelSender(
                 case DeliveryState.Cancelled:
                     return new ChannelSendResult(key, SmsSendStatus.Rejected, MessageChannel.WhatsApp, null, record.Detail ?? "opted out");
                 case DeliveryState.SmsPending:
-                    bySms.Add(new PendingSms(index, FallbackSms(record), record));
+                    bySms.Add(new PendingSms(index, FallbackSms(record), record, null));
                     return null;
             }
 
-            // WhatsAppPending: the deadline is indexed before the call, so a crash from here on still ends in one message.
+            // WhatsAppPending. The deadline is indexed before the call, so a crash from here on still ends in one message.
+            var now = time.GetUtcNow();
+            if (!claimedAttempt)
+            {
+                // A retry (or a second instance): too late for WhatsApp, or claim this call on the record first.
+                if (now >= record.DueAt - NoWhatsAppRetryWithin)
+                {
+                    var bySmsNow = await ClaimSmsAsync(record, $"whatsapp not sent before the fallback deadline ({Options.FallbackAfterMinutes} minutes)", null, cancellationToken);
+                    if (bySmsNow is null)
+                    {
+                        record = await ReadAgainAsync(key, cancellationToken);
+                        continue;
+                    }
+
+                    bySms.Add(new PendingSms(index, FallbackSms(bySmsNow), bySmsNow, null));
+                    return null;
+                }
+
+                var until = now + AttemptLease;
+                var claimed = await store.TryReplaceAsync(record with { AttemptUntil = record.AttemptUntil > until ? record.AttemptUntil : until }, cancellationToken);
+                if (claimed is null)
+                {
+                    record = await ReadAgainAsync(key, cancellationToken);
+                    continue;
+                }
+
+                record = claimed;
+                claimedAttempt = true;
+            }
+
             await store.ScheduleAsync(key, record.DueAt, cancellationToken);
             form ??= await WhatsAppFormAsync(message, cancellationToken) ?? new WhatsAppMessage(message.Sms.To, key, record.FirstAttemptAt, null, message.Sms.Body, message.Sms.Body);
-            var sent = await whatsApp.SendAsync(form with { FirstAttemptAt = record.FirstAttemptAt }, cancellationToken);
+            var sent = await CallWhatsAppAsync(form with { FirstAttemptAt = record.FirstAttemptAt }, record.AttemptUntil ?? now + AttemptLease, cancellationToken);
             switch (sent.Status)
             {
                 case SmsSendStatus.Accepted:
@@ -310,38 +373,63 @@ public sealed partial class TwoChannelSender(
                         await store.IndexMessageAsync(sent.MessageId, key, cancellationToken);
                     }
 
-                    var saved = await store.TryReplaceAsync(record with { State = sent.DeliveredNow ? DeliveryState.Delivered : DeliveryState.WhatsAppSent, MessageId = sent.MessageId }, cancellationToken);
+                    var saved = await store.TryReplaceAsync(record with { State = sent.DeliveredNow ? DeliveryState.Delivered : DeliveryState.WhatsAppSent, MessageId = sent.MessageId, AttemptUntil = null }, cancellationToken);
                     if (saved is null)
                     {
                         record = await ReadAgainAsync(key, cancellationToken);
                         continue;
                     }
 
+                    if (message.Facts is { } about)
+                    {
+                        // A wave's wa_sent is recorded by the batch for all its guardians at once.
+                        await facts.RecordMessageAsync(about, key, ParticipationKind.WhatsAppSent, fallback: false, cancellationToken);
+                    }
+
                     if (sent.DeliveredNow)
                     {
-                        await facts.RecordAsync(key, ParticipationKind.WhatsAppDelivered, cancellationToken);
+                        await facts.RecordAsync(saved, ParticipationKind.WhatsAppDelivered, cancellationToken);
                     }
 
                     return new ChannelSendResult(key, SmsSendStatus.Accepted, MessageChannel.WhatsApp, sent.MessageId, null);
                 case SmsSendStatus.Rejected:
                     var masked = Mask.Phone(message.Sms.To);
                     LogRefused(logger, masked, sent.Error ?? "");
-                    var claimed = await ClaimSmsAsync(record, "whatsapp refused: " + sent.Error, null, cancellationToken);
-                    if (claimed is null)
+                    var refused = await ClaimSmsAsync(record, "whatsapp refused: " + sent.Error, null, cancellationToken);
+                    if (refused is null)
                     {
                         record = await ReadAgainAsync(key, cancellationToken);
                         continue;
                     }
 
-                    await facts.RecordAsync(key, ParticipationKind.WhatsAppFailed, cancellationToken);
-                    bySms.Add(new PendingSms(index, FallbackSms(claimed), claimed));
+                    await facts.RecordAsync(refused, ParticipationKind.WhatsAppFailed, cancellationToken);
+                    bySms.Add(new PendingSms(index, FallbackSms(refused), refused, null));
                     return null;
                 default:
+                    // The call is over: the claim goes (if the record moved meanwhile, that move stands), so the
+                    // timer may fall back on time; the queue's retry claims again.
+                    await store.TryReplaceAsync(record with { AttemptUntil = null }, cancellationToken);
                     return new ChannelSendResult(key, SmsSendStatus.Transient, MessageChannel.WhatsApp, null, sent.Error);
             }
         }
 
         throw new InvalidOperationException($"The delivery record of {key} kept changing while it was sent.");
+    }
+
+    /// <summary>One WhatsApp call, abandoned (as a transient failure) when its claim on the record runs out.</summary>
+    private async Task<WhatsAppSendResult> CallWhatsAppAsync(WhatsAppMessage form, DateTimeOffset claimedUntil, CancellationToken cancellationToken)
+    {
+        var left = claimedUntil - time.GetUtcNow();
+        using var lease = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Token);
+        try
+        {
+            return await whatsApp.SendAsync(form, linked.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new WhatsAppSendResult(SmsSendStatus.Transient, null, $"no answer from WhatsApp within the attempt's {AttemptLease.TotalMinutes} minutes");
+        }
     }
 
     private async Task<DeliveryRecord> ReadAgainAsync(string key, CancellationToken cancellationToken) =>
@@ -354,7 +442,7 @@ public sealed partial class TwoChannelSender(
     private async Task<DeliveryRecord?> ClaimSmsAsync(DeliveryRecord record, string detail, DateTimeOffset? sendAt, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var claimed = await store.TryReplaceAsync(record with { State = DeliveryState.SmsPending, SmsFirstAttemptAt = record.SmsFirstAttemptAt ?? (sendAt is null ? now : null), Detail = detail }, cancellationToken);
+        var claimed = await store.TryReplaceAsync(record with { State = DeliveryState.SmsPending, SmsFirstAttemptAt = record.SmsFirstAttemptAt ?? (sendAt is null ? now : null), Detail = detail, AttemptUntil = null }, cancellationToken);
         if (claimed is not null)
         {
             await store.ScheduleAsync(record.Key, sendAt ?? now.AddMinutes(2), cancellationToken);
@@ -395,10 +483,16 @@ public sealed partial class TwoChannelSender(
         var results = new List<(int, ChannelSendResult)>(pending.Count);
         for (var i = 0; i < pending.Count; i++)
         {
-            var (index, message, record) = pending[i];
+            var (index, message, record, about) = pending[i];
             var result = sent[i];
             if (record is null)
             {
+                if (about is not null && result.Status == SmsSendStatus.Accepted)
+                {
+                    // A wave's sms_sent is recorded by the batch; any other message's here, with what it was.
+                    await facts.RecordMessageAsync(about, message.IdempotencyKey, ParticipationKind.SmsSent, fallback: false, cancellationToken);
+                }
+
                 results.Add((index, new ChannelSendResult(message.IdempotencyKey, result.Status, MessageChannel.Sms, result.MessageId, result.Error)));
                 continue;
             }
@@ -432,7 +526,7 @@ public sealed partial class TwoChannelSender(
             {
                 if (accepted)
                 {
-                    await facts.RecordAsync(record.Key, ParticipationKind.SmsSent, cancellationToken);
+                    await facts.RecordAsync(record, ParticipationKind.SmsSent, cancellationToken);
                 }
 
                 var masked = Mask.Phone(record.To);
@@ -444,7 +538,8 @@ public sealed partial class TwoChannelSender(
         }
     }
 
-    private sealed record PendingSms(int Index, SmsMessage Sms, DeliveryRecord? Record);
+    /// <param name="Facts">For a first SMS (no record) of a message that is no campaign wave: what its sms_sent fact is about.</param>
+    private sealed record PendingSms(int Index, SmsMessage Sms, DeliveryRecord? Record, MessageFacts? Facts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "WhatsApp to {MaskedPhone} refused at send ({Error}); falling back to SMS")]
     private static partial void LogRefused(ILogger logger, string maskedPhone, string error);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using BkOutreach.Core.Sms;
@@ -45,6 +46,16 @@ public sealed record DeliveryRecord(
     /// <summary>The school whose sending hours the fallback SMS keeps; null when not known.</summary>
     public string? SchoolId { get; init; }
 
+    /// <summary>
+    /// While the state is <see cref="DeliveryState.WhatsAppPending"/>: a WhatsApp call is in flight until this
+    /// time (claimed by an ETag-guarded write before the call), so the fallback timer leaves the record alone
+    /// until then instead of claiming the SMS under it.
+    /// </summary>
+    public DateTimeOffset? AttemptUntil { get; init; }
+
+    /// <summary>Who and what the message's participation facts are about, for a message that is no campaign wave (null: the key says, see <see cref="WhatsAppFacts"/>).</summary>
+    public MessageFacts? Facts { get; init; }
+
     /// <summary>No message goes under this key any more.</summary>
     public bool IsFinal => State is DeliveryState.Delivered or DeliveryState.Read or DeliveryState.SmsSent or DeliveryState.SmsRejected or DeliveryState.Cancelled;
 
@@ -77,19 +88,23 @@ public sealed class WhatsAppDeliveryStore(StorageAccount storage)
         return row.HasValue ? Read(row.Value!) : null;
     }
 
-    /// <summary>Adds the record; when one exists under the key already (a retry, another instance), returns that one.</summary>
-    public async Task<DeliveryRecord> AddOrGetAsync(DeliveryRecord record, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds the record; when one exists under the key already (a retry, another instance), returns that one.
+    /// <c>Added</c> says whether this call wrote it (and so holds what it claims, such as its attempt).
+    /// </summary>
+    public async Task<(DeliveryRecord Record, bool Added)> AddOrGetAsync(DeliveryRecord record, CancellationToken cancellationToken)
     {
         try
         {
-            await Deliveries.AddEntityAsync(ToEntity(record), cancellationToken);
+            var response = await Deliveries.AddEntityAsync(ToEntity(record), cancellationToken);
+            return (record with { ETag = response.Headers.ETag ?? default }, true);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
             // Made by an earlier attempt: its state wins.
         }
 
-        return await GetAsync(record.Key, cancellationToken) ?? throw new InvalidOperationException("A delivery record vanished right after it was written.");
+        return (await GetAsync(record.Key, cancellationToken) ?? throw new InvalidOperationException("A delivery record vanished right after it was written."), false);
     }
 
     /// <summary>Replaces the record if nobody changed it since it was read; null when somebody did (read again and decide again).</summary>
@@ -172,6 +187,8 @@ public sealed class WhatsAppDeliveryStore(StorageAccount storage)
         ["MessageId"] = r.MessageId,
         ["Detail"] = r.Detail is { Length: > 1000 } d ? d[..1000] : r.Detail,
         ["SchoolId"] = r.SchoolId,
+        ["AttemptUntil"] = r.AttemptUntil,
+        ["Facts"] = r.Facts is null ? null : JsonSerializer.Serialize(r.Facts, StorageJson.Options),
     };
 
     private static DeliveryRecord Read(TableEntity e) => new(
@@ -188,5 +205,7 @@ public sealed class WhatsAppDeliveryStore(StorageAccount storage)
         e.ETag)
     {
         SchoolId = e.GetString("SchoolId"),
+        AttemptUntil = e.GetDateTimeOffset("AttemptUntil"),
+        Facts = e.GetString("Facts") is { Length: > 0 } facts ? JsonSerializer.Deserialize<MessageFacts>(facts, StorageJson.Options) : null,
     };
 }

@@ -83,9 +83,9 @@ internal sealed class WhatsAppOptionsValidator : IValidateOptions<WhatsAppOption
 
         foreach (var (template, byLanguage) in options.Templates)
         {
-            if (!WhatsAppTemplates.Known.ContainsKey(template))
+            if (!WhatsAppTemplates.Configurable.Contains(template, StringComparer.OrdinalIgnoreCase))
             {
-                problems.Add($"WhatsApp__Templates__{template}", $"is not one of our templates ({string.Join(", ", WhatsAppTemplates.Known.Keys.Order(StringComparer.Ordinal))}).");
+                problems.Add($"WhatsApp__Templates__{template}", $"is not one of our templates ({string.Join(", ", WhatsAppTemplates.Configurable.Order(StringComparer.Ordinal))}).");
                 continue;
             }
 

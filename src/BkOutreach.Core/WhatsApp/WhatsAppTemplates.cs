@@ -36,6 +36,38 @@ public sealed class WhatsAppTemplates(SmsTemplates sms, IOptions<WhatsAppOptions
     };
 
     /// <summary>
+    /// Booking by reply's slot offer (<c>WhatsApp__Templates__slot_offer__{language}</c>). It has no SMS template
+    /// file (<see cref="Booking.SmsReplyBooking"/> writes its text), so it is not in <see cref="Known"/>: its
+    /// approved template has exactly <see cref="SlotOfferSlots"/> body values, the offered times in order
+    /// ({{1}}, {{2}}, {{3}}), and three quick-reply buttons whose payloads are <c>1</c>, <c>2</c>, <c>3</c>.
+    /// </summary>
+    public const string SlotOffer = "slot_offer";
+
+    public const int SlotOfferSlots = 3;
+
+    /// <summary>Every template that may have a <c>WhatsApp__Templates__{template}__{language}</c> setting.</summary>
+    public static IEnumerable<string> Configurable => Known.Keys.Append(SlotOffer);
+
+    /// <summary>
+    /// The WhatsApp form of a slot offer: the approved template with the slot times as values and quick replies
+    /// 1/2/3 when one is configured for the language and three slots are offered (the template has three
+    /// placeholders and three buttons); otherwise no template, and <paramref name="text"/> (which says "balas 1,
+    /// 2 atau 3") goes as free text inside the 24-hour window, or by SMS.
+    /// </summary>
+    public WhatsAppRendering RenderSlotOffer(string language, IReadOnlyList<string> slots, string text)
+    {
+        ArgumentNullException.ThrowIfNull(slots);
+        var name = options.Value.TemplateFor(SlotOffer, language);
+        if (name is null || slots.Count != SlotOfferSlots)
+        {
+            return new WhatsAppRendering(null, text);
+        }
+
+        var replies = Enumerable.Range(1, slots.Count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        return new WhatsAppRendering(new WhatsAppTemplateContent(name, language, [.. slots.Select(Clean)], new WhatsAppButtons(null, replies)), text);
+    }
+
+    /// <summary>
     /// The WhatsApp form of <paramref name="template"/>. <paramref name="quickReplies"/> are the payloads of
     /// the template's quick-reply buttons (e.g. 1, 2, 3 for booking by reply), when it was approved with them.
     /// </summary>

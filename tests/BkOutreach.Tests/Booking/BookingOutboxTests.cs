@@ -186,8 +186,12 @@ public sealed class BookingOutboxTests
         }
 
         await EventuallyAsync(() => store.ListPendingEventsAsync(bookingId, CancellationToken.None), p => p.Count == 0, TimeSpan.FromSeconds(30));
-        var facts = (await runner.Services.GetRequiredService<ParticipationLog>().ListAsync(journey.SchoolId, CancellationToken.None))
+        var all = (await runner.Services.GetRequiredService<ParticipationLog>().ListAsync(journey.SchoolId, CancellationToken.None))
             .Where(f => f.Event.FactKey.Contains(bookingId, StringComparison.Ordinal)).ToList();
+
+        // The booking's messages have their own facts (the channel that carried each, valued with the message).
+        var facts = all.Where(f => f.Event.Kind != ParticipationKind.SmsSent).ToList();
+        Assert.Equal(["booking_confirmation", "feedback"], all.Where(f => f.Event.Kind == ParticipationKind.SmsSent).Select(f => f.Event.Value).Order(StringComparer.Ordinal));
         var (header, rows) = Participation.ParticipationTestKit.Parse(await runner.Admin.GetStringAsync($"api/admin/schools/{journey.SchoolId}/participation.csv"));
         var outbox = (await runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray()
             .Count(m => m.GetProperty("idempotencyKey").GetString() == $"feedback:{bookingId}");

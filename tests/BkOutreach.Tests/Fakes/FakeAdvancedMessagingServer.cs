@@ -24,6 +24,29 @@ public enum WhatsAppFault
 
     /// <summary>429 with Retry-After: 1 on the first request; a retry after that wait is accepted.</summary>
     ThrottleOnce,
+
+    /// <summary>503 on every request while set (nothing remembered, nothing sent): a service outage.</summary>
+    Unavailable,
+}
+
+/// <summary>
+/// A request the fake holds before sending (see <see cref="FakeAdvancedMessagingServer.Hold"/>): <see cref="Arrived"/>
+/// completes when it came, and the fake sends and answers it only after <see cref="Release"/>.
+/// </summary>
+public sealed class HeldRequest
+{
+    private readonly TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Arrived => _arrived.Task;
+
+    public void Release() => _released.TrySetResult();
+
+    internal async Task HoldAsync()
+    {
+        _arrived.TrySetResult();
+        await _released.Task;
+    }
 }
 
 /// <summary>A message the fake accepted ("handed to WhatsApp"): one per first-time repeatability id.</summary>
@@ -49,6 +72,7 @@ public sealed class FakeAdvancedMessagingServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, long> _throttledUntil = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<WhatsAppDelivery> _deliveries = [];
     private readonly List<int> _statuses = [];
+    private readonly ConcurrentDictionary<string, HeldRequest> _holds = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private int _messageCounter;
     private int _earlyRetries;
@@ -95,6 +119,14 @@ public sealed class FakeAdvancedMessagingServer : IAsyncDisposable
     }
 
     public int EarlyRetries => Volatile.Read(ref _earlyRetries);
+
+    /// <summary>Holds the next valid first-time request to <paramref name="to"/> until the test releases it.</summary>
+    public HeldRequest Hold(string to)
+    {
+        var held = new HeldRequest();
+        _holds[to] = held;
+        return held;
+    }
 
     /// <summary>Requests answered from the repeatability store (sent nothing).</summary>
     public int Repeats => Volatile.Read(ref _repeats);
@@ -204,6 +236,17 @@ public sealed class FakeAdvancedMessagingServer : IAsyncDisposable
 
         var to = request["to"]![0]!.GetValue<string>();
         var fault = FaultFor(to);
+        if (fault == WhatsAppFault.Unavailable)
+        {
+            await AnswerAsync(context, 503, Error("ServiceUnavailable", "Injected outage."));
+            return;
+        }
+
+        if (_holds.TryRemove(to, out var held))
+        {
+            await held.HoldAsync();
+        }
+
         if (fault == WhatsAppFault.ThrottleOnce)
         {
             // A retry is the same pipeline's request again (same x-ms-client-request-id); another instance

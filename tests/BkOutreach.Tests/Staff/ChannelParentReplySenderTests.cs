@@ -24,7 +24,7 @@ public sealed class ChannelParentReplySenderTests
         var sms = new CountingSms();
         var whatsApp = new CountingWhatsApp(whatsAppAnswer);
         var options = new WhatsAppOptions { ChannelRegistrationId = whatsAppEnabled ? Guid.NewGuid().ToString() : null };
-        var sender = new ChannelParentReplySender(new SmsParentReplySender(sms), whatsApp, new Window(windowOpen), Options.Create(options), new FakeTimeProvider(Now));
+        var sender = new ChannelParentReplySender(new ChannelAnswers(sms, whatsApp, new Window(windowOpen), Options.Create(options), new FakeTimeProvider(Now)));
         var guardian = new Guardian("g1", "s1", "+6281234567890", "Ibu Sari", "id", []) { Channel = chosen };
 
         var result = await sender.SendAsync(new ParentReply("s1", "bk-1", guardian, "a1", "Bisa, Minggu sore jam 16.00.", Now), CancellationToken.None);

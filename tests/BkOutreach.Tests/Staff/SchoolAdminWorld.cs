@@ -66,13 +66,15 @@ public sealed class SchoolAdminWorld : IAsyncLifetime
     /// <summary>A client signed in as <paramref name="email"/> (session cookie and form token), redirects not followed.</summary>
     public Task<HttpClient> SignedInAsync(string email) => AccessWorld.SignedInAsync(Runner, email);
 
-    /// <summary>Every row of the school's guardians partition with its ETag: equal before and after means nothing was written.</summary>
+    /// <summary>Every guardians row of the school (its buckets and the old single partition) with its ETag: equal before and after means nothing was written.</summary>
     public async Task<List<string>> GuardianRowsAsync(string schoolId)
     {
         var rows = new List<string>();
-        await foreach (var e in Services.GetRequiredService<StorageAccount>().Table(StorageNames.GuardiansTable).QueryAsync<TableEntity>(x => x.PartitionKey == schoolId))
+        var (first, last) = SchoolDirectory.BucketRange(schoolId);
+        await foreach (var e in Services.GetRequiredService<StorageAccount>().Table(StorageNames.GuardiansTable).QueryAsync<TableEntity>(
+            x => x.PartitionKey == schoolId || (x.PartitionKey.CompareTo(first) >= 0 && x.PartitionKey.CompareTo(last) <= 0)))
         {
-            rows.Add($"{e.RowKey}|{e.ETag}");
+            rows.Add($"{e.PartitionKey}|{e.RowKey}|{e.ETag}");
         }
 
         rows.Sort(StringComparer.Ordinal);

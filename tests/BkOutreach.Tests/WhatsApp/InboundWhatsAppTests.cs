@@ -145,6 +145,62 @@ public sealed class InboundWhatsAppTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TemplateQuickReply2_ThroughTheWebhook_BooksTheSecondOfferedSlot_OfferAndConfirmationByWhatsApp()
+    {
+        // WhatsApp on, into the local outbox: the slot offer goes as the slot_offer template.
+        await using var runner = await TestRunner.StartAsync(
+            configure: v =>
+            {
+                v["WhatsApp:ChannelRegistrationId"] = ChannelId;
+                v["WhatsApp:Templates:outreach:id"] = "bk_outreach_id";
+                v["WhatsApp:Templates:slot_offer:id"] = "bk_slot_offer_id";
+                v["WhatsApp:Templates:booking_confirmation:id"] = "bk_confirmation_id";
+            },
+            settings: new RunnerSettings { Clock = Clock });
+        var journey = new OutreachJourney(runner);
+        await journey.CreateSchoolAsync();
+        await journey.ImportAsync(Header + "Q1,Siswa Satu,X IPA 1,Wali Satu,081299990061,id,bk-1\n");
+        var created = await runner.Admin.PostAsync($"api/admin/schools/{journey.SchoolId}/campaigns", OutreachJourney.Json(new
+        {
+            name = "Balas untuk pesan",
+            term = "2026/2027 Genap",
+            template = "outreach",
+            waves = new object[] { new { kind = "outreach", sendOn = "2027-01-11" } },
+            bookingWindow = new { from = "2027-01-11", to = "2027-02-14" },
+            smsReplyBooking = true,
+        }));
+        var campaign = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await journey.DispatchAsync(campaign);
+        async Task<List<JsonElement>> Outbox(Func<JsonElement, bool> where) =>
+            [.. (await runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray().Where(where)];
+        var offer = Assert.Single(await Poll.UntilAsync(() => Outbox(m => m.GetProperty("idempotencyKey").GetString()!.EndsWith(":slots", StringComparison.Ordinal)), l => l.Count > 0));
+        Assert.Equal(("whatsapp", "bk_slot_offer_id"), (offer.GetProperty("channel").GetString(), offer.GetProperty("tag").GetString()));
+        var offer2 = await runner.Services.GetRequiredService<StorageAccount>().Table(StorageNames.RepliesTable)
+            .GetEntityAsync<Azure.Data.Tables.TableEntity>("slot-offer", "+6281299990061", cancellationToken: CancellationToken.None);
+        var offered = JsonSerializer.Deserialize<List<string>>(offer2.Value.GetString("Slots")!, StorageJson.Options)!;
+
+        // A tap on the template's second quick-reply button: messageType button, our payload "2".
+        var response = await runner.Admin.PostAsync("api/events/acs", new StringContent($$"""
+            [{ "id": "{{Guid.NewGuid()}}", "subject": "advancedMessage/sender/6281299990061/recipient/{{ChannelId}}",
+               "data": { "messageId": "{{Guid.NewGuid()}}", "channelType": "whatsapp", "messageType": "button",
+                         "button": { "text": "Pilihan 2", "payload": "2" },
+                         "from": "6281299990061", "to": "{{ChannelId}}", "receivedTimestamp": "2027-01-11T02:00:00+00:00" },
+               "eventType": "Microsoft.Communication.AdvancedMessageReceived", "dataVersion": "1.0", "metadataVersion": "1", "eventTime": "2027-01-11T02:00:01Z" }]
+            """, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("processed").GetInt32());
+        var booking = Assert.Single(await Poll.UntilAsync(
+            async () => (await runner.Services.GetRequiredService<BookingStore>().ListAsync(journey.SchoolId, "bk-1", CancellationToken.None)).Where(b => b.Status == BookingStatus.Confirmed).ToList(),
+            l => l.Count > 0));
+        Assert.Equal(offered[1], booking.SlotId);
+        var confirmation = Assert.Single(await Poll.UntilAsync(
+            () => Outbox(m => m.GetProperty("idempotencyKey").GetString()!.EndsWith(":booking_confirmation", StringComparison.Ordinal)),
+            l => l.Count > 0));
+        Assert.Equal(("whatsapp", "bk_confirmation_id"), (confirmation.GetProperty("channel").GetString(), confirmation.GetProperty("tag").GetString()));
+    }
+
+    [Fact]
     public async Task SurveyAnswerByWhatsApp_IsRecordedWithChannelWhatsApp()
     {
         var journey = new OutreachJourney(_runner);

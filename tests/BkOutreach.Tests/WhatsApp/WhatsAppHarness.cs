@@ -97,6 +97,7 @@ public sealed class WhatsAppHarness : IAsyncDisposable
             ["WhatsApp:Templates:booking_confirmation:id"] = "bk_confirmation_id",
             ["WhatsApp:Templates:reminder:id"] = "bk_reminder_id",
             ["WhatsApp:Templates:feedback:id"] = "bk_feedback_id",
+            ["WhatsApp:Templates:slot_offer:id"] = "bk_slot_offer_id",
         }).Build();
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton<TimeProvider>(Clock);

@@ -57,6 +57,24 @@ public sealed partial class OutreachJourney(TestRunner runner, string timeZone =
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
+    /// <summary>A one-wave outreach campaign with booking by reply (the slot offer follows each message), dispatched now.</summary>
+    public async Task<string> DispatchReplyBookingCampaignAsync()
+    {
+        var response = await runner.Admin.PostAsync($"api/admin/schools/{SchoolId}/campaigns", Json(new
+        {
+            name = "Balas untuk pesan",
+            term = "2026/2027 Genap",
+            template = "outreach",
+            waves = new object[] { new { kind = "outreach", sendOn = "2027-01-11" } },
+            bookingWindow = new { from = "2027-01-11", to = "2027-02-14" },
+            smsReplyBooking = true,
+        }));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var campaign = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await DispatchAsync(campaign);
+        return campaign;
+    }
+
     public async Task<JsonElement> DispatchAsync(string campaignId)
     {
         var response = await runner.Admin.PostAsync($"api/admin/campaigns/{campaignId}/dispatch", null);

@@ -24,17 +24,7 @@ public sealed class SmsReplyBookingTests : IAsyncLifetime
             "student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id\n" +
             "R1,Siswa Satu,X IPA 1,Wali Satu,081299990001,id,bk-1\n" +
             "R2,Siswa Dua,X IPA 1,Wali Dua,081299990002,id,bk-1\n");
-        var created = await _runner.Admin.PostAsync($"api/admin/schools/{journey.SchoolId}/campaigns", OutreachJourney.Json(new
-        {
-            name = "Balas untuk pesan",
-            term = "2026/2027 Genap",
-            template = "outreach",
-            waves = new object[] { new { kind = "outreach", sendOn = "2027-01-11" } },
-            bookingWindow = new { from = "2027-01-11", to = "2027-02-14" },
-            smsReplyBooking = true,
-        }));
-        var campaign = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        await journey.DispatchAsync(campaign);
+        var campaign = await journey.DispatchReplyBookingCampaignAsync();
         var offers = await Poll.UntilAsync(async () => (await Outbox()).Where(m => m.GetProperty("idempotencyKey").GetString()!.EndsWith(":slots", StringComparison.Ordinal)).ToList(), l => l.Count >= 2);
         Assert.All(offers, o => Assert.Contains("balas 1, 2 atau 3", o.GetProperty("body").GetString()!, StringComparison.OrdinalIgnoreCase));
 

@@ -105,17 +105,7 @@ public sealed class InboundWhatsAppTests : IAsyncLifetime
         await journey.ImportAsync(Header +
             "R1,Siswa Satu,X IPA 1,Wali Satu,081299990021,id,bk-1\n" +
             "R2,Siswa Dua,X IPA 1,Wali Dua,081299990022,id,bk-1\n");
-        var created = await _runner.Admin.PostAsync($"api/admin/schools/{journey.SchoolId}/campaigns", OutreachJourney.Json(new
-        {
-            name = "Balas untuk pesan",
-            term = "2026/2027 Genap",
-            template = "outreach",
-            waves = new object[] { new { kind = "outreach", sendOn = "2027-01-11" } },
-            bookingWindow = new { from = "2027-01-11", to = "2027-02-14" },
-            smsReplyBooking = true,
-        }));
-        var campaign = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        await journey.DispatchAsync(campaign);
+        var campaign = await journey.DispatchReplyBookingCampaignAsync();
         await Poll.UntilAsync(() => OutboxAsync(m => m.GetProperty("idempotencyKey").GetString()!.EndsWith(":slots", StringComparison.Ordinal)), l => l.Count >= 2);
         var offered = await OfferedSlotsAsync("+6281299990021");
 
@@ -160,17 +150,7 @@ public sealed class InboundWhatsAppTests : IAsyncLifetime
         var journey = new OutreachJourney(runner);
         await journey.CreateSchoolAsync();
         await journey.ImportAsync(Header + "Q1,Siswa Satu,X IPA 1,Wali Satu,081299990061,id,bk-1\n");
-        var created = await runner.Admin.PostAsync($"api/admin/schools/{journey.SchoolId}/campaigns", OutreachJourney.Json(new
-        {
-            name = "Balas untuk pesan",
-            term = "2026/2027 Genap",
-            template = "outreach",
-            waves = new object[] { new { kind = "outreach", sendOn = "2027-01-11" } },
-            bookingWindow = new { from = "2027-01-11", to = "2027-02-14" },
-            smsReplyBooking = true,
-        }));
-        var campaign = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        await journey.DispatchAsync(campaign);
+        var campaign = await journey.DispatchReplyBookingCampaignAsync();
         async Task<List<JsonElement>> Outbox(Func<JsonElement, bool> where) =>
             [.. (await runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray().Where(where)];
         var offer = Assert.Single(await Poll.UntilAsync(() => Outbox(m => m.GetProperty("idempotencyKey").GetString()!.EndsWith(":slots", StringComparison.Ordinal)), l => l.Count > 0));

@@ -5,6 +5,7 @@ using BkOutreach.Core.Outreach;
 using BkOutreach.Core.Schools;
 using BkOutreach.Core.Sms;
 using BkOutreach.Core.Storage;
+using Microsoft.Extensions.Logging;
 using NodaTime;
 
 namespace BkOutreach.Core.Booking;
@@ -20,7 +21,7 @@ namespace BkOutreach.Core.Booking;
 /// otherwise or as the fallback. A re-offer answers the parent's reply on the channel it came by. The latest
 /// offer per phone number is kept in the <c>replies</c> table.
 /// </summary>
-public sealed class SmsReplyBooking(
+public sealed partial class SmsReplyBooking(
     BookingService booking,
     LinkTokens links,
     CampaignStore campaigns,
@@ -29,7 +30,8 @@ public sealed class SmsReplyBooking(
     WhatsApp.WhatsAppTemplates whatsAppTemplates,
     SmsRateLimiter rateLimiter,
     StorageAccount storage,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<SmsReplyBooking> logger)
 {
     private const string OfferPartition = "slot-offer";
     private static readonly JsonSerializerOptions Json = StorageJson.Options;
@@ -83,10 +85,19 @@ public sealed class SmsReplyBooking(
             facts);
         await rateLimiter.AcquireAsync(1, cancellationToken);
         // A WhatsApp hiccup (429/5xx) leaves the offer's delivery record pending, and the fallback timer sends
-        // the SMS at its deadline; the result itself changes nothing here.
-        await sender.SendAsync([message], cancellationToken);
+        // the SMS at its deadline. An offer that went straight to SMS and was refused or not taken now has no
+        // such record: it is said in the log (the parent can still book from the link of the message before).
+        var result = (await sender.SendAsync([message], cancellationToken))[0];
+        if (result.Status != SmsSendStatus.Accepted && result.Channel == Schools.MessageChannel.Sms)
+        {
+            LogOfferNotSent(logger, schoolId, campaignId, guardianId, result.Status, result.Error ?? "");
+        }
+
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The slot offer to guardian {GuardianId} of campaign {CampaignId} (school {SchoolId}) did not go by SMS: {Status} {Error}")]
+    private static partial void LogOfferNotSent(ILogger logger, string schoolId, string campaignId, string guardianId, SmsSendStatus status, string error);
 
     /// <summary>
     /// Takes a "1", "2" or "3" reply to a recent offer, by SMS or WhatsApp (<paramref name="via"/> is where

@@ -103,7 +103,7 @@ public sealed partial class AdvancedMessagingSender : IWhatsAppSender
             return new WhatsAppSendResult(SmsSendStatus.Accepted, receipt, null);
         }
 
-        var (code, text) = ReadError(response);
+        var (code, text) = Sms.Acs.AcsSmsSender.ReadError(response);
         var described = $"ACS Advanced Messaging answered {response.Status} {response.ReasonPhrase}: {code ?? "no code"}: {text}";
         LogRefused(_logger, Mask.Phone(message.To), response.Status, code ?? "", text);
         if (response.Status is 401 or 403)
@@ -239,25 +239,6 @@ public sealed partial class AdvancedMessagingSender : IWhatsAppSender
         }
     }
 
-    private static (string? Code, string Message) ReadError(Response response)
-    {
-        var raw = response.Content?.ToString() ?? "";
-        try
-        {
-            var error = JsonSerializer.Deserialize<ErrorResponse>(raw, Json)?.Error;
-            if (error is not null)
-            {
-                return (error.Code, error.Message ?? "");
-            }
-        }
-        catch (JsonException)
-        {
-            // Not the ACS error shape (a proxy's page, an empty body): report the text itself.
-        }
-
-        return (null, raw.Length > 300 ? raw[..300] : raw);
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "WhatsApp message to {MaskedPhone} accepted as {MessageId}")]
     private static partial void LogSent(ILogger logger, string maskedPhone, string messageId);
 
@@ -270,8 +251,4 @@ public sealed partial class AdvancedMessagingSender : IWhatsAppSender
     private sealed record SendMessageResult([property: JsonPropertyName("receipts")] IReadOnlyList<MessageReceipt>? Receipts);
 
     private sealed record MessageReceipt([property: JsonPropertyName("messageId")] string? MessageId, [property: JsonPropertyName("to")] string? To);
-
-    private sealed record ErrorResponse([property: JsonPropertyName("error")] ErrorBody? Error);
-
-    private sealed record ErrorBody([property: JsonPropertyName("code")] string? Code, [property: JsonPropertyName("message")] string? Message);
 }

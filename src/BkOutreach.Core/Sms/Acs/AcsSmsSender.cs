@@ -262,7 +262,8 @@ public sealed partial class AcsSmsSender : ISmsSender
     private static bool SameNumber(string? a, string b) =>
         a is not null && a.AsSpan().TrimStart('+').SequenceEqual(b.AsSpan().TrimStart('+'));
 
-    private static (string? Code, string Message) ReadError(Response response)
+    /// <summary>The code and message of an ACS error answer (SMS and Advanced Messaging share its shape), else the start of the body.</summary>
+    internal static (string? Code, string Message) ReadError(Response response)
     {
         var raw = response.Content?.ToString() ?? "";
         try

@@ -98,6 +98,9 @@ public sealed class Azurite : IAsyncDisposable
         }
     }
 
+    /// <summary>Where Azurite writes a V8 CPU profile (<c>BK_AZURITE_CPU_PROFILE</c>, a folder), for docs/benchmarks.md; null: none.</summary>
+    private static string? CpuProfileFolder => Environment.GetEnvironmentVariable("BK_AZURITE_CPU_PROFILE") is { Length: > 0 } folder ? folder : null;
+
     public static async Task<Azurite> StartAsync(int blobPort, int queuePort, int tablePort, string? location, TextWriter log, CancellationToken cancellationToken)
     {
         var script = await EnsureInstalledAsync(log, cancellationToken);
@@ -108,6 +111,13 @@ public sealed class Azurite : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = RepoPaths.AzuriteFolder,
         };
+        if (CpuProfileFolder is { } prof)
+        {
+            // A V8 CPU profile of Azurite, written when it stops (so it is then stopped with SIGTERM, not killed).
+            start.ArgumentList.Add("--cpu-prof");
+            start.ArgumentList.Add("--cpu-prof-dir=" + prof);
+        }
+
         foreach (var arg in new[]
         {
             script, "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry",
@@ -209,7 +219,7 @@ public sealed class Azurite : IAsyncDisposable
             return;
         }
 
-        if (_persistent && !_process.HasExited && await AskToStopAsync(_process.Id))
+        if ((_persistent || CpuProfileFolder is not null) && !_process.HasExited && await AskToStopAsync(_process.Id))
         {
             await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }

@@ -556,7 +556,7 @@ public static class LoadRun
         await Task.Delay(TimeSpan.FromSeconds(3));
         var trips = RoundTripCounter.Difference(before, ctx.Counter.Snapshot());
         var waited = RoundTripCounter.Difference(timeBefore, ctx.Counter.TimeSnapshot());
-        var sendLog = await CountSendStatesAsync(ctx, campaign);
+        var sendLog = await CountSendStatesAsync(ctx, School, campaign);
         var delivered = ctx.Acs.DistinctRecipients;
         var rate = delivered / Math.Max(0.001, ctx.Acs.DeliverySpan.TotalSeconds);
         var cap = options.MaxPerMinute / 60.0;
@@ -663,10 +663,10 @@ public static class LoadRun
 
     private static int CountEvents(string ics) => ics.Split("BEGIN:VEVENT").Length - 1;
 
-    private static async Task<string> CountSendStatesAsync(Context ctx, string campaign)
+    private static async Task<string> CountSendStatesAsync(Context ctx, string school, string campaign)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        await foreach (var row in ctx.Get<StorageAccount>().Table(StorageNames.SendsTable).QueryAsync<TableEntity>(e => e.PartitionKey == SendLog.PartitionOf(campaign, 0), select: ["State"]))
+        await foreach (var row in ctx.Get<SendLog>().ListWaveAsync(school, campaign, 0, ["State"], CancellationToken.None))
         {
             var state = row.GetString("State") ?? "?";
             counts[state] = counts.GetValueOrDefault(state) + 1;

@@ -40,6 +40,7 @@ public sealed partial class CampaignDispatcher(
     CampaignPlanStore planStore,
     CampaignDueIndex index,
     StorageAccount storage,
+    SendLog sendLog,
     TimeProvider time,
     ILogger<CampaignDispatcher> logger)
 {
@@ -290,7 +291,7 @@ public sealed partial class CampaignDispatcher(
                 var state = dispatched.ContainsKey(i) ? "dispatched" : campaign.SkippedWaves.Contains(i) || closed ? "skipped" : "pending";
                 // A plan-made id may be another school's too, and sends are keyed by campaign id: count this school's guardians only.
                 roster ??= campaign.PlanId is null ? null : [.. (await directory.ListGuardiansAsync(schoolId, cancellationToken)).Select(g => g.Id)];
-                var sent = dispatched.ContainsKey(i) ? await SentAsync(campaign.Id, i, campaign.PlanId is null ? null : roster, cancellationToken) : 0;
+                var sent = dispatched.ContainsKey(i) ? await SentAsync(campaign.SchoolId, campaign.Id, i, campaign.PlanId is null ? null : roster, cancellationToken) : 0;
                 waves.Add(new WaveListing(campaign.Definition.Waves[i].Kind, CampaignValidation.Format(dates[i]), state, sent, campaign.LateWaves.Contains(i)));
             }
 
@@ -301,11 +302,10 @@ public sealed partial class CampaignDispatcher(
     }
 
     /// <summary>Messages of a wave that the provider took (accepted, then delivered or failed).</summary>
-    private async Task<int> SentAsync(string campaignId, int wave, HashSet<string>? guardians, CancellationToken cancellationToken)
+    private async Task<int> SentAsync(string schoolId, string campaignId, int wave, HashSet<string>? guardians, CancellationToken cancellationToken)
     {
-        var partition = SendLog.PartitionOf(campaignId, wave);
         var sent = 0;
-        await foreach (var row in storage.Table(StorageNames.SendsTable).QueryAsync<TableEntity>(e => e.PartitionKey == partition, select: ["RowKey", "State"], cancellationToken: cancellationToken))
+        await foreach (var row in sendLog.ListWaveAsync(schoolId, campaignId, wave, ["State"], cancellationToken))
         {
             var took = row.GetString("State") is nameof(SendState.Accepted) or nameof(SendState.Delivered) or nameof(SendState.Failed);
             sent += took && (guardians is null || guardians.Contains(row.RowKey)) ? 1 : 0;

@@ -86,7 +86,7 @@ public sealed partial class SendCampaignBatch(
         // The batch names guardians; who they are and how to reach them is read from the roster now, so a
         // guardian erased or moved out of the audience since the fan-out is not sent to.
         var ids = batch.GuardianIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var existing = await sendLog.ReadRangeAsync(batch.CampaignId, batch.Wave, ids[0], ids[^1], cancellationToken);
+        var existing = await sendLog.ReadRangeAsync(batch.SchoolId, batch.CampaignId, batch.Wave, ids[0], ids[^1], cancellationToken);
         var roster = await directory.GuardiansBetweenAsync(batch.SchoolId, ids[0], ids[^1], cancellationToken);
         var recipients = new List<Recipient>();
         var erased = 0;
@@ -127,19 +127,19 @@ public sealed partial class SendCampaignBatch(
             var firstAttempt = row?.FirstAttemptAt ?? now.ToDateTimeOffset();
             if (optedOut.Contains(r.Phone))
             {
-                records.Add(new SendRecord(r.GuardianId, key, SendState.SkippedOptedOut, firstAttempt, null, null, default));
+                records.Add(new SendRecord(r.GuardianId, key, SendState.SkippedOptedOut, firstAttempt, null, null, row?.ETag ?? default) { Partition = row?.Partition });
                 skippedOut++;
                 continue;
             }
 
             if (isFollowUp && await HasBookingAsync(batch, r, cancellationToken))
             {
-                records.Add(new SendRecord(r.GuardianId, key, SendState.SkippedBooked, firstAttempt, null, null, default));
+                records.Add(new SendRecord(r.GuardianId, key, SendState.SkippedBooked, firstAttempt, null, null, row?.ETag ?? default) { Partition = row?.Partition });
                 skippedBooked++;
                 continue;
             }
 
-            var pendingRecord = new SendRecord(r.GuardianId, key, SendState.Pending, firstAttempt, null, null, default);
+            var pendingRecord = new SendRecord(r.GuardianId, key, SendState.Pending, firstAttempt, null, null, row?.ETag ?? default) { Partition = row?.Partition };
             records.Add(pendingRecord);
             toSend.Add((r, pendingRecord));
         }
@@ -160,7 +160,7 @@ public sealed partial class SendCampaignBatch(
             LogErasedSkipped(logger, batch.CampaignId, batch.Wave, erased);
         }
 
-        var written = await sendLog.WriteAsync(batch.CampaignId, batch.Wave, records, cancellationToken);
+        var written = await sendLog.WriteAsync(batch.SchoolId, batch.CampaignId, batch.Wave, records, cancellationToken);
         if (messages.Count == 0)
         {
             return new BatchOutcome(0, alreadySent, skippedOut, skippedBooked, 0, false);
@@ -202,7 +202,7 @@ public sealed partial class SendCampaignBatch(
             }
         }
 
-        await sendLog.FinishAsync(batch.CampaignId, batch.Wave, finished, cancellationToken);
+        await sendLog.FinishAsync(batch.SchoolId, batch.CampaignId, batch.Wave, finished, cancellationToken);
         var accepted = finished.Where(r => r.State == SendState.Accepted).Select(r => r.GuardianId).ToHashSet(StringComparer.Ordinal);
         await facts.SmsSentAsync(campaign, batch.Wave, recipients.Where(r => accepted.Contains(r.GuardianId) && !byWhatsApp.Contains(r.GuardianId) && !byFallback.Contains(r.GuardianId)), cancellationToken);
         if (byWhatsApp.Count + byFallback.Count > 0)

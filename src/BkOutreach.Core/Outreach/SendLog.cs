@@ -16,12 +16,23 @@ public enum SendState
     SkippedBooked,
 }
 
-public sealed record SendRecord(string GuardianId, string Key, SendState State, DateTimeOffset FirstAttemptAt, string? MessageId, string? Detail, ETag ETag);
+public sealed record SendRecord(string GuardianId, string Key, SendState State, DateTimeOffset FirstAttemptAt, string? MessageId, string? Detail, ETag ETag)
+{
+    /// <summary>
+    /// The partition the row was read from (a wave begun before the send log was keyed by school keeps its
+    /// rows where they are); null for a row not stored yet, which goes to its school's partition.
+    /// </summary>
+    public string? Partition { get; init; }
+}
 
 /// <summary>
-/// Every campaign message's fate, one row per campaign + wave + guardian (partition <c>campaign|wave</c>,
-/// row = guardian id), written in entity-group transactions of a whole batch. Guardian ids are random and
-/// never shared between schools, so two schools' campaigns with the same id keep apart rows.
+/// Every campaign message's fate, one row per school + campaign + wave + guardian (partition
+/// <c>school|campaign|wave</c>, row = guardian id), written in entity-group transactions of a whole batch.
+/// A campaign made from a plan has the same id in every school that uses the plan, so without the school in
+/// the partition a whole province's wave would share one partition (Table Storage takes 2,000 entities/s per
+/// partition: docs/scaling.md). Rows written before the school was in the partition (<c>campaign|wave</c>)
+/// are still read, finished, reported on and erased where they are; a row of another school found there
+/// (its key names the school) is left out.
 /// </summary>
 public sealed class SendLog(StorageAccount storage)
 {
@@ -36,37 +47,116 @@ public sealed class SendLog(StorageAccount storage)
     /// </summary>
     public static string KeyOf(string schoolId, string campaignId, int wave, string guardianId) => $"campaign:{campaignId}:wave:{wave}:guardian:{guardianId}:school:{schoolId}";
 
-    public static string PartitionOf(string campaignId, int wave) => $"{campaignId}|{wave}";
+    /// <summary>The partition of a school's campaign wave. School ids have no '|', so it never equals a <see cref="LegacyPartitionOf"/>.</summary>
+    public static string PartitionOf(string schoolId, string campaignId, int wave) => $"{schoolId}|{campaignId}|{wave}";
 
-    /// <summary>The rows of guardians between <paramref name="firstGuardian"/> and <paramref name="lastGuardian"/> (inclusive), in one query.</summary>
-    public async Task<Dictionary<string, SendRecord>> ReadRangeAsync(string campaignId, int wave, string firstGuardian, string lastGuardian, CancellationToken cancellationToken)
+    /// <summary>Where a wave's rows were written before the send log was keyed by school (shared by every school with the campaign id).</summary>
+    internal static string LegacyPartitionOf(string campaignId, int wave) => $"{campaignId}|{wave}";
+
+    /// <summary>The rows of guardians between <paramref name="firstGuardian"/> and <paramref name="lastGuardian"/> (inclusive): one query of the school's partition and one of the old one, at the same time.</summary>
+    public async Task<Dictionary<string, SendRecord>> ReadRangeAsync(string schoolId, string campaignId, int wave, string firstGuardian, string lastGuardian, CancellationToken cancellationToken)
     {
-        var partition = PartitionOf(campaignId, wave);
-        var rows = new Dictionary<string, SendRecord>(StringComparer.Ordinal);
-        await foreach (var e in Table.QueryAsync<TableEntity>(
-            x => x.PartitionKey == partition && x.RowKey.CompareTo(firstGuardian) >= 0 && x.RowKey.CompareTo(lastGuardian) <= 0, cancellationToken: cancellationToken))
+        async Task<List<SendRecord>> RangeAsync(string partition)
         {
-            rows[e.RowKey] = Read(e);
+            var list = new List<SendRecord>();
+            await foreach (var e in Table.QueryAsync<TableEntity>(
+                x => x.PartitionKey == partition && x.RowKey.CompareTo(firstGuardian) >= 0 && x.RowKey.CompareTo(lastGuardian) <= 0, cancellationToken: cancellationToken))
+            {
+                list.Add(Read(e));
+            }
+
+            return list;
+        }
+
+        var current = RangeAsync(PartitionOf(schoolId, campaignId, wave));
+        var legacy = RangeAsync(LegacyPartitionOf(campaignId, wave));
+        await Task.WhenAll(current, legacy);
+        var rows = (await legacy).Where(r => IsOfSchool(r.Key, schoolId)).ToDictionary(r => r.GuardianId, StringComparer.Ordinal);
+        foreach (var row in await current)
+        {
+            rows[row.GuardianId] = row;
         }
 
         return rows;
     }
 
-    public async Task<SendRecord?> GetAsync(string campaignId, int wave, string guardianId, CancellationToken cancellationToken)
+    /// <summary>A guardian's row of a school's campaign wave (the school's partition first, then the old one; only the old one when <paramref name="schoolId"/> is null, for a key from before the school was in keys).</summary>
+    public async Task<SendRecord?> GetAsync(string? schoolId, string campaignId, int wave, string guardianId, CancellationToken cancellationToken)
     {
-        var row = await Table.GetEntityIfExistsAsync<TableEntity>(PartitionOf(campaignId, wave), guardianId, cancellationToken: cancellationToken);
-        return row.HasValue ? Read(row.Value!) : null;
+        foreach (var partition in PartitionsOf(schoolId, campaignId, wave))
+        {
+            var row = await Table.GetEntityIfExistsAsync<TableEntity>(partition, guardianId, cancellationToken: cancellationToken);
+            if (row.HasValue && Read(row.Value!) is var record && IsOfSchool(record.Key, schoolId))
+            {
+                return record;
+            }
+        }
+
+        return null;
     }
 
-    /// <summary>Writes these rows of one campaign wave in transactions of up to 100; the rows as written, with their new ETags.</summary>
-    public async Task<IReadOnlyList<SendRecord>> WriteAsync(string campaignId, int wave, IEnumerable<SendRecord> records, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every row of a school's campaign wave, from the school's partition and the old one (rows of other
+    /// schools left out by their key), with the properties named in <paramref name="select"/> and <c>Key</c>.
+    /// </summary>
+    public async IAsyncEnumerable<TableEntity> ListWaveAsync(string schoolId, string campaignId, int wave, IReadOnlyList<string> select, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var partition = PartitionOf(campaignId, wave);
-        var written = new List<SendRecord>();
-        foreach (var chunk in records.Chunk(100))
+        string[] columns = [.. select.Append("Key").Append("RowKey").Distinct(StringComparer.Ordinal)];
+        foreach (var partition in PartitionsOf(schoolId, campaignId, wave))
         {
-            var response = await Table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(partition, r))), cancellationToken);
-            written.AddRange(chunk.Select((r, i) => r with { ETag = EtagOf(response.Value, i) }));
+            await foreach (var row in Table.QueryAsync<TableEntity>(e => e.PartitionKey == partition, select: columns, cancellationToken: cancellationToken))
+            {
+                if (IsOfSchool(row.GetString("Key") ?? "", schoolId))
+                {
+                    yield return row;
+                }
+            }
+        }
+    }
+
+    /// <summary>Deletes a guardian's row of a school's campaign wave wherever it is (guardian erasure); how many were deleted.</summary>
+    public async Task<int> DeleteAsync(string schoolId, string campaignId, int wave, string guardianId, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        foreach (var partition in PartitionsOf(schoolId, campaignId, wave))
+        {
+            // A missing row answers 404 without an exception.
+            var response = await Table.DeleteEntityAsync(partition, guardianId, ETag.All, cancellationToken);
+            deleted += response.Status == 404 ? 0 : 1;
+        }
+
+        return deleted;
+    }
+
+    /// <summary>
+    /// Writes these rows of one school's campaign wave in transactions of up to 100: a row read from the log
+    /// (it has an ETag) over itself, where it was read, under that ETag; a new one added to the school's
+    /// partition. Returns the rows as written, with their new ETags. When another writer got there first (the
+    /// same batch handled twice at once, a delivery report meanwhile) nothing of that transaction is written
+    /// and <see cref="SendLogChangedException"/> is thrown: the batch is handled again and decides on the
+    /// rows as they are then.
+    /// </summary>
+    public async Task<IReadOnlyList<SendRecord>> WriteAsync(string schoolId, string campaignId, int wave, IEnumerable<SendRecord> records, CancellationToken cancellationToken)
+    {
+        var written = new List<SendRecord>();
+        foreach (var group in records.GroupBy(r => r.Partition ?? PartitionOf(schoolId, campaignId, wave), StringComparer.Ordinal))
+        {
+            foreach (var chunk in group.Chunk(100))
+            {
+                try
+                {
+                    var response = await Table.SubmitTransactionAsync(
+                        chunk.Select(r => r.ETag == default
+                            ? new TableTransactionAction(TableTransactionActionType.Add, ToEntity(group.Key, r))
+                            : new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(group.Key, r), r.ETag)),
+                        cancellationToken);
+                    written.AddRange(chunk.Select((r, i) => r with { ETag = EtagOf(response.Value, i), Partition = group.Key }));
+                }
+                catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404)
+                {
+                    throw new SendLogChangedException(campaignId, wave, ex);
+                }
+            }
         }
 
         return written;
@@ -78,20 +168,22 @@ public sealed class SendLog(StorageAccount storage)
     /// a row has moved on, so its chunk is settled row by row: a delivered or failed state stays (the message
     /// id is added to it), a row another attempt finished stays as it is.
     /// </summary>
-    public async Task FinishAsync(string campaignId, int wave, IEnumerable<SendRecord> outcomes, CancellationToken cancellationToken)
+    public async Task FinishAsync(string schoolId, string campaignId, int wave, IEnumerable<SendRecord> outcomes, CancellationToken cancellationToken)
     {
-        var partition = PartitionOf(campaignId, wave);
-        foreach (var chunk in outcomes.Chunk(100))
+        foreach (var group in outcomes.GroupBy(r => r.Partition ?? PartitionOf(schoolId, campaignId, wave), StringComparer.Ordinal))
         {
-            try
+            foreach (var chunk in group.Chunk(100))
             {
-                await Table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(partition, r), r.ETag)), cancellationToken);
-            }
-            catch (RequestFailedException ex) when (ex.Status is 412 or 404)
-            {
-                foreach (var outcome in chunk)
+                try
                 {
-                    await SettleAsync(partition, outcome, cancellationToken);
+                    await Table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(group.Key, r), r.ETag)), cancellationToken);
+                }
+                catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+                {
+                    foreach (var outcome in chunk)
+                    {
+                        await SettleAsync(group.Key, outcome, cancellationToken);
+                    }
                 }
             }
         }
@@ -140,14 +232,14 @@ public sealed class SendLog(StorageAccount storage)
     /// <summary>Applies a delivery report to the message's row, under the row's ETag; false when it is unknown.</summary>
     public async Task<bool> RecordDeliveryAsync(string key, bool delivered, string? detail, CancellationToken cancellationToken)
     {
-        if (!TryParseKey(key, out _, out var campaignId, out var wave, out var guardianId))
+        if (!TryParseKey(key, out var schoolId, out var campaignId, out var wave, out var guardianId))
         {
             return false;
         }
 
         for (var attempt = 0; attempt < MaxRaces; attempt++)
         {
-            var record = await GetAsync(campaignId, wave, guardianId, cancellationToken);
+            var record = await GetAsync(schoolId, campaignId, wave, guardianId, cancellationToken);
             if (record is null)
             {
                 return false;
@@ -155,7 +247,7 @@ public sealed class SendLog(StorageAccount storage)
 
             try
             {
-                await Table.UpdateEntityAsync(ToEntity(PartitionOf(campaignId, wave), record with { State = delivered ? SendState.Delivered : SendState.Failed, Detail = detail }), record.ETag, TableUpdateMode.Replace, cancellationToken);
+                await Table.UpdateEntityAsync(ToEntity(record.Partition!, record with { State = delivered ? SendState.Delivered : SendState.Failed, Detail = detail }), record.ETag, TableUpdateMode.Replace, cancellationToken);
                 return true;
             }
             catch (RequestFailedException ex) when (ex.Status == 412)
@@ -166,6 +258,14 @@ public sealed class SendLog(StorageAccount storage)
 
         throw new InvalidOperationException($"The send row of {key} kept changing while its delivery report was applied; the event is retried.");
     }
+
+    /// <summary>The school's partition, then the old shared one; only the old one for a key that names no school.</summary>
+    private static string[] PartitionsOf(string? schoolId, string campaignId, int wave) =>
+        schoolId is null ? [LegacyPartitionOf(campaignId, wave)] : [PartitionOf(schoolId, campaignId, wave), LegacyPartitionOf(campaignId, wave)];
+
+    /// <summary>False for a row whose key names another school; a key from before the school was in keys names none.</summary>
+    private static bool IsOfSchool(string key, string? schoolId) =>
+        schoolId is null || !TryParseKey(key, out var keySchool, out _, out _, out _) || keySchool is null || keySchool == schoolId;
 
     private static ETag EtagOf(IReadOnlyList<Response> responses, int index) =>
         index < responses.Count ? responses[index].Headers.ETag ?? default : default;
@@ -215,5 +315,10 @@ public sealed class SendLog(StorageAccount storage)
         e.GetDateTimeOffset("FirstAttemptAt") ?? DateTimeOffset.MinValue,
         e.GetString("MessageId"),
         e.GetString("Detail"),
-        e.ETag);
+        e.ETag)
+    { Partition = e.PartitionKey };
 }
+
+/// <summary>A send row changed between the batch's read and its write; the batch is handled again (its queue message is retried).</summary>
+public sealed class SendLogChangedException(string campaignId, int wave, Exception inner)
+    : Exception($"A send row of campaign {campaignId} wave {wave} changed while its batch was written; the batch is handled again.", inner);

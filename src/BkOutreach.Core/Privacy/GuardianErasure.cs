@@ -42,6 +42,7 @@ public sealed partial class GuardianErasure(
     BookingStore bookings,
     OptOutStore optOuts,
     Staff.ParentMessagesErasure parentMessages,
+    Outreach.SendLog sendLog,
     StorageAccount storage,
     TimeProvider time,
     ILogger<GuardianErasure> logger)
@@ -168,13 +169,12 @@ public sealed partial class GuardianErasure(
 
     private async Task<int> DeleteSendRowsAsync(string schoolId, string guardianId, CancellationToken cancellationToken)
     {
-        var table = storage.Table(StorageNames.SendsTable);
         var deleted = 0;
         foreach (var campaign in await campaigns.ListAsync(schoolId, cancellationToken))
         {
             for (var wave = 0; wave < campaign.Definition.Waves.Count; wave++)
             {
-                deleted += await DeleteIfExistsAsync(table, SendLog.PartitionOf(campaign.Id, wave), guardianId, ETag.All, cancellationToken) ? 1 : 0;
+                deleted += await sendLog.DeleteAsync(schoolId, campaign.Id, wave, guardianId, cancellationToken);
             }
         }
 

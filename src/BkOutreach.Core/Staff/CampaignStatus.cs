@@ -74,10 +74,10 @@ public static class CampaignSchedule
 /// <summary>
 /// The school's campaigns with every wave's state and message counts, for the campaign pages. States come
 /// from the dispatcher's own listing (<see cref="CampaignDispatcher.ListCampaignsAsync"/>); counts from the
-/// wave's fan-out row and its <see cref="SendLog"/> partition (one point read and one partition query per
-/// dispatched wave, never the whole log), all read in <see cref="CountAsync"/>.
+/// wave's fan-out row and its <see cref="SendLog"/> rows (one point read and one query of the school's partition,
+/// plus one of the old shared partition, per dispatched wave; never the whole log), all read in <see cref="CountAsync"/>.
 /// </summary>
-public sealed class CampaignStatusBoard(CampaignDispatcher dispatcher, CampaignStore campaigns, SchoolDirectory directory, StorageAccount storage, StaffPages pages, TimeProvider time)
+public sealed class CampaignStatusBoard(CampaignDispatcher dispatcher, CampaignStore campaigns, SchoolDirectory directory, StorageAccount storage, SendLog sendLog, StaffPages pages, TimeProvider time)
 {
     // The campaign pages' models, readable by their templates (the composer and plan editor build on this board).
     private readonly bool _modelsAllowed = AllowModels(pages);
@@ -139,14 +139,8 @@ public sealed class CampaignStatusBoard(CampaignDispatcher dispatcher, CampaignS
 
         var recipients = fanOut.Value!.GetInt32("Recipients") ?? 0;
         int pending = 0, sent = 0, delivered = 0, failed = 0, rejected = 0, skipped = 0;
-        var partition = SendLog.PartitionOf(campaign.Id, wave);
-        await foreach (var row in storage.Table(StorageNames.SendsTable).QueryAsync<TableEntity>(e => e.PartitionKey == partition, select: ["State", "Key"], cancellationToken: cancellationToken))
+        await foreach (var row in sendLog.ListWaveAsync(campaign.SchoolId, campaign.Id, wave, ["State"], cancellationToken))
         {
-            if (SendLog.TryParseKey(row.GetString("Key") ?? "", out var keySchool, out _, out _, out _) && keySchool is not null && keySchool != campaign.SchoolId)
-            {
-                continue;
-            }
-
             switch (Enum.TryParse<SendState>(row.GetString("State"), out var state) ? state : SendState.Pending)
             {
                 case SendState.Pending:

@@ -183,8 +183,8 @@ public sealed partial class OutreachRoutesTests : IAsyncLifetime
         var repeat = await (await _runner.Admin.PostAsync("api/events/acs", OutreachJourney.Json(report))).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(1, first.GetProperty("processed").GetInt32());
         Assert.Equal(1, repeat.GetProperty("repeated").GetInt32());
-        Assert.True(SendLog.TryParseKey(key, out _, out var c, out var w, out var g));
-        Assert.Equal(SendState.Delivered, (await _runner.Services.GetRequiredService<SendLog>().GetAsync(c, w, g, CancellationToken.None))!.State);
+        Assert.True(SendLog.TryParseKey(key, out var s, out var c, out var w, out var g));
+        Assert.Equal(SendState.Delivered, (await _runner.Services.GetRequiredService<SendLog>().GetAsync(s, c, w, g, CancellationToken.None))!.State);
 
         var phone = "+6285" + Random.Shared.Next(10000000, 99999999);
         var stop = new[] { new { id = Guid.NewGuid().ToString(), eventType = "Microsoft.Communication.SMSReceived", data = new { messageId = "in1", from = phone.TrimStart('+'), to = "+18005550100", message = "  berhenti. " } } };

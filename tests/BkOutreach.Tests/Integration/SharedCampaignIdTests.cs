@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Azure.Data.Tables;
 using BkOutreach.Core.Outreach;
 using BkOutreach.Core.Participation;
+using BkOutreach.Core.Storage;
 using BkOutreach.LocalRunner;
 using BkOutreach.Tests.Access;
 using BkOutreach.Tests.Infrastructure;
@@ -64,7 +66,9 @@ public sealed class SharedCampaignIdTests
         Assert.Equal(2, tags.Count(t => t.EndsWith($":school:{a.SchoolId}", StringComparison.Ordinal)));
         Assert.Equal(3, tags.Count(t => t.EndsWith($":school:{b.SchoolId}", StringComparison.Ordinal)));
         var legacy = tags.First(t => t.EndsWith($":school:{b.SchoolId}", StringComparison.Ordinal));
-        tags[tags.IndexOf(legacy)] = legacy[..legacy.IndexOf(":school:", StringComparison.Ordinal)];
+        var legacyTag = legacy[..legacy.IndexOf(":school:", StringComparison.Ordinal)];
+        tags[tags.IndexOf(legacy)] = legacyTag;
+        await MoveToSharedPartitionAsync(runner, b.SchoolId, legacyTag);
         var reports = tags.Select((tag, i) => new { id = Guid.NewGuid().ToString(), eventType = "Microsoft.Communication.SMSDeliveryReportReceived", data = new { messageId = $"m{i}", from = "+18005550100", to = "6281200000000", deliveryStatus = "Delivered", tag } }).ToArray();
         var outcome = await (await runner.Admin.PostAsync("api/events/acs", OutreachJourney.Json(reports))).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(5, outcome.GetProperty("processed").GetInt32());
@@ -127,6 +131,21 @@ public sealed class SharedCampaignIdTests
 
     private static async Task<string> FirstWaveAsync(TestRunner runner, OutreachJourney school) =>
         (await CampaignAsync(runner, school)).GetProperty("waves")[0].GetProperty("state").GetString()!;
+
+    /// <summary>
+    /// Makes one of the school's send rows look as a deployment from before school-keyed tags and partitions
+    /// wrote it: in the partition every school with the campaign id shares, under a key without the school.
+    /// </summary>
+    private static async Task MoveToSharedPartitionAsync(TestRunner runner, string schoolId, string oldKey)
+    {
+        Assert.True(SendLog.TryParseKey(oldKey, out _, out var campaignId, out var wave, out var guardianId));
+        var table = runner.Services.GetRequiredService<StorageAccount>().Table(StorageNames.SendsTable);
+        var row = (await table.GetEntityAsync<TableEntity>(SendLog.PartitionOf(schoolId, campaignId, wave), guardianId)).Value;
+        await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag);
+        row.PartitionKey = SendLog.LegacyPartitionOf(campaignId, wave);
+        row["Key"] = oldKey;
+        await table.AddEntityAsync(row);
+    }
 
     private static async Task<int> SentAsync(TestRunner runner, OutreachJourney school) =>
         (await CampaignAsync(runner, school)).GetProperty("waves")[0].GetProperty("sent").GetInt32();

@@ -116,7 +116,7 @@ public sealed partial class GuardianErasureTests : IAsyncLifetime
         await journey.DispatchAsync(campaign);
         var sent = await Poll.UntilAsync(() => journey.OutboxAsync(campaign), m => m.Count >= 3);
         var abdul = await GuardianAsync(journey, AbdulPhone);
-        var skipped = await Poll.UntilAsync(() => _runner.Services.GetRequiredService<SendLog>().GetAsync(campaign, 0, abdul.Id, CancellationToken.None), r => r is not null);
+        var skipped = await Poll.UntilAsync(() => _runner.Services.GetRequiredService<SendLog>().GetAsync(journey.SchoolId, campaign, 0, abdul.Id, CancellationToken.None), r => r is not null);
 
         Assert.Equal(1, again.GetProperty("imported").GetInt32());
         Assert.Equal(3, sent.Count);
@@ -139,7 +139,7 @@ public sealed partial class GuardianErasureTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, run.StatusCode);
         var sent = await journey.OutboxAsync(campaign);
         Assert.Equal(new[] { AbdulPhone }, sent.Select(m => m.GetProperty("to").GetString()));
-        Assert.Null(await _runner.Services.GetRequiredService<SendLog>().GetAsync(campaign, 0, siti.Id, CancellationToken.None));
+        Assert.Null(await _runner.Services.GetRequiredService<SendLog>().GetAsync(journey.SchoolId, campaign, 0, siti.Id, CancellationToken.None));
     }
 
     [Fact]

@@ -50,12 +50,12 @@ public sealed class FaultTests
         var (journey, campaign) = await SchoolWithFamiliesAsync(runner, Families);
 
         await journey.DispatchAsync(campaign);
-        await EventuallyAsync(() => SendStatesAsync(runner, campaign), s => s.Count == Families && s.All(x => x == "Accepted"), TimeSpan.FromSeconds(45));
+        await EventuallyAsync(() => SendStatesAsync(runner, journey.SchoolId, campaign), s => s.Count == Families && s.All(x => x == "Accepted"), TimeSpan.FromSeconds(45));
         await Task.Delay(1500);
 
         Assert.Equal(Families, acs.Deliveries.Count);
         Assert.Equal(Families, acs.Deliveries.Select(d => d.To).Distinct().Count());
-        Assert.All(await SendStatesAsync(runner, campaign), s => Assert.Equal("Accepted", s));
+        Assert.All(await SendStatesAsync(runner, journey.SchoolId, campaign), s => Assert.Equal("Accepted", s));
         Assert.Equal(2, crash.Fired);
         var answered = acs.Requests.Select(r => r.AnsweredStatus).ToList();
         Assert.Contains(429, answered);
@@ -92,13 +92,13 @@ public sealed class FaultTests
             var deliveredWhileDown = acs.Deliveries.Count;
             await Task.Delay(TimeSpan.FromSeconds(3));
             azurite = await Azurite.StartAsync(blob, queue, table, folder, TextWriter.Null, CancellationToken.None);
-            await EventuallyAsync(() => SendStatesAsync(runner, campaign), s => s.Count == Families && s.All(x => x == "Accepted"), TimeSpan.FromSeconds(45));
+            await EventuallyAsync(() => SendStatesAsync(runner, journey.SchoolId, campaign), s => s.Count == Families && s.All(x => x == "Accepted"), TimeSpan.FromSeconds(45));
             await Task.Delay(1500);
 
             Assert.InRange(deliveredWhileDown, 30, Families - 1);
             Assert.Equal(Families, acs.Deliveries.Select(d => d.To).Distinct().Count());
             Assert.Equal(Families, acs.Deliveries.Count);
-            Assert.All(await SendStatesAsync(runner, campaign), s => Assert.Equal("Accepted", s));
+            Assert.All(await SendStatesAsync(runner, journey.SchoolId, campaign), s => Assert.Equal("Accepted", s));
         }
         finally
         {

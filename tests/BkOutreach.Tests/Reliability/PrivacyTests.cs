@@ -47,7 +47,7 @@ public sealed class PrivacyTests
         var campaign = await journey.CreateCampaignAsync();
 
         await journey.DispatchAsync(campaign);
-        await EventuallyAsync(() => SendStatesAsync(runner, campaign), s => s.Count >= 4 && !s.Contains("Pending"), TimeSpan.FromSeconds(30));
+        await EventuallyAsync(() => SendStatesAsync(runner, journey.SchoolId, campaign), s => s.Count >= 4 && !s.Contains("Pending"), TimeSpan.FromSeconds(30));
         var tokens = await TokensAsync(runner, journey.SchoolId, campaign);
         var slots = (await runner.Http.GetFromJsonAsync<JsonElement>($"api/links/{tokens[0].Token}/slots")).EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToList();
         Assert.Equal(HttpStatusCode.Created, (await runner.Http.PostAsync($"api/links/{tokens[0].Token}/booking", OutreachJourney.Json(new { slotId = slots[0] }))).StatusCode);

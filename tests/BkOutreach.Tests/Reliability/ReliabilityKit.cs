@@ -53,11 +53,10 @@ public static class ReliabilityKit
     }
 
     /// <summary>States of a campaign wave's send log rows.</summary>
-    public static async Task<List<string>> SendStatesAsync(TestRunner runner, string campaignId, int wave = 0)
+    public static async Task<List<string>> SendStatesAsync(TestRunner runner, string schoolId, string campaignId, int wave = 0)
     {
-        var partition = SendLog.PartitionOf(campaignId, wave);
         var states = new List<string>();
-        await foreach (var row in runner.Services.GetRequiredService<StorageAccount>().Table(StorageNames.SendsTable).QueryAsync<TableEntity>(e => e.PartitionKey == partition))
+        await foreach (var row in runner.Services.GetRequiredService<SendLog>().ListWaveAsync(schoolId, campaignId, wave, ["State"], CancellationToken.None))
         {
             states.Add(row.GetString("State") ?? "?");
         }

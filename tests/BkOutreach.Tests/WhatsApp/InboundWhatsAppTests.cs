@@ -69,11 +69,11 @@ public sealed class InboundWhatsAppTests : IAsyncLifetime
         var campaign = await journey.CreateCampaignAsync();
         await journey.DispatchAsync(campaign);
         var sendLog = _runner.Services.GetRequiredService<SendLog>();
-        var skipped = await Poll.UntilAsync(() => sendLog.GetAsync(campaign, 0, stopped.Id, CancellationToken.None), r => r is not null);
+        var skipped = await Poll.UntilAsync(() => sendLog.GetAsync(journey.SchoolId, campaign, 0, stopped.Id, CancellationToken.None), r => r is not null);
         var sent = await Poll.UntilAsync(() => journey.OutboxAsync(campaign), m => m.Count > 0);
         Assert.Equal(SendState.SkippedOptedOut, skipped!.State);
         Assert.Equal(["+6281299990002"], sent.Select(m => m.GetProperty("to").GetString()));
-        Assert.NotEqual(SendState.SkippedOptedOut, (await sendLog.GetAsync(campaign, 0, other.Id, CancellationToken.None))!.State);
+        Assert.NotEqual(SendState.SkippedOptedOut, (await sendLog.GetAsync(journey.SchoolId, campaign, 0, other.Id, CancellationToken.None))!.State);
     }
 
     [Fact]

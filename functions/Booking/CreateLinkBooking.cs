@@ -34,7 +34,7 @@ public sealed class CreateLinkBooking(BookingService booking, PostThrottle throt
             return error;
         }
 
-        var link = await booking.OpenAsync(token, cancellationToken);
+        var link = await booking.OpenForBookingAsync(token, cancellationToken);
         if (link is null)
         {
             return new NotFoundObjectResult(new { error = "unknown_link" });
@@ -43,6 +43,7 @@ public sealed class CreateLinkBooking(BookingService booking, PostThrottle throt
         var result = await booking.BookAsync(link, body!.SlotId, body.Mode, BkOutreach.Core.Participation.ParticipationChannel.Web, cancellationToken);
         return result.Outcome switch
         {
+            BookOutcome.GuardianErased => new NotFoundObjectResult(new { error = "unknown_link" }),
             BookOutcome.SlotTaken => new ConflictObjectResult(new { error = "slot_taken" }),
             BookOutcome.NotBookable => new UnprocessableEntityObjectResult(new { error = "slot_not_bookable", reason = result.Reason }),
             _ => new ObjectResult(BookingHttp.Json(booking, token, result.Booking!)) { StatusCode = StatusCodes.Status201Created },

@@ -114,6 +114,9 @@ public enum SeatOutcome
 
     /// <summary>Every seat is taken, or another meeting of the counsellor overlaps the slot.</summary>
     SlotTaken,
+
+    /// <summary>The guardian was erased: their pointer row is sealed (<see cref="BookingStore.SealAsync"/>) and nothing can be booked for them.</summary>
+    GuardianErased,
 }
 
 public sealed record SeatResult(SeatOutcome Outcome, Booking? Booking, Booking? Previous = null);

@@ -40,6 +40,9 @@ public enum BookOutcome
 
     /// <summary>Past, inside notice, beyond the horizon or the booking window, not offered, or another counsellor's slot.</summary>
     NotBookable,
+
+    /// <summary>The guardian was erased since the link was read: answered as an unknown link.</summary>
+    GuardianErased,
 }
 
 public sealed record BookResult(BookOutcome Outcome, Booking? Booking, string? Reason = null);
@@ -63,9 +66,22 @@ public sealed partial class BookingService(
     ILogger<BookingService> logger)
 {
     /// <summary>The link's context, or null when the token is unknown, forged or expired (the caller answers 404).</summary>
-    public async Task<LinkContext?> OpenAsync(string? token, CancellationToken cancellationToken)
+    public Task<LinkContext?> OpenAsync(string? token, CancellationToken cancellationToken) =>
+        OpenAsync(token, recentGrant: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="OpenAsync(string?, CancellationToken)"/> for a booking request, whose link was usually
+    /// just opened: the grant read within the last seconds is used again (<see cref="LinkTokens.LookupRecentAsync"/>),
+    /// which saves the token's read. Safe because only <see cref="BookAsync"/> follows, and an erased
+    /// guardian's pointer rows are sealed before their links are deleted: the seat read or the seat
+    /// transaction sees the seal and the answer is <see cref="BookOutcome.GuardianErased"/>, never a booking.
+    /// </summary>
+    public Task<LinkContext?> OpenForBookingAsync(string? token, CancellationToken cancellationToken) =>
+        OpenAsync(token, recentGrant: true, cancellationToken);
+
+    private async Task<LinkContext?> OpenAsync(string? token, bool recentGrant, CancellationToken cancellationToken)
     {
-        var grant = await links.LookupAsync(token, cancellationToken);
+        var grant = recentGrant ? await links.LookupRecentAsync(token, cancellationToken) : await links.LookupAsync(token, cancellationToken);
         if (grant is null)
         {
             return null;
@@ -121,6 +137,11 @@ public sealed partial class BookingService(
 
         // One read of the counsellor's partition serves the slot check and the seat transaction's first try.
         var (seats, query) = await slots.QueryForGuardianAsync(link.Grant.SchoolId, link.School, counselor.Id, counselor.Counselor, link.Grant.CampaignId, link.Guardian.Id, cancellationToken);
+        if (seats.GuardianErased)
+        {
+            return new BookResult(BookOutcome.GuardianErased, null);
+        }
+
         var current = seats.Active;
         if (!slots.TryGetBookable(slotId!, query, out var slot, out var rejection))
         {
@@ -161,6 +182,8 @@ public sealed partial class BookingService(
         {
             case SeatOutcome.SlotTaken:
                 return new BookResult(BookOutcome.SlotTaken, null, SlotRejection.Taken.ToWire());
+            case SeatOutcome.GuardianErased:
+                return new BookResult(BookOutcome.GuardianErased, null);
             case SeatOutcome.Unchanged:
                 return new BookResult(BookOutcome.Unchanged, seat.Booking);
         }

@@ -18,7 +18,11 @@ namespace BkOutreach.Core.Booking;
 /// in time, whatever slot lengths the rules had when each was booked, and a slot's seats are counted
 /// exactly;</item>
 /// <item>the guardian's pointer row (<c>g|campaign|guardian</c>) makes one active booking per guardian per
-/// campaign (and counsellor: siblings with the same counsellor share it);</item>
+/// campaign (and counsellor: siblings with the same counsellor share it). When a guardian is erased it is
+/// sealed (<see cref="SealAsync"/>: <c>Erased</c>, no booking): a seat transaction that read the pointer
+/// before adds or replaces it, so it fails on the seal, and the next attempt sees it and books nothing. That
+/// is what lets a link's grant be used again for a few seconds (<see cref="Links.LinkTokens.LookupRecentAsync"/>)
+/// without an erased guardian's link booking in that time;</item>
 /// <item>the booking row (<c>b|id</c>) keeps the meeting, cancelled ones included;</item>
 /// <item>every change of a booking adds its outbox row (<c>e|id|version</c>, <see cref="BookingEvent"/>) in
 /// the same transaction, so what a change sets off can never be lost or happen without the change;
@@ -39,6 +43,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
     private const string BookingPrefix = "b|";
     private const string GuardianPrefix = "g|";
     private const string EventPrefix = "e|";
+    private const string ErasedProperty = "Erased";
     private static readonly JsonSerializerOptions Json = StorageJson.Options;
 
     private TableClient Table => storage.Table(StorageNames.BookingsTable);
@@ -75,10 +80,15 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
             else
             {
                 pointer = await GetIfExistsAsync(partition, guardianKey, cancellationToken);
-                if (pointer is not null)
+                if (pointer is not null && !IsSealed(pointer))
                 {
                     currentRow = await GetIfExistsAsync(partition, BookingPrefix + pointer.GetString("BookingId"), cancellationToken);
                 }
+            }
+
+            if (IsSealed(pointer))
+            {
+                return new SeatResult(SeatOutcome.GuardianErased, null);
             }
 
             var current = currentRow is null ? null : Read(currentRow);
@@ -222,7 +232,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
         for (var attempt = 1; ; attempt++)
         {
             var pointer = await GetIfExistsAsync(partition, GuardianKey(campaignId, guardianId), cancellationToken);
-            if (pointer is null)
+            if (pointer is null || IsSealed(pointer))
             {
                 return null;
             }
@@ -315,6 +325,48 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
             }
         }
     }
+
+    /// <summary>
+    /// Seals an erased guardian's pointer row of this campaign with this counsellor, so nothing can be booked
+    /// for them any more, whoever still holds their link: a confirmed meeting that has not ended is cancelled
+    /// first (as erasure cancels, <see cref="CancelAsync"/>), a pointer to one that has is replaced, and where
+    /// there is none the seal is added. Each write is conditional (add, or the ETag read), so a booking taken
+    /// meanwhile is seen and cancelled on the next attempt.
+    /// </summary>
+    /// <returns>The meeting cancelled on the way, if any.</returns>
+    public async Task<Booking?> SealAsync(string schoolId, string counselorId, string campaignId, string guardianId, CancellationToken cancellationToken)
+    {
+        var partition = PartitionOf(schoolId, counselorId);
+        var key = GuardianKey(campaignId, guardianId);
+        Booking? cancelled = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            var pointer = await GetIfExistsAsync(partition, key, cancellationToken);
+            if (IsSealed(pointer))
+            {
+                return cancelled;
+            }
+
+            if (pointer is not null
+                && await GetIfExistsAsync(partition, BookingPrefix + pointer.GetString("BookingId"), cancellationToken) is { } row
+                && Read(row) is { Status: BookingStatus.Confirmed } open && open.End > time.GetUtcNow())
+            {
+                cancelled = await CancelAsync(schoolId, counselorId, campaignId, guardianId, ParticipationChannel.Admin, cancellationToken, erasure: true) ?? cancelled;
+                continue;
+            }
+
+            var seal = new TableEntity(partition, key) { [ErasedProperty] = true };
+            var action = pointer is null
+                ? new TableTransactionAction(TableTransactionActionType.Add, seal)
+                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, seal, pointer.ETag);
+            if (await TrySubmitAsync([action], attempt, cancellationToken))
+            {
+                return cancelled;
+            }
+        }
+    }
+
+    internal static bool IsSealed(TableEntity? pointer) => pointer?.GetBoolean(ErasedProperty) == true;
 
     /// <summary>The outbox rows of one counsellor still waiting for their consequences, oldest first.</summary>
     public async Task<IReadOnlyList<PendingBookingEvent>> ListPendingEventsAsync(string schoolId, string counselorId, CancellationToken cancellationToken) =>
@@ -429,7 +481,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
     {
         var partition = PartitionOf(schoolId, counselorId);
         var pointer = await GetIfExistsAsync(partition, GuardianKey(campaignId, guardianId), cancellationToken);
-        if (pointer is null)
+        if (pointer is null || IsSealed(pointer))
         {
             return null;
         }
@@ -464,7 +516,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
             }
         }
 
-        var currentRow = pointer is null ? null : await GetIfExistsAsync(partition, BookingPrefix + pointer.GetString("BookingId"), cancellationToken);
+        var currentRow = pointer is null || IsSealed(pointer) ? null : await GetIfExistsAsync(partition, BookingPrefix + pointer.GetString("BookingId"), cancellationToken);
         return new SeatSnapshot(partition, guardianKey, pointer, currentRow, currentRow is null ? null : Read(currentRow), from, to, holds);
     }
 

@@ -25,6 +25,9 @@ public sealed class SeatSnapshot
         Usage = BookingStore.Usage(holds.Values);
     }
 
+    /// <summary>The guardian was erased: the pointer row is sealed and nothing can be booked for them.</summary>
+    public bool GuardianErased => BookingStore.IsSealed(Pointer);
+
     /// <summary>The guardian's confirmed booking of the campaign with this counsellor, if any.</summary>
     public Booking? Active { get; }
 

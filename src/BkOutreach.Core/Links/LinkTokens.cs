@@ -32,6 +32,7 @@ public sealed class LinkTokens(StorageAccount storage, SigningKeyProvider keys, 
     private static readonly byte[] Purpose = Encoding.UTF8.GetBytes("bkoutreach/link-tokens/v2");
     private static readonly byte[] IdPurpose = Encoding.UTF8.GetBytes("bkoutreach/link-token-ids/v2");
 
+    private readonly RecentReads _grants = new(time);
     private byte[]? _macKey;
     private byte[]? _idKey;
 
@@ -92,6 +93,31 @@ public sealed class LinkTokens(StorageAccount storage, SigningKeyProvider keys, 
         {
             return null;
         }
+
+        // Read from storage every time here; kept for a booking request that follows (LookupRecentAsync).
+        return await _grants.ReadAndKeepAsync(token, ct => ReadGrantAsync(token, ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="LookupAsync"/>, but a grant this instance read within <see cref="RecentReads.For"/> (by
+    /// either lookup: a parent usually opens the link, then books) is used again; the MAC and the expiry are
+    /// still checked on every call. Only for a booking request: a link
+    /// deleted meanwhile (its guardian erased) may still be granted here for those seconds, and what guards the
+    /// booking is the seal erasure leaves on the guardian's booking pointers (<see cref="Booking.BookingStore.SealAsync"/>).
+    /// </summary>
+    public async Task<LinkGrant?> LookupRecentAsync(string? token, CancellationToken cancellationToken)
+    {
+        if (token is null || token.Length != TokenLength || !await HasValidMacAsync(token, cancellationToken))
+        {
+            return null;
+        }
+
+        var grant = await _grants.GetAsync(token, ct => ReadGrantAsync(token, ct), cancellationToken);
+        return grant is not null && Instant.FromDateTimeOffset(time.GetUtcNow()) < grant.ExpiresAt ? grant : null;
+    }
+
+    private async Task<LinkGrant?> ReadGrantAsync(string token, CancellationToken cancellationToken)
+    {
 
         var row = await storage.Table(StorageNames.LinksTable).GetEntityIfExistsAsync<TableEntity>(PartitionOf(token), RowOf(token), cancellationToken: cancellationToken);
         if (!row.HasValue || row.Value is not { } entity || entity.GetDateTimeOffset("ExpiresAt") is not { } expires)

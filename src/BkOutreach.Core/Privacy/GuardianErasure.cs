@@ -77,6 +77,7 @@ public sealed partial class GuardianErasure(
     {
         var schoolId = guardian.SchoolId;
         var cancelled = await CancelBookingsAsync(guardian, null, cancellationToken);
+        cancelled += await SealBookingsAsync(guardian, cancellationToken);
         var deleted = 0;
         deleted += await DeleteLinksAsync(schoolId, guardian.Id, cancellationToken);
         deleted += await DeleteSendRowsAsync(schoolId, guardian.Id, cancellationToken);
@@ -97,6 +98,33 @@ public sealed partial class GuardianErasure(
         var report = new ErasureReport(guardian.Id, cancelled, deleted + 1);
         LogErased(logger, schoolId, guardian.Id, cancelled, report.RowsDeleted);
         return report;
+    }
+
+    /// <summary>
+    /// Seals the guardian's booking pointer in every counsellor's partition for every campaign whose links may
+    /// still be valid (<see cref="BookingStore.SealAsync"/>), before the links are deleted: a booking request
+    /// that still holds the link's grant (<see cref="BookingService.OpenForBookingAsync"/>) then books nothing,
+    /// and a booking taken between the cancellations above and now is cancelled here.
+    /// </summary>
+    /// <returns>How many meetings were cancelled on the way.</returns>
+    private async Task<int> SealBookingsAsync(Guardian guardian, CancellationToken cancellationToken)
+    {
+        var school = await directory.GetSchoolAsync(guardian.SchoolId, cancellationToken);
+        var now = NodaTime.Instant.FromDateTimeOffset(time.GetUtcNow());
+        var zone = school is null ? NodaTime.DateTimeZone.Utc : Outreach.SendingWindow.ZoneOf(school);
+        var live = (await campaigns.ListAsync(guardian.SchoolId, cancellationToken))
+            .Where(c => Outreach.CampaignValidation.ParseDate(c.Definition.BookingWindow?.To) is null || Outreach.CampaignValidation.LinksExpireAt(c.Definition, zone) > now)
+            .ToList();
+        var cancelled = 0;
+        foreach (var counselor in await directory.ListCounselorsAsync(guardian.SchoolId, cancellationToken))
+        {
+            foreach (var campaign in live)
+            {
+                cancelled += await bookings.SealAsync(guardian.SchoolId, counselor.Id, campaign.Id, guardian.Id, cancellationToken) is null ? 0 : 1;
+            }
+        }
+
+        return cancelled;
     }
 
     /// <summary>

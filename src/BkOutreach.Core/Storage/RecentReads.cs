@@ -23,14 +23,23 @@ public sealed class RecentReads(TimeProvider time)
     private long _generation;
 
     /// <summary>The document read within <see cref="For"/>, or <paramref name="read"/>'s answer (kept unless null).</summary>
-    public async Task<T?> GetAsync<T>(string key, Func<CancellationToken, Task<T?>> read, CancellationToken cancellationToken)
+    public Task<T?> GetAsync<T>(string key, Func<CancellationToken, Task<T?>> read, CancellationToken cancellationToken)
+        where T : class =>
+        GetAsync(key, read, useKept: true, cancellationToken);
+
+    /// <summary>Always <paramref name="read"/>'s answer, kept (unless null) for the next <see cref="GetAsync{T}(string, Func{CancellationToken, Task{T}}, CancellationToken)"/>.</summary>
+    public Task<T?> ReadAndKeepAsync<T>(string key, Func<CancellationToken, Task<T?>> read, CancellationToken cancellationToken)
+        where T : class =>
+        GetAsync(key, read, useKept: false, cancellationToken);
+
+    private async Task<T?> GetAsync<T>(string key, Func<CancellationToken, Task<T?>> read, bool useKept, CancellationToken cancellationToken)
         where T : class
     {
         long generation;
         var now = time.GetUtcNow();
         lock (_gate)
         {
-            if (_entries.TryGetValue(key, out var entry) && entry.Value is T value && Fresh(entry.ReadAt, now))
+            if (useKept && _entries.TryGetValue(key, out var entry) && entry.Value is T value && Fresh(entry.ReadAt, now))
             {
                 return value;
             }

@@ -17,6 +17,32 @@ public sealed class BookingStoreTests
         new(_school, counselor, guardian, campaign, $"{counselor}.{start:yyyyMMddTHHmm}.{minutes}", start, start.AddMinutes(minutes), seats, "in_person", ["s-" + guardian]);
 
     [Fact]
+    public async Task Seal_CancelsTheOpenMeeting_AndNothingCanBeBookedOrCancelledAfter_WithOrWithoutAnEarlierRead()
+    {
+        var store = await StoreAsync();
+        var booked = (await store.TakeSeatAsync(Request("a", Saturday0800), CancellationToken.None)).Booking!;
+        // A booking request that read the guardian's seats before the erasure (a reschedule) ...
+        var staleMove = await store.ReadSeatsAsync(_school, "bk-1", "c1", "a", Saturday0800.AddDays(-1), Saturday0800.AddDays(2), CancellationToken.None);
+        // ... and one for a campaign where the guardian had no booking yet.
+        var staleNew = await store.ReadSeatsAsync(_school, "bk-1", "c2", "a", Saturday0800.AddDays(-1), Saturday0800.AddDays(2), CancellationToken.None);
+
+        var cancelled = await store.SealAsync(_school, "bk-1", "c1", "a", CancellationToken.None);
+        Assert.Null(await store.SealAsync(_school, "bk-1", "c2", "a", CancellationToken.None));
+        Assert.Null(await store.SealAsync(_school, "bk-1", "c2", "a", CancellationToken.None));
+
+        Assert.Equal((booked.Id, BookingStatus.Cancelled), (cancelled!.Id, cancelled.Status));
+        Assert.Empty(await store.GetSeatUsageAsync(_school, "bk-1", Saturday0800, Saturday0800.AddHours(1), CancellationToken.None));
+        Assert.Equal(SeatOutcome.GuardianErased, (await store.TakeSeatAsync(Request("a", Saturday0800.AddHours(1)), staleMove, CancellationToken.None)).Outcome);
+        Assert.Equal(SeatOutcome.GuardianErased, (await store.TakeSeatAsync(Request("a", Saturday0800.AddHours(2), campaign: "c2"), staleNew, CancellationToken.None)).Outcome);
+        Assert.Null(await store.CancelAsync(_school, "bk-1", "c1", "a", BkOutreach.Core.Participation.ParticipationChannel.Web, CancellationToken.None));
+        Assert.Null(await store.GetActiveAsync(_school, "bk-1", "c1", "a", CancellationToken.None));
+        Assert.True((await store.ReadSeatsAsync(_school, "bk-1", "c1", "a", Saturday0800, Saturday0800.AddDays(1), CancellationToken.None)).GuardianErased);
+        Assert.Empty(await store.GetSeatUsageAsync(_school, "bk-1", Saturday0800, Saturday0800.AddHours(3), CancellationToken.None));
+        // Another guardian books as before.
+        Assert.Equal(SeatOutcome.Booked, (await store.TakeSeatAsync(Request("b", Saturday0800), CancellationToken.None)).Outcome);
+    }
+
+    [Fact]
     public async Task Booking_HundredParentsForOneSeat_ExactlyOneGetsIt()
     {
         var store = await StoreAsync();

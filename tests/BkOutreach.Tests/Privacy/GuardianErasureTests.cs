@@ -66,12 +66,44 @@ public sealed partial class GuardianErasureTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await _runner.Http.GetAsync($"api/b/{sitiToken}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _runner.Http.GetAsync($"api/links/{sitiToken}/slots")).StatusCode);
         Assert.Contains(slot, await SlotsAsync(abdulToken));
+        // This instance still holds the link's grant from the booking above (booking requests use it again for
+        // a few seconds): the sealed pointer makes the same link book nothing, by the JSON route or the page.
+        var again = await _runner.Http.PostAsync($"api/links/{sitiToken}/booking", OutreachJourney.Json(new { slotId = slot }));
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Equal("unknown_link", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.Null(await _runner.Services.GetRequiredService<BkOutreach.Core.Booking.BookingStore>().GetActiveAsync(journey.SchoolId, "bk-1", campaign, siti.Id, CancellationToken.None));
+        Assert.Contains(slot, await SlotsAsync(abdulToken));
         // The cancellation's fact follows from the booking's outbox (the handler), with no SMS to the erased number.
         var facts = await Poll.UntilAsync(() => log.ListAsync(journey.SchoolId, CancellationToken.None), l => l.Any(f => f.Event.GuardianId == siti.Id && f.Event.Kind == ParticipationKind.Cancelled));
         Assert.Contains(facts, f => f.Event.GuardianId == siti.Id && f.Event.Kind == ParticipationKind.Booked);
         Assert.Contains(facts, f => f.Event.GuardianId == siti.Id && f.Event.Kind == ParticipationKind.Cancelled);
         Assert.NotNull(await GuardianAsync(journey, AbdulPhone));
         Assert.Contains(await MessagesToAsync(AbdulPhone), m => m.GetProperty("body").GetString()!.Contains("Rizki Pratama", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EraseGuardian_WhileAnotherInstanceStillHoldsTheLinksGrantAndGuardian_ThatInstanceBooksNothing()
+    {
+        var journey = await SchoolWithRosterAsync();
+        var campaign = await CampaignAsync(journey);
+        await journey.DispatchAsync(campaign);
+        await Poll.UntilAsync(() => MessagesToAsync(SitiPhone), m => m.Count >= 3);
+        var siti = await GuardianAsync(journey, SitiPhone);
+        var token = await TokenAsync(campaign, siti);
+        await using var other = await TestRunner.StartAsync(s => s["AzureWebJobsStorage"] = _runner.StorageConnectionString, new RunnerSettings { Clock = Clock });
+
+        // The parent opens the link on the other instance, which keeps the grant and the guardian for a few seconds.
+        var slots = (await other.Http.GetFromJsonAsync<JsonElement>($"api/links/{token}/slots")).EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToList();
+        Assert.Equal(HttpStatusCode.NoContent, (await _runner.Admin.DeleteAsync($"api/admin/schools/{journey.SchoolId}/guardians/{siti.Id}")).StatusCode);
+
+        // Then books there, by the JSON route and by the page's form: nothing is booked, the link is gone.
+        var json = await other.Http.PostAsync($"api/links/{token}/booking", OutreachJourney.Json(new { slotId = slots[0] }));
+        Assert.Equal(HttpStatusCode.NotFound, json.StatusCode);
+        Assert.Equal("unknown_link", (await json.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        var store = _runner.Services.GetRequiredService<BkOutreach.Core.Booking.BookingStore>();
+        Assert.Null(await store.GetActiveAsync(journey.SchoolId, "bk-1", campaign, siti.Id, CancellationToken.None));
+        Assert.Empty(await store.ListAsync(journey.SchoolId, "bk-1", CancellationToken.None));
+        Assert.Equal(HttpStatusCode.NotFound, (await other.Http.GetAsync($"api/links/{token}/slots")).StatusCode);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class PageFlow(
 
     public async Task<PageResponse> PostAsync(string token, string? slot, string? mode, CancellationToken cancellationToken)
     {
-        var link = await booking.OpenAsync(token, cancellationToken);
+        var link = await booking.OpenForBookingAsync(token, cancellationToken);
         if (link is null)
         {
             return NotFound(null);
@@ -52,6 +52,7 @@ public sealed class PageFlow(
         var result = await booking.BookAsync(link, slot, mode, Participation.ParticipationChannel.Web, cancellationToken);
         return result.Outcome switch
         {
+            BookOutcome.GuardianErased => NotFound(null),
             BookOutcome.SlotTaken => new PageResponse(409, await RenderBookingAsync(link, PageNotice.SlotTaken, null, cancellationToken)),
             BookOutcome.NotBookable => new PageResponse(422, await RenderBookingAsync(link, NoticeFor(result.Reason), null, cancellationToken)),
             _ => PageResponse.Redirect($"{PagePath(token)}/done?booking={Uri.EscapeDataString(result.Booking!.Id)}{(result.Outcome == BookOutcome.Rescheduled ? "&moved=1" : "")}"),

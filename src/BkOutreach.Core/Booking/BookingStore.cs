@@ -46,6 +46,8 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
     private const string ErasedProperty = "Erased";
     private static readonly JsonSerializerOptions Json = StorageJson.Options;
 
+    private readonly BookingHints _bookingHints = new();
+
     private TableClient Table => storage.Table(StorageNames.BookingsTable);
 
     /// <summary>Books, reschedules (the guardian's booking moves, atomically) or confirms a repeated submit.</summary>
@@ -217,6 +219,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
             batch.Add(EventAction(partition, new BookingEvent(booking.Id, booking.Version, outcome == SeatOutcome.Booked ? BookingEventKind.Booked : BookingEventKind.Rescheduled, now, booking)));
             if (await TrySubmitAsync(batch, attempt, cancellationToken))
             {
+                Hint(partition, guardianKey, booking.Id);
                 Notify(booking.Id);
                 return new SeatResult(outcome, booking, current);
             }
@@ -501,8 +504,12 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
         var guardianKey = GuardianKey(campaignId, guardianId);
         var low = HoldPrefix + Bucket(from);
         var high = HoldPrefix + Bucket(to);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {guardianKey} or (RowKey ge {low} and RowKey lt {high}))");
+        var hinted = _bookingHints.Get(partition + "|" + guardianKey) is { } id ? BookingPrefix + id : null;
+        var filter = hinted is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {guardianKey} or (RowKey ge {low} and RowKey lt {high}))")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {guardianKey} or RowKey eq {hinted} or (RowKey ge {low} and RowKey lt {high}))");
         TableEntity? pointer = null;
+        TableEntity? hintedRow = null;
         var holds = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
         await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
@@ -510,15 +517,33 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
             {
                 pointer = row;
             }
+            else if (row.RowKey == hinted)
+            {
+                hintedRow = row;
+            }
             else
             {
                 KeepHold(holds, row, from, to);
             }
         }
 
-        var currentRow = pointer is null || IsSealed(pointer) ? null : await GetIfExistsAsync(partition, BookingPrefix + pointer.GetString("BookingId"), cancellationToken);
+        TableEntity? currentRow = null;
+        if (pointer is not null && !IsSealed(pointer))
+        {
+            var key = BookingPrefix + pointer.GetString("BookingId");
+            currentRow = key == hintedRow?.RowKey ? hintedRow : await GetIfExistsAsync(partition, key, cancellationToken);
+        }
+
+        Hint(partition, guardianKey, currentRow is null ? null : currentRow.RowKey[BookingPrefix.Length..]);
         return new SeatSnapshot(partition, guardianKey, pointer, currentRow, currentRow is null ? null : Read(currentRow), from, to, holds);
     }
+
+    /// <summary>
+    /// Which booking a guardian's pointer named when this instance last read or wrote it, so the next seat read
+    /// asks for that booking row in the same query instead of a second read. Only a hint: the pointer read with
+    /// it decides, and a booking row it does not name is read by key as before.
+    /// </summary>
+    private void Hint(string partition, string guardianKey, string? bookingId) => _bookingHints.Set(partition + "|" + guardianKey, bookingId);
 
     /// <summary>A booking by id alone (admin routes, feedback replies): its partition is in the id, so one read by key.</summary>
     public async Task<Booking?> GetAsync(string bookingId, CancellationToken cancellationToken) =>
@@ -687,4 +712,29 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
     private static Booking Read(TableEntity row) => JsonSerializer.Deserialize<Booking>(row.GetString("Json")!, Json)!;
 
     private static string NewId(string schoolId, string counselorId) => $"{schoolId}.{counselorId}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10))}";
+}
+
+/// <summary>A bounded map of guardian pointer → booking id for <see cref="BookingStore.ReadSeatsAsync"/> (a hint, never a decision).</summary>
+internal sealed class BookingHints
+{
+    private const int MaxEntries = 20_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _ids = new(StringComparer.Ordinal);
+
+    public string? Get(string key) => _ids.TryGetValue(key, out var id) ? id : null;
+
+    public void Set(string key, string? bookingId)
+    {
+        if (bookingId is null)
+        {
+            _ids.TryRemove(key, out _);
+            return;
+        }
+
+        if (_ids.Count >= MaxEntries)
+        {
+            _ids.Clear();
+        }
+
+        _ids[key] = bookingId;
+    }
 }

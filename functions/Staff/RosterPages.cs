@@ -121,7 +121,7 @@ public sealed class RosterPages(StaffFrames frames, SchoolAdminViews views, Scho
             ["new_rows"] = Rows(p.New),
             ["changed_rows"] = Rows(p.Changed),
             ["removed_rows"] = Rows(p.RemovedByFull),
-            ["rejected"] = p.Rejected.Take(ShownPerList * 4).ToList(),
+            ["rejected"] = p.Rejected.Take(ShownPerList * 4).Select(r => r with { Reason = Reason(r, frame.Lang) }).ToList(),
             ["more_rejected"] = Math.Max(0, p.Rejected.Count - (ShownPerList * 4)),
             ["shown"] = ShownPerList,
             ["upload_id"] = id,
@@ -205,4 +205,12 @@ public sealed class RosterPages(StaffFrames frames, SchoolAdminViews views, Scho
             ["max_mib"] = RosterCsv.MaxBytes / 1024 / 1024,
             ["header"] = "student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id",
         }, status);
+
+    /// <summary>The rejection in the page's language: each problem's <c>reject_{code}</c> text with its values filled in.</summary>
+    private string Reason(RosterRejection rejection, string lang) =>
+        rejection.Problems.Count == 0
+            ? rejection.Reason
+            : string.Join("; ", rejection.Problems.Select(problem => problem.Values.Aggregate(
+                views.Pages.Text(Page, lang, "reject_" + problem.Code),
+                (text, value) => text.Replace("{" + value.Key + "}", value.Value, StringComparison.Ordinal))));
 }

@@ -183,7 +183,7 @@ public sealed partial class ImportRoster(SchoolDirectory directory, GuardianEras
             }
             else
             {
-                rejected.Add(new RosterRejection(row.Row, $"counselor_id '{row.CounselorId}' is not a counsellor of this school."));
+                rejected.Add(RosterRejection.Of(row.Row, RosterProblem.Of("unknown_counselor", $"counselor_id '{row.CounselorId}' is not a counsellor of this school.", ("counselor", row.CounselorId))));
             }
         }
 
@@ -251,7 +251,7 @@ internal sealed record RosterPlan(
                 && !string.Equals(g.Name, before.Guardian.Name, StringComparison.OrdinalIgnoreCase)
                 && before.Guardian.Students.Any(s => !listed.Contains(s.Id) && (mode == RosterImportMode.Merge || mentioned.Contains(s.Id))))
             {
-                rejected.AddRange(g.Rows.Select(row => new RosterRejection(row, $"guardian_phone is already the number of guardian '{before.Guardian.Name}' (an earlier import) with children this file does not list; one number is one guardian, so a different name here is not merged: correct the number or the name")));
+                rejected.AddRange(g.Rows.Select(row => RosterRejection.Of(row, RosterProblem.Of("phone_other_name_stored", $"guardian_phone is already the number of guardian '{before.Guardian.Name}' (an earlier import) with children this file does not list; one number is one guardian, so a different name here is not merged: correct the number or the name", ("name", before.Guardian.Name)))));
             }
             else
             {

@@ -18,8 +18,36 @@ public sealed record RosterRow(
     string CounselorId,
     MessageChannel? Channel = null);
 
-/// <summary>A roster line that was not imported; <see cref="Row"/> counts the header as row 1.</summary>
-public sealed record RosterRejection(int Row, string Reason);
+/// <summary>
+/// A roster line that was not imported; <see cref="Row"/> counts the header as row 1. <see cref="Reason"/> is
+/// the English sentence of the JSON routes; <see cref="Problems"/> says the same as codes with their values, so
+/// the staff pages can say it in the page's language (<c>reject_{code}</c> texts of the roster page).
+/// </summary>
+public sealed record RosterRejection(int Row, string Reason)
+{
+    /// <summary>Not in the JSON answer (<c>{ "row", "reason" }</c>, CONTRACTS.md): for the pages only.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<RosterProblem> Problems { get; init; } = [];
+
+    /// <summary>A rejection with one problem: its English sentence is the reason.</summary>
+    public static RosterRejection Of(int row, RosterProblem problem) => new(row, problem.English) { Problems = [problem] };
+}
+
+/// <summary>One reason a roster line was rejected: a code, the values it names, and its English sentence.</summary>
+public sealed record RosterProblem(string Code, IReadOnlyDictionary<string, string> Values, string English)
+{
+    public static RosterProblem Of(string code, string english, params (string Name, object Value)[] values) =>
+        new(code, values.ToDictionary(v => v.Name, v => Convert.ToString(v.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "", StringComparer.Ordinal), english);
+
+    /// <summary>The code of a phone number's error (<see cref="PhoneNumberNormalizer"/>).</summary>
+    public static string PhoneCode(string? error) => error switch
+    {
+        PhoneNumberNormalizer.Missing => "phone_missing",
+        PhoneNumberNormalizer.Landline => "phone_landline",
+        PhoneNumberNormalizer.NotMobile => "phone_not_mobile",
+        _ => "phone_invalid",
+    };
+}
 
 /// <summary>
 /// The valid rows, the rejected ones, and every <c>student_id</c> the file names at all (rejected rows
@@ -160,16 +188,16 @@ public static class RosterCsv
                 mentioned.Add(mentionedId);
             }
 
-            var (row, reason) = ReadRow(line, fields, columns);
+            var (row, problems) = ReadRow(line, fields, columns);
             if (row is null)
             {
-                rejected.Add(new RosterRejection(line, reason!));
+                rejected.Add(new RosterRejection(line, string.Join("; ", problems.Select(p => p.English))) { Problems = problems });
                 continue;
             }
 
             if (rowOfStudent.TryGetValue(row.StudentId, out var earlier))
             {
-                rejected.Add(new RosterRejection(rows[earlier].Row, $"student_id '{row.StudentId}' appears again in row {line}; the later row is used"));
+                rejected.Add(RosterRejection.Of(rows[earlier].Row, RosterProblem.Of("student_again", $"student_id '{row.StudentId}' appears again in row {line}; the later row is used", ("student", row.StudentId), ("row", line))));
                 rows[earlier] = row;
             }
             else
@@ -201,11 +229,11 @@ public static class RosterCsv
             {
                 if (named is not null && row.GuardianName.Length > 0 && !string.Equals(row.GuardianName, named.GuardianName, StringComparison.OrdinalIgnoreCase))
                 {
-                    rejected.Add(new RosterRejection(row.Row, $"guardian_phone is already the number of guardian '{named.GuardianName}' (row {named.Row}); one number is one guardian, so a different name here is not merged: correct the number or the name"));
+                    rejected.Add(RosterRejection.Of(row.Row, RosterProblem.Of("phone_other_name", $"guardian_phone is already the number of guardian '{named.GuardianName}' (row {named.Row}); one number is one guardian, so a different name here is not merged: correct the number or the name", ("name", named.GuardianName), ("row", named.Row))));
                 }
                 else if (kept.Count >= MaxStudentsPerGuardian)
                 {
-                    rejected.Add(new RosterRejection(row.Row, $"guardian_phone already has {MaxStudentsPerGuardian} children in this file (the most one guardian may have)"));
+                    rejected.Add(RosterRejection.Of(row.Row, RosterProblem.Of("phone_max_children", $"guardian_phone already has {MaxStudentsPerGuardian} children in this file (the most one guardian may have)", ("max", MaxStudentsPerGuardian))));
                 }
                 else
                 {
@@ -227,12 +255,12 @@ public static class RosterCsv
         return new RosterGrouping(guardians, rejected);
     }
 
-    private static (RosterRow? Row, string? Reason) ReadRow(int line, string[] fields, Dictionary<string, int> columns)
+    private static (RosterRow? Row, List<RosterProblem> Problems) ReadRow(int line, string[] fields, Dictionary<string, int> columns)
     {
         string Field(string name) =>
             columns.TryGetValue(name, out var index) && index < fields.Length ? CollapseSpaces(fields[index]) : "";
 
-        var problems = new List<string>();
+        var problems = new List<RosterProblem>();
         var studentId = Field(StudentId);
         var studentName = Field(StudentName);
         var @class = Field(Class);
@@ -241,25 +269,25 @@ public static class RosterCsv
         {
             if (value.Length == 0)
             {
-                problems.Add($"{name} is empty");
+                problems.Add(RosterProblem.Of("empty", $"{name} is empty", ("column", name)));
             }
         }
 
         var phone = PhoneNumberNormalizer.Normalize(Field(GuardianPhone));
         if (!phone.IsValid)
         {
-            problems.Add($"guardian_phone: {phone.Error}");
+            problems.Add(RosterProblem.Of(RosterProblem.PhoneCode(phone.Error), $"guardian_phone: {phone.Error}"));
         }
 
         var language = NormalizeLanguage(Field(Language));
         if (language is null)
         {
-            problems.Add($"language must be id or en, got '{Field(Language)}'");
+            problems.Add(RosterProblem.Of("language", $"language must be id or en, got '{Field(Language)}'", ("value", Field(Language))));
         }
 
         if (!GuardianChannels.TryParse(Field(Channel), out var channel))
         {
-            problems.Add($"channel must be whatsapp or sms (or empty for the school's default), got '{Field(Channel)}'");
+            problems.Add(RosterProblem.Of("channel", $"channel must be whatsapp or sms (or empty for the school's default), got '{Field(Channel)}'", ("value", Field(Channel))));
         }
 
         foreach (var (name, value, limit) in new[]
@@ -270,16 +298,16 @@ public static class RosterCsv
         {
             if (value.Length > limit)
             {
-                problems.Add($"{name} is longer than {limit} characters ({value.Length})");
+                problems.Add(RosterProblem.Of("too_long", $"{name} is longer than {limit} characters ({value.Length})", ("column", name), ("limit", limit), ("length", value.Length)));
             }
         }
 
         if (problems.Count > 0)
         {
-            return (null, string.Join("; ", problems));
+            return (null, problems);
         }
 
-        return (new RosterRow(line, studentId, studentName, @class, Field(GuardianName), phone.E164!, language!, counselorId, channel), null);
+        return (new RosterRow(line, studentId, studentName, @class, Field(GuardianName), phone.E164!, language!, counselorId, channel), problems);
     }
 
     private static Dictionary<string, int> ColumnIndexes(string[] header)

@@ -40,9 +40,9 @@ public sealed class SchoolAdminBrowserTests(BrowserFixture browser, ITestOutputH
         await Expect(page.Locator("#preview-summary")).ToContainTextAsync("5 baru, 0 berubah, 0 tetap, 3 baris ditolak");
         var rejected = page.Locator("table:has(caption:text('Baris yang ditolak')) tbody tr");
         await Expect(rejected).ToHaveCountAsync(3);
-        await Expect(rejected.Nth(0)).ToContainTextAsync("7guardian_phone:");
-        await Expect(rejected.Nth(1)).ToContainTextAsync("8counselor_id 'bk-9' is not a counsellor of this school.");
-        await Expect(rejected.Nth(2)).ToContainTextAsync("9student_name is empty");
+        await Expect(rejected.Nth(0)).ToContainTextAsync("7nomor wali (guardian_phone)");
+        await Expect(rejected.Nth(1)).ToContainTextAsync("8counselor_id 'bk-9' bukan guru BK sekolah ini");
+        await Expect(rejected.Nth(2)).ToContainTextAsync("9kolom student_name kosong");
         Assert.Equal(before, await _world.GuardianRowsAsync(school));
 
         await BrowserFixture.ScreenshotForReadmeAsync(page, "staff-roster-preview", output);

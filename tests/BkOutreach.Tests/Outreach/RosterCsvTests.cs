@@ -27,6 +27,33 @@ public sealed class RosterCsvTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void EveryKindOfRejection_HasItsCode_AndTheRosterPageSaysItInBothLanguages()
+    {
+        var parsed = Parse(
+            Header + ",channel",
+            "S001,,XI IPA 1,Wali Satu,,xx,bk-1,pos",
+            "S002,Siswa Dua,X IPS 2,Wali Dua,021-5551234,id,bk-1,",
+            "S003,Siswa Tiga,X IPS 2,Wali Tiga,0812,id,bk-1,",
+            "S004," + new string('a', RosterCsv.MaxNameLength + 1) + ",X IPS 2,Wali Empat,+15005550006,id,bk-1,",
+            "S005,Siswa Lima,X IPS 2,Wali Lima,081234567890,id,bk-1,",
+            "S005,Siswa Lima,X IPS 2,Wali Lima,081234567890,id,bk-1,",
+            "S006,Siswa Enam,X IPS 2,Wali Lain,081234567890,id,bk-1,");
+        var grouped = RosterCsv.GroupByGuardian(parsed.Rows);
+        var codes = parsed.Rejected.Concat(grouped.Rejected).SelectMany(r => r.Problems).Select(p => p.Code).ToHashSet(StringComparer.Ordinal);
+
+        Assert.Equal(["channel", "empty", "language", "phone_invalid", "phone_landline", "phone_missing", "phone_not_mobile", "phone_other_name", "student_again", "too_long"], codes.Order(StringComparer.Ordinal));
+        Assert.All(parsed.Rejected.Concat(grouped.Rejected), r => Assert.Equal(r.Reason, string.Join("; ", r.Problems.Select(p => p.English))));
+        foreach (var lang in new[] { "id", "en" })
+        {
+            var texts = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(Path.Combine(BkOutreach.LocalRunner.RepoPaths.Root, "templates", "pages", "staff", "text", $"roster.{lang}.json")))!;
+            foreach (var code in codes.Concat(["phone_max_children", "unknown_counselor", "phone_other_name_stored"]))
+            {
+                Assert.True(texts.ContainsKey("reject_" + code), $"roster.{lang}.json has no reject_{code}");
+            }
+        }
+    }
+
+    [Fact]
     public void Parse_BadRows_AreReportedWithRowNumberAndReason_OthersKept()
     {
         var result = Parse(

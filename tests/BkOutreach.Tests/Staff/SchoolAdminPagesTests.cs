@@ -135,9 +135,9 @@ public sealed partial class SchoolAdminPagesTests(SchoolAdminWorld world) : ICla
         var preview = await PreviewAsync(admin, school, csv);
         Assert.Equal(before, await world.GuardianRowsAsync(school));
         Assert.Contains("4 baru, 0 berubah", preview, StringComparison.Ordinal);
-        Assert.Contains("<td>6</td><td>guardian_phone:", preview, StringComparison.Ordinal);
-        Assert.Contains("<td>7</td><td>counselor_id &#x27;bk-9&#x27; is not a counsellor of this school.</td>", preview, StringComparison.Ordinal);
-        Assert.Contains("<td>8</td><td>student_name is empty</td>", preview, StringComparison.Ordinal);
+        Assert.Contains("<td>6</td><td>nomor wali (guardian_phone) bukan nomor yang sah</td>", preview, StringComparison.Ordinal);
+        Assert.Contains("<td>7</td><td>counselor_id &#x27;bk-9&#x27; bukan guru BK sekolah ini</td>", preview, StringComparison.Ordinal);
+        Assert.Contains("<td>8</td><td>kolom student_name kosong</td>", preview, StringComparison.Ordinal);
 
         using var imported = await PostAsync(admin, StaffPaths.Roster(school) + "/import", [new("upload_id", Hidden(preview, "upload_id"))]);
         var done = await imported.Content.ReadAsStringAsync();

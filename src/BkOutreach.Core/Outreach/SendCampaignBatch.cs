@@ -48,9 +48,28 @@ public sealed partial class SendCampaignBatch(
     ILogger<SendCampaignBatch> logger,
     WhatsApp.WhatsAppFacts whatsAppFacts)
 {
+    private const int MaxSendLogRaces = 4;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public async Task<BatchOutcome> ExecuteAsync(SendBatch batch, CancellationToken cancellationToken)
+    {
+        // Two instances may hold the same batch at once (a redelivered queue message). Nothing leaves this
+        // instance before the send rows are written, so the one whose write lost (SendLogChangedException)
+        // starts again from the rows as they are now, without spending one of the queue's deliveries.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ExecuteOnceAsync(batch, cancellationToken);
+            }
+            catch (SendLogChangedException) when (attempt < MaxSendLogRaces)
+            {
+                LogSendLogRaced(logger, batch.CampaignId, batch.Wave, attempt);
+            }
+        }
+    }
+
+    private async Task<BatchOutcome> ExecuteOnceAsync(SendBatch batch, CancellationToken cancellationToken)
     {
         var school = await directory.GetSchoolAsync(batch.SchoolId, cancellationToken);
         var campaign = await campaigns.GetAsync(batch.SchoolId, batch.CampaignId, cancellationToken);
@@ -240,6 +259,9 @@ public sealed partial class SendCampaignBatch(
 
         return false;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} wave {Wave}: a send row changed while this batch wrote its rows (attempt {Attempt}); read again")]
+    private static partial void LogSendLogRaced(ILogger logger, string campaignId, int wave, int attempt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} wave {Wave}: sent {Sent}, already sent {AlreadySent}, opted out {OptedOut}, booked {Booked}, rejected {Rejected}, to retry {Transient}")]
     private static partial void LogSent(ILogger logger, string campaignId, int wave, int sent, int alreadySent, int optedOut, int booked, int rejected, int transient);

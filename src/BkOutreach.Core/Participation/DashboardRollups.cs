@@ -303,7 +303,7 @@ public sealed partial class DashboardRollups(StorageAccount storage, CampaignSto
                 continue;
             }
 
-            if (await campaigns.GetAsync(schoolId, id, cancellationToken) is { } campaign)
+            if (await campaigns.GetRecentAsync(schoolId, id, cancellationToken) is { } campaign)
             {
                 terms[id] = campaign.Definition.Term;
                 _terms[(schoolId, id)] = (campaign.Definition.Term, now + CampaignCacheFor);

@@ -30,6 +30,17 @@ public enum HandleOutcome
 /// idempotent by the event (fact keys are insert-once, the SMS goes under the event's key and first-attempt
 /// time and is marked done on the row, the calendar keeps the highest booking version), so a redelivered
 /// message or a crash half-way does nothing twice. The row is removed when everything is done.
+/// <para>
+/// The SMS's done mark costs a write of its own only when a step that may take long or fail follows it (the
+/// calendar). Otherwise the row's removal comes next and ends the event, and a failure before it writes the
+/// mark with the release; only a crash between the send and the removal leaves it unwritten, as a crash between
+/// the send and the mark always could, and the retry then sends under the same key and first-attempt time.
+/// </para>
+/// <para>
+/// The school, campaign and counsellor only shape the texts, labels and reminder times here: they are read as
+/// a parent's link reads them (<see cref="RecentReads"/>, within <see cref="RecentReads.For"/>). The guardian
+/// is read fresh (<see cref="BookingMessages"/>): it decides whether anybody is still there to message.
+/// </para>
 /// </summary>
 public sealed partial class BookingEventHandler(
     BookingStore bookings,
@@ -58,40 +69,48 @@ public sealed partial class BookingEventHandler(
                 return HandleOutcome.Busy;
             }
 
+            var work = new ClaimedEvent(claimed);
             bool done;
             try
             {
-                (done, claimed) = await PerformAsync(claimed, cancellationToken);
+                done = await PerformAsync(work, cancellationToken);
+                if (done)
+                {
+                    await bookings.CompleteEventAsync(work.Row, cancellationToken);
+                }
             }
             catch
             {
-                await ReleaseAsync(claimed);
+                await ReleaseAsync(work.Row);
                 throw;
             }
 
             if (!done)
             {
-                await ReleaseAsync(claimed);
+                await ReleaseAsync(work.Row);
                 return HandleOutcome.RetryLater;
             }
 
-            await bookings.CompleteEventAsync(claimed, cancellationToken);
             LogHandled(logger, bookingId, claimed.Event.Version, claimed.Event.Kind);
         }
 
         return HandleOutcome.Done;
     }
 
-    private async Task<(bool Done, PendingBookingEvent Claimed)> PerformAsync(PendingBookingEvent claimed, CancellationToken cancellationToken)
+    /// <summary>True when everything of the event is done; false when a provider must be tried again later.</summary>
+    private async Task<bool> PerformAsync(ClaimedEvent work, CancellationToken cancellationToken)
     {
+        var claimed = work.Row;
         var change = claimed.Event;
         var booking = change.Booking;
-        var school = await directory.GetSchoolAsync(booking.SchoolId, cancellationToken);
-        var campaign = await campaigns.GetAsync(booking.SchoolId, booking.CampaignId, cancellationToken);
+        var schoolRead = directory.GetSchoolRecentAsync(booking.SchoolId, cancellationToken);
+        var campaignRead = campaigns.GetRecentAsync(booking.SchoolId, booking.CampaignId, cancellationToken);
+        await Task.WhenAll(schoolRead, campaignRead);
+        var (school, campaign) = (await schoolRead, await campaignRead);
         if (school is null)
         {
             LogSchoolGone(logger, booking.Id);
-            return (true, claimed);
+            return true;
         }
 
         await RecordFactAsync(change, campaign, school, cancellationToken);
@@ -115,14 +134,18 @@ public sealed partial class BookingEventHandler(
             if (status == SmsSendStatus.Transient)
             {
                 LogSmsLater(logger, booking.Id, change.Version);
-                return (false, claimed);
+                return false;
             }
 
-            claimed = await bookings.SaveEventProgressAsync(claimed with { SmsDone = true }, cancellationToken)
-                ?? throw new InvalidOperationException($"The outbox row of booking {booking.Id} v{change.Version} moved on while it was claimed.");
+            work.Row = claimed with { SmsDone = true };
+            if (NeedsCalendar(change))
+            {
+                work.Row = await bookings.SaveEventProgressAsync(work.Row, cancellationToken)
+                    ?? throw new InvalidOperationException($"The outbox row of booking {booking.Id} v{change.Version} moved on while it was claimed.");
+            }
         }
 
-        return (await SyncCalendarAsync(change, school, cancellationToken), claimed);
+        return await SyncCalendarAsync(change, school, cancellationToken);
     }
 
     private static (string Template, string Key)? SmsOf(BookingEvent change) => change.Kind switch
@@ -162,7 +185,7 @@ public sealed partial class BookingEventHandler(
     private async Task<bool> SyncCalendarAsync(BookingEvent change, SchoolSettings school, CancellationToken cancellationToken)
     {
         var booking = change.Booking;
-        if (!calendar.IsEnabled || change.Kind is not (BookingEventKind.Booked or BookingEventKind.Rescheduled or BookingEventKind.ModeChanged or BookingEventKind.Cancelled or BookingEventKind.CancelledByErasure))
+        if (!NeedsCalendar(change))
         {
             return true;
         }
@@ -198,6 +221,10 @@ public sealed partial class BookingEventHandler(
         return await calendarProcessor.ProcessBookingAsync(booking.Id, Instant.FromDateTimeOffset(time.GetUtcNow()), cancellationToken);
     }
 
+    /// <summary>Whether the event has anything to do in the counsellor's calendar (Graph on, a change of the meeting).</summary>
+    private bool NeedsCalendar(BookingEvent change) =>
+        calendar.IsEnabled && change.Kind is BookingEventKind.Booked or BookingEventKind.Rescheduled or BookingEventKind.ModeChanged or BookingEventKind.Cancelled or BookingEventKind.CancelledByErasure;
+
     private async Task ReleaseAsync(PendingBookingEvent claimed)
     {
         try
@@ -208,6 +235,12 @@ public sealed partial class BookingEventHandler(
         {
             // The lease runs out by itself.
         }
+    }
+
+    /// <summary>The claimed row as the work left it: with its SMS marked done (on the row or not yet), and its latest ETag.</summary>
+    private sealed class ClaimedEvent(PendingBookingEvent row)
+    {
+        public PendingBookingEvent Row { get; set; } = row;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Booking {BookingId} v{Version} ({Kind}): consequences done")]

@@ -10,7 +10,9 @@ namespace BkOutreach.Core.Booking;
 
 /// <summary>
 /// The message about one booking (confirmation, cancellation, reminder, feedback question), rendered from the
-/// roster as it is now and sent under a key and first-attempt time the caller keeps across retries, so a
+/// roster as it is now (the guardian read fresh: they may have been erased or changed their number; the
+/// school, campaign and counsellor, which only shape the text and the link's expiry, as read within
+/// <see cref="Storage.RecentReads.For"/>) and sent under a key and first-attempt time the caller keeps across retries, so a
 /// repeat is answered by the provider as a repeat (ACS repeatability; the outbox keys its rows) and goes once.
 /// It goes by the guardian's channel (WhatsApp first, SMS as the fallback) under that one key, with its
 /// <see cref="WhatsApp.MessageFacts"/>: the participation log then records which channel carried it
@@ -32,15 +34,19 @@ public sealed class BookingMessages(
     /// <summary>Sends, and says by which channel; null when there is nobody to send to any more.</summary>
     public async Task<WhatsApp.ChannelSendResult?> SendViaAsync(Booking booking, string template, string idempotencyKey, DateTimeOffset firstAttemptAt, CancellationToken cancellationToken)
     {
-        var school = await directory.GetSchoolAsync(booking.SchoolId, cancellationToken);
-        var guardian = await directory.GetGuardianAsync(booking.SchoolId, booking.GuardianId, cancellationToken);
-        var campaign = await campaigns.GetAsync(booking.SchoolId, booking.CampaignId, cancellationToken);
+        // The guardian fresh (whether they are still there, their number and channel); the rest as a link reads it.
+        var schoolRead = directory.GetSchoolRecentAsync(booking.SchoolId, cancellationToken);
+        var campaignRead = campaigns.GetRecentAsync(booking.SchoolId, booking.CampaignId, cancellationToken);
+        var counselorsRead = directory.ListCounselorsRecentAsync(booking.SchoolId, cancellationToken);
+        var guardianRead = directory.GetGuardianAsync(booking.SchoolId, booking.GuardianId, cancellationToken);
+        await Task.WhenAll(schoolRead, campaignRead, counselorsRead, guardianRead);
+        var (school, campaign, guardian) = (await schoolRead, await campaignRead, await guardianRead);
         if (school is null || guardian is null || campaign is null)
         {
             return null;
         }
 
-        var counselor = await directory.GetCounselorAsync(booking.SchoolId, booking.CounselorId, cancellationToken);
+        var counselor = (await counselorsRead).FirstOrDefault(c => string.Equals(c.Id, booking.CounselorId, StringComparison.Ordinal))?.Counselor;
         var zone = DateTimeZoneProviders.Tzdb[school.TimeZone];
         var token = await links.IssueAsync(booking.SchoolId, guardian.Id, campaign.Id, CampaignValidation.LinksExpireAt(campaign.Definition, zone), cancellationToken);
         var model = new SmsTemplateModel

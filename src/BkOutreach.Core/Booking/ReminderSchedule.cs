@@ -36,16 +36,18 @@ public sealed class ReminderSchedule(StorageAccount storage)
     {
         var start = Instant.FromDateTimeOffset(booking.Start);
         var changed = Instant.FromDateTimeOffset(booking.UpdatedAt);
+        var rows = new List<TableEntity>();
         foreach (var (kind, before) in Reminders)
         {
             var due = SendingWindow.LatestOpeningAtOrBefore(school, start - before);
-            if (due < changed || due >= start)
+            if (due >= changed && due < start)
             {
-                continue;
+                rows.Add(Row(booking.Id, kind, booking.Start.ToUnixTimeSeconds(), due));
             }
-
-            await Table.UpsertEntityAsync(Row(booking.Id, kind, booking.Start.ToUnixTimeSeconds(), due), TableUpdateMode.Replace, cancellationToken);
         }
+
+        // Each row is in its own due minute's partition (no transaction can hold them), so they go at once.
+        await Task.WhenAll(rows.Select(row => Table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken)));
     }
 
     /// <summary>The reminders due at or before <paramref name="now"/>: one query over the partitions up to now's minute.</summary>

@@ -85,7 +85,7 @@ public sealed class CampaignStore(StorageAccount storage, TimeProvider? time = n
         return row.HasValue ? Read(row.Value!) : null;
     }
 
-    /// <summary>The campaign as read within <see cref="RecentReads.For"/>: for a parent's link, not for admin work.</summary>
+    /// <summary>The campaign as read within <see cref="RecentReads.For"/>: for a parent's link and what follows a booking, not for admin work.</summary>
     public Task<Campaign?> GetRecentAsync(string schoolId, string campaignId, CancellationToken cancellationToken) =>
         _recent.GetAsync(RecentKey(schoolId, campaignId), ct => GetAsync(schoolId, campaignId, ct), cancellationToken);
 

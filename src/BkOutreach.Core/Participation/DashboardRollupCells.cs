@@ -41,6 +41,24 @@ public static class DashboardRollupCells
         return views;
     }
 
+    /// <summary>
+    /// Whether a fact can change none of a guardian's cells, now or with any facts that come later, given the views
+    /// the guardian has already (<paramref name="views"/>, the keys of <see cref="Contribute"/>'s answer). A fact
+    /// that names no campaign and is neither an opt-out (counted for the campaign that last messaged the guardian)
+    /// nor a survey answer is in no cell (<see cref="Cells"/> reads campaign rows, survey answers and campaign
+    /// waves' channels only): a booking's message (<c>sms_sent</c>, <c>wa_*</c>), a parent's message. It matters
+    /// only by the counsellor it names, which makes that counsellor a view; when the guardian has that view
+    /// already (facts are never taken out, so a view never goes), or it names none, it changes nothing. Keep this
+    /// in step with <see cref="Cells"/>.
+    /// </summary>
+    public static bool ChangesNothing(ParticipationEvent fact, IEnumerable<string> views)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        return fact.CampaignId is null
+            && fact.Kind is not (ParticipationKind.OptedOut or ParticipationKind.SurveyAnswer)
+            && (string.IsNullOrEmpty(fact.CounselorId) || views.Contains(fact.CounselorId, StringComparer.Ordinal));
+    }
+
     private static Dictionary<string, int> Cells(IReadOnlyList<ParticipationEntry> ordered, Func<string, string?> campaignTerm)
     {
         var cells = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -37,6 +37,12 @@ namespace BkOutreach.Core.Participation;
 /// the facts came in. Sharding keeps each partition's writes well under a partition's limit and conflicts rare.
 /// </para>
 /// <para>
+/// A fact that can change no cell of its guardian (<see cref="DashboardRollupCells.ChangesNothing"/>: a booking's
+/// message, once the guardian's ledger has its counsellor) is not added to the ledger: that would be a write
+/// that moves nothing, and a later fact or a rebuild computes the same cells without it. Which views a ledger
+/// has is remembered here from every ledger read or written, so such a fact usually costs no round trip at all.
+/// </para>
+/// <para>
 /// Rebuild: a meta row per school says the roll-ups were built from the log (<see cref="Format"/> is in every
 /// key, so a change of what is counted starts from empty rows). When the meta row is missing (facts recorded
 /// before roll-ups existed) or a fact could not be applied (marked stale), the next view merges the whole log
@@ -59,9 +65,13 @@ public sealed partial class DashboardRollups(StorageAccount storage, CampaignSto
     private const int MaxChunkBytes = 60_000;
     private const int MaxChunks = 15;
     private const string MetaRow = "meta";
+    private const int MaxKnownViews = 100_000;
     private static readonly TimeSpan CampaignCacheFor = TimeSpan.FromMinutes(10);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ConcurrentDictionary<(string School, string Campaign), (string Term, DateTimeOffset Until)> _terms = new();
+
+    // Views a guardian's ledger has (partition, guardian): never wrong, only incomplete, as a ledger never loses a view.
+    private readonly ConcurrentDictionary<(string Partition, string Guardian), string[]> _knownViews = new();
 
     private TableClient Table => storage.Table(StorageNames.DashboardRollupsTable);
 
@@ -74,13 +84,15 @@ public sealed partial class DashboardRollups(StorageAccount storage, CampaignSto
     /// </summary>
     public async Task ApplyAsync(string schoolId, IReadOnlyCollection<ParticipationEntry> entries, CancellationToken cancellationToken)
     {
-        if (entries.Count == 0)
+        // A fact known to change nothing (its guardian's ledger has its counsellor already) needs no round trip.
+        var moving = entries.Where(e => !DashboardRollupCells.ChangesNothing(e.Event, KnownViews(ShardPartition(schoolId, ShardOf(e.Event.GuardianId)), e.Event.GuardianId))).ToList();
+        if (moving.Count == 0)
         {
             return;
         }
 
-        var terms = await CampaignTermsAsync(schoolId, entries.Select(e => e.Event.CampaignId).OfType<string>(), cancellationToken);
-        await Task.WhenAll(entries.GroupBy(e => ShardOf(e.Event.GuardianId)).Select(g => ApplyShardAsync(schoolId, g.Key, g, terms, null, cancellationToken)));
+        var terms = await CampaignTermsAsync(schoolId, moving.Select(e => e.Event.CampaignId).OfType<string>(), cancellationToken);
+        await Task.WhenAll(moving.GroupBy(e => ShardOf(e.Event.GuardianId)).Select(g => ApplyShardAsync(schoolId, g.Key, g, terms, null, cancellationToken)));
     }
 
     /// <summary>
@@ -183,11 +195,17 @@ public sealed partial class DashboardRollups(StorageAccount storage, CampaignSto
 
             var actions = new List<TableTransactionAction>();
             var deltas = new Dictionary<string, Dictionary<string, long>>(StringComparer.Ordinal);
+            var written = new List<(string Guardian, string[] Views)>();
             for (var i = 0; i < guardians.Length; i++)
             {
                 var ledger = ledgerRows[i] is { } stored ? Unpack<Ledger>(stored) ?? new Ledger([], []) : new Ledger([], []);
+                RememberViews(partition, guardians[i].Key, ledger.Cells.Keys);
                 var known = ledger.Facts.Select(f => f.K).ToHashSet(StringComparer.Ordinal);
-                var added = guardians[i].Where(e => known.Add(e.Event.FactKey)).Select(LedgerFact.Of).ToList();
+                var added = guardians[i]
+                    .Where(e => !DashboardRollupCells.ChangesNothing(e.Event, ledger.Cells.Keys))
+                    .Where(e => known.Add(e.Event.FactKey))
+                    .Select(LedgerFact.Of)
+                    .ToList();
                 if (added.Count == 0)
                 {
                     continue;
@@ -195,6 +213,7 @@ public sealed partial class DashboardRollups(StorageAccount storage, CampaignSto
 
                 var facts = ledger.Facts.Concat(added).ToList();
                 var cells = DashboardRollupCells.Contribute(facts.Select(f => f.ToEntry(schoolId, guardians[i].Key)), Term);
+                written.Add((guardians[i].Key, [.. cells.Keys]));
                 Diff(ledger.Cells, cells, deltas);
                 var entity = Pack(new TableEntity(partition, LedgerKey(guardians[i].Key)), new Ledger(facts, cells));
                 actions.Add(ledgerRows[i] is { } old
@@ -238,6 +257,11 @@ public sealed partial class DashboardRollups(StorageAccount storage, CampaignSto
             try
             {
                 await Table.SubmitTransactionAsync(actions, cancellationToken);
+                foreach (var (guardian, viewsNow) in written)
+                {
+                    RememberViews(partition, guardian, viewsNow);
+                }
+
                 return;
             }
             catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxTries)
@@ -247,6 +271,26 @@ public sealed partial class DashboardRollups(StorageAccount storage, CampaignSto
                 LogConflict(logger, schoolId, shard, attempt);
             }
         }
+    }
+
+    private string[] KnownViews(string partition, string guardianId) =>
+        _knownViews.TryGetValue((partition, guardianId), out var views) ? views : [];
+
+    private void RememberViews(string partition, string guardianId, IEnumerable<string> views)
+    {
+        var list = views.ToArray();
+        if (list.Length == 0)
+        {
+            return;
+        }
+
+        if (_knownViews.Count >= MaxKnownViews)
+        {
+            // Forgetting costs a ledger read next time, nothing more.
+            _knownViews.Clear();
+        }
+
+        _knownViews.AddOrUpdate((partition, guardianId), list, (_, old) => old.Length >= list.Length && list.All(old.Contains) ? old : [.. old.Union(list, StringComparer.Ordinal)]);
     }
 
     private static void Diff(Dictionary<string, Dictionary<string, int>> before, Dictionary<string, Dictionary<string, int>> after, Dictionary<string, Dictionary<string, long>> deltas)
@@ -303,7 +347,7 @@ public sealed partial class DashboardRollups(StorageAccount storage, CampaignSto
                 continue;
             }
 
-            if (await campaigns.GetAsync(schoolId, id, cancellationToken) is { } campaign)
+            if (await campaigns.GetRecentAsync(schoolId, id, cancellationToken) is { } campaign)
             {
                 terms[id] = campaign.Definition.Term;
                 _terms[(schoolId, id)] = (campaign.Definition.Term, now + CampaignCacheFor);

@@ -165,7 +165,7 @@ public sealed partial class ParticipationLog(StorageAccount storage, SchoolDirec
             return cached.Zone;
         }
 
-        var school = await directory.GetSchoolAsync(schoolId, cancellationToken)
+        var school = await directory.GetSchoolRecentAsync(schoolId, cancellationToken)
             ?? throw new InvalidOperationException($"Participation for unknown school '{schoolId}'.");
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(school.TimeZone) ?? DateTimeZoneProviders.Tzdb["Asia/Jakarta"];
         _zones[schoolId] = (zone, now + ZoneCacheFor);

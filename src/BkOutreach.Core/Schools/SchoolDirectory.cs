@@ -166,11 +166,11 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
     public Task<SchoolSettings?> GetSchoolAsync(string schoolId, CancellationToken cancellationToken) =>
         GetDocumentAsync<SchoolSettings>(StorageNames.SchoolsTable, SchoolPartition, schoolId, cancellationToken);
 
-    /// <summary>The school as read within <see cref="RecentReads.For"/>: for a parent's link, not for admin work.</summary>
+    /// <summary>The school as read within <see cref="RecentReads.For"/>: for a parent's link and what follows a booking, not for admin work.</summary>
     public Task<SchoolSettings?> GetSchoolRecentAsync(string schoolId, CancellationToken cancellationToken) =>
         _recent.GetAsync(SchoolKey(schoolId), ct => GetSchoolAsync(schoolId, ct), cancellationToken);
 
-    /// <summary>The school's counsellors as read within <see cref="RecentReads.For"/>: for a parent's link, not for admin work.</summary>
+    /// <summary>The school's counsellors as read within <see cref="RecentReads.For"/>: for a parent's link and what follows a booking, not for admin work.</summary>
     public async Task<IReadOnlyList<CounselorEntry>> ListCounselorsRecentAsync(string schoolId, CancellationToken cancellationToken) =>
         await _recent.GetAsync<IReadOnlyList<CounselorEntry>>(CounselorsKey(schoolId), async ct => await ListCounselorsAsync(schoolId, ct), cancellationToken) ?? [];
 

@@ -126,6 +126,40 @@ public sealed class BookingOutboxTests
     }
 
     [Fact]
+    public async Task RemovingTheOutboxRowFailsAfterTheConfirmationWent_TheRetryFinishesTheEvent_WithoutSendingAgain()
+    {
+        await using var acs = await FakeAcsServer.StartAsync(clock: new RunnerClock(SchoolMorning));
+        var failRemoval = new FailFirstOutboxRemoval();
+        await using var runner = await TestRunner.StartAsync(
+            s => UseAcs(s, acs, maxPerMinute: 6000),
+            new RunnerSettings
+            {
+                Clock = SchoolMorning,
+                ConfigureServices = s => s.AddSingleton(new StoragePipelinePolicy(failRemoval, Azure.Core.HttpPipelinePosition.PerRetry)),
+            });
+        var (journey, campaign) = await SchoolWithFamiliesAsync(runner, 1);
+        var guardian = (await TokensAsync(runner, journey.SchoolId, campaign))[0].GuardianId;
+        var start = new DateTimeOffset(2027, 1, 16, 1, 0, 0, TimeSpan.Zero);
+        var quiet = new BookingStore(runner.Services.GetRequiredService<StorageAccount>(), TimeProvider.System);
+        var bookingId = (await quiet.TakeSeatAsync(
+            new SeatRequest(journey.SchoolId, "bk-1", guardian, campaign, "bk-1.20270116T0800.30", start, start.AddMinutes(30), 1, "in_person", ["S00000"], ParticipationChannel.Web, ["X IPA 1"]),
+            CancellationToken.None)).Booking!.Id;
+        var handler = runner.Services.GetRequiredService<BookingEventHandler>();
+
+        // No calendar step follows the SMS, so its done mark is not written on its own: the failed removal writes it with the release.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => handler.HandleAsync(bookingId, CancellationToken.None));
+        var pending = Assert.Single(await quiet.ListPendingEventsAsync(bookingId, CancellationToken.None));
+        var retried = await handler.HandleAsync(bookingId, CancellationToken.None);
+
+        Assert.True(pending.SmsDone);
+        Assert.Null(pending.LeaseUntil);
+        Assert.Equal(HandleOutcome.Done, retried);
+        Assert.Empty(await quiet.ListPendingEventsAsync(bookingId, CancellationToken.None));
+        Assert.Single(acs.Requests);
+        Assert.Single(acs.Deliveries);
+    }
+
+    [Fact]
     public async Task AttendanceRacingAReschedule_InEveryRound_TheBookingRowItsHoldsAndTheFeedAgree()
     {
         // Both evenings are over: attendance may be marked while the parent's booking moves between them.
@@ -254,5 +288,33 @@ public sealed class BookingOutboxTests
         Assert.Equal("online", third.GetProperty("mode").GetString());
         Assert.Equal("online", stored!.Mode);
         Assert.Equal(1, stored.Sequence);
+    }
+
+    /// <summary>Fails the first removal of an outbox row (a DELETE of a bookings row) before it reaches storage.</summary>
+    private sealed class FailFirstOutboxRemoval : Azure.Core.Pipeline.HttpPipelinePolicy
+    {
+        private int _left = 1;
+
+        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            Fail(message);
+            ProcessNext(message, pipeline);
+        }
+
+        public override ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            Fail(message);
+            return ProcessNextAsync(message, pipeline);
+        }
+
+        private void Fail(Azure.Core.HttpMessage message)
+        {
+            if (message.Request.Method == Azure.Core.RequestMethod.Delete
+                && message.Request.Uri.Path.Contains("/bookings(", StringComparison.Ordinal)
+                && Interlocked.Decrement(ref _left) >= 0)
+            {
+                throw new InvalidOperationException("Simulated failure: the outbox row's removal did not reach storage.");
+            }
+        }
     }
 }

@@ -36,7 +36,7 @@ public sealed class DashboardRollupTests
     private sealed record Scenario(IReadOnlyList<Pick> Facts, IReadOnlyList<int> Repeats, int Seed);
 
     private static readonly Gen<Pick> PickGen = Gen.Select(
-        Gen.Int[0, 18], Gen.Int[0, 2], Gen.Int[0, 1], Gen.Int[0, 40], Gen.Int[0, 99], Gen.Int[0, 3], Gen.Int[0, 2], Gen.Int[0, 1], Gen.Int[0, 7],
+        Gen.Int[0, 19], Gen.Int[0, 2], Gen.Int[0, 1], Gen.Int[0, 40], Gen.Int[0, 99], Gen.Int[0, 3], Gen.Int[0, 2], Gen.Int[0, 1], Gen.Int[0, 7],
         (k, c, w, m, ch, co, cl, b, g) => new Pick(k, c, w, m * 30, ch, co, cl, b, g));
 
     private static readonly Gen<Scenario> ScenarioGen = Gen.Select(PickGen.Array[1, 70], Gen.Int[0, 69].Array[0, 25], Gen.Int, (facts, repeats, seed) => new Scenario(facts, repeats, seed));
@@ -248,6 +248,9 @@ public sealed class DashboardRollupTests
                 15 => (ParticipationKind.WhatsAppFailed, FactKeys.WhatsAppFailed(campaign, p.Wave, g), null, ParticipationChannel.WhatsApp, true),
                 16 => (ParticipationKind.Reminded, FactKeys.Reminded(booking, "24h"), null, ParticipationChannel.Sms, true),
                 17 => (ParticipationKind.Feedback, FactKeys.Feedback(booking), (1 + p.Choice % 5).ToString(CultureInfo.InvariantCulture), ParticipationChannel.Sms, true),
+
+                // A booking's confirmation: names no campaign and no wave, so it is in no cell (only its counsellor matters).
+                19 => (ParticipationKind.SmsSent, $"sms_sent:booking:{booking}:v{seq}:booking_confirmation", "booking_confirmation", ParticipationChannel.Sms, false),
                 _ => (ParticipationKind.MessageReceived, FactKeys.MessageReceived($"m-{g}-{p.Minute}"), null, ParticipationChannel.WhatsApp, false),
             };
             var isMessage = kind is ParticipationKind.SmsSent or ParticipationKind.SmsDelivered or ParticipationKind.SmsFailed
@@ -262,7 +265,7 @@ public sealed class DashboardRollupTests
                 OccurredAt = at,
                 Term = kind == ParticipationKind.SurveyAnswer ? (p.Campaign == 0 ? TermA : TermB) : withCampaign ? term : "",
                 CampaignId = withCampaign ? campaign : null,
-                Wave = isMessage ? p.Wave : null,
+                Wave = isMessage && withCampaign ? p.Wave : null,
                 Classes = classes,
                 CounselorId = kind is ParticipationKind.OptedOut or ParticipationKind.SurveyAnswer && p.Choice % 2 == 0 ? null : counselor,
                 Value = value,

@@ -43,7 +43,7 @@ public sealed class BookingEventRoundTripTests
     public async Task OneBookedEvent_TakesElevenRoundTrips_FourteenWhenNothingWasReadRecently_AndARescheduleEleven()
     {
         await using var acs = await FakeAcsServer.StartAsync(clock: new RunnerClock(SchoolMorning));
-        var counter = new HandlerRoundTrips();
+        var counter = new FlowRoundTrips();
         var clock = new ShiftableClock(SchoolMorning);
         await using var runner = await TestRunner.StartAsync(
             s => UseAcs(s, acs, maxPerMinute: 60_000),
@@ -77,7 +77,7 @@ public sealed class BookingEventRoundTripTests
         async Task<string> HandleCountedAsync(string bookingId)
         {
             counter.Counted.Clear();
-            HandlerRoundTrips.Counting.Value = true;
+            FlowRoundTrips.Counting.Value = true;
             HandleOutcome outcome;
             try
             {
@@ -85,7 +85,7 @@ public sealed class BookingEventRoundTripTests
             }
             finally
             {
-                HandlerRoundTrips.Counting.Value = false;
+                FlowRoundTrips.Counting.Value = false;
             }
 
             Assert.Equal(HandleOutcome.Done, outcome);
@@ -115,39 +115,5 @@ public sealed class BookingEventRoundTripTests
         var counted = $"cold booked: {coldTrips}\nbooked: {bookedTrips}\nrescheduled: {rescheduledTrips}";
         Assert.True(expected == counted, $"expected\n{expected}\ncounted\n{counted}");
         Assert.Equal(3, acs.Deliveries.Count); // two confirmations and the rescheduled one, each once
-    }
-
-    /// <summary>Counts storage requests (each retry too) made in the flow of <see cref="Counting"/>, by method and table.</summary>
-    private sealed class HandlerRoundTrips : HttpPipelinePolicy
-    {
-        public static readonly AsyncLocal<bool> Counting = new();
-
-        public ConcurrentDictionary<string, int> Counted { get; } = new(StringComparer.Ordinal);
-
-        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            Count(message);
-            ProcessNext(message, pipeline);
-        }
-
-        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            Count(message);
-            return ProcessNextAsync(message, pipeline);
-        }
-
-        private void Count(HttpMessage message)
-        {
-            if (!Counting.Value)
-            {
-                return;
-            }
-
-            // Path: /{account}/{table}[(keys)] on Azurite; the table name is what matters.
-            var segments = message.Request.Uri.Path.Trim('/').Split('/');
-            var target = segments.Length > 1 ? segments[1] : segments[0];
-            var paren = target.IndexOf('(', StringComparison.Ordinal);
-            Counted.AddOrUpdate($"{message.Request.Method} {(paren >= 0 ? target[..paren] : target)}", 1, (_, n) => n + 1);
-        }
     }
 }

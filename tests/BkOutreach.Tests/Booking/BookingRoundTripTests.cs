@@ -38,7 +38,7 @@ public sealed class BookingRoundTripTests
     public async Task OneUncontendedNewBooking_AfterItsLinkWasOpened_TakesAtMostTwoStorageRoundTrips()
     {
         await using var acs = await FakeAcsServer.StartAsync(clock: new RunnerClock(Clock));
-        var counter = new RequestRoundTrips();
+        var counter = new FlowRoundTrips();
         await using var runner = await TestRunner.StartAsync(
             s => UseAcs(s, acs, maxPerMinute: 60_000),
             new RunnerSettings
@@ -126,52 +126,18 @@ public sealed class BookingRoundTripTests
         return tokens;
     }
 
-    /// <summary>Marks the flow of every booking POST, so <see cref="RequestRoundTrips"/> counts what that request does.</summary>
+    /// <summary>Marks the flow of every booking POST, so <see cref="FlowRoundTrips"/> counts what that request does.</summary>
     private sealed class CountBookingPosts : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
             app.Use(async (context, following) =>
             {
-                RequestRoundTrips.InBookingPost.Value = HttpMethods.IsPost(context.Request.Method)
+                FlowRoundTrips.Counting.Value = HttpMethods.IsPost(context.Request.Method)
                     && context.Request.Path.Value?.EndsWith("/booking", StringComparison.Ordinal) == true;
                 await following();
             });
             next(app);
         };
-    }
-
-    /// <summary>Counts storage requests (each retry too) made in the flow of a booking POST, by method and table.</summary>
-    private sealed class RequestRoundTrips : HttpPipelinePolicy
-    {
-        public static readonly AsyncLocal<bool> InBookingPost = new();
-
-        public ConcurrentDictionary<string, int> Counted { get; } = new(StringComparer.Ordinal);
-
-        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            Count(message);
-            ProcessNext(message, pipeline);
-        }
-
-        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            Count(message);
-            return ProcessNextAsync(message, pipeline);
-        }
-
-        private void Count(HttpMessage message)
-        {
-            if (!InBookingPost.Value)
-            {
-                return;
-            }
-
-            // Path: /{account}/{table}[(keys)] on Azurite; the table name is what matters.
-            var segments = message.Request.Uri.Path.Trim('/').Split('/');
-            var target = segments.Length > 1 ? segments[1] : segments[0];
-            var paren = target.IndexOf('(', StringComparison.Ordinal);
-            Counted.AddOrUpdate($"{message.Request.Method} {(paren >= 0 ? target[..paren] : target)}", 1, (_, n) => n + 1);
-        }
     }
 }

@@ -46,7 +46,7 @@ public static class RosterBenchmark
         var campaigns = new CampaignStore(storage, time);
         var bookings = new BookingStore(storage, time);
         var erasure = new GuardianErasure(
-            directory, campaigns, bookings, new OptOutStore(storage, time), new BkOutreach.Core.Staff.ParentMessagesErasure(directory, storage), storage, time, NullLogger<GuardianErasure>.Instance);
+            directory, campaigns, bookings, new OptOutStore(storage, time), new BkOutreach.Core.Staff.ParentMessagesErasure(directory, storage), new SendLog(storage), storage, time, NullLogger<GuardianErasure>.Instance);
         var import = new ImportRoster(directory, erasure, NullLogger<ImportRoster>.Instance);
 
         var schoolId = "bench-" + Guid.NewGuid().ToString("N")[..8];

@@ -135,15 +135,29 @@ public sealed partial class BookingService(
             return new BookResult(BookOutcome.NotBookable, null, SlotRejection.WrongCounselor.ToWire());
         }
 
-        // One read of the counsellor's partition serves the slot check and the seat transaction's first try.
-        var (seats, query) = await slots.QueryForGuardianAsync(link.Grant.SchoolId, link.School, counselor.Id, counselor.Counselor, link.Grant.CampaignId, link.Guardian.Id, cancellationToken);
+        // What this instance saw of the counsellor's partition a moment ago (or one read of it) serves the slot
+        // check and the seat transaction's first try. A refusal that rests on seats held is given only once the
+        // rows it rests on are confirmed unchanged; otherwise the partition is read afresh and checked again.
+        var (seats, query) = await slots.QueryForGuardianAsync(link.Grant.SchoolId, link.School, counselor.Id, counselor.Counselor, link.Grant.CampaignId, link.Guardian.Id, cancellationToken, recentSeats: true);
+        var bookable = slots.TryGetBookable(slotId!, query, out var slot, out var rejection);
+        if (!bookable && (rejection == SlotRejection.Taken || seats.Active is not null) && seats.FromView)
+        {
+            var start = link.Zone.AtLeniently(id.Start).ToInstant().ToDateTimeOffset();
+            var around = TimeSpan.FromMinutes(counselor.Counselor.BufferMinutes + 5);
+            if (!await bookings.StillAsSeenAsync(seats, start - around, start.AddMinutes(id.Minutes) + around, cancellationToken))
+            {
+                (seats, query) = await slots.QueryForGuardianAsync(link.Grant.SchoolId, link.School, counselor.Id, counselor.Counselor, link.Grant.CampaignId, link.Guardian.Id, cancellationToken);
+                bookable = slots.TryGetBookable(slotId!, query, out slot, out rejection);
+            }
+        }
+
         if (seats.GuardianErased)
         {
             return new BookResult(BookOutcome.GuardianErased, null);
         }
 
         var current = seats.Active;
-        if (!slots.TryGetBookable(slotId!, query, out var slot, out var rejection))
+        if (!bookable)
         {
             // Booked by us already (a repeated submit) counts as success, not as "taken" — unless the parent
             // asks for the other mode, which cannot be done any more: said so, not answered as done.

@@ -47,6 +47,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
     private static readonly JsonSerializerOptions Json = StorageJson.Options;
 
     private readonly BookingHints _bookingHints = new();
+    private readonly SeatViews _views = new(time);
 
     private TableClient Table => storage.Table(StorageNames.BookingsTable);
 
@@ -72,6 +73,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
         for (var attempt = 1; ; attempt++)
         {
             var snapshot = attempt == 1 && known is not null && known.Partition == partition && known.GuardianKey == guardianKey ? known : null;
+            var fromView = snapshot?.FromView == true;
             TableEntity? pointer;
             TableEntity? currentRow = null;
             if (snapshot is not null)
@@ -99,6 +101,12 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
             {
                 if (current.Mode == request.Mode)
                 {
+                    // Writing nothing, so nothing guards it: an answer from the view is confirmed by the booking row's ETag.
+                    if (fromView && (await GetIfExistsAsync(partition, currentRow!.RowKey, cancellationToken))?.ETag != currentRow.ETag)
+                    {
+                        continue;
+                    }
+
                     return new SeatResult(SeatOutcome.Unchanged, current);
                 }
 
@@ -109,7 +117,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
                     new(TableTransactionActionType.UpdateReplace, ToEntity(partition, switched), currentRow!.ETag),
                     EventAction(partition, new BookingEvent(switched.Id, switched.Version, BookingEventKind.ModeChanged, now, switched)),
                 };
-                if (await TrySubmitAsync(modeBatch, attempt, cancellationToken))
+                if (await SubmitSeatAsync(partition, guardianKey, modeBatch, attempt, cancellationToken))
                 {
                     Notify(switched.Id);
                     return new SeatResult(SeatOutcome.ModeChanged, switched, current);
@@ -118,11 +126,20 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
                 continue;
             }
 
-            var holds = snapshot?.HoldsCovering(request.Start, request.End, current)
-                ?? await ReadHoldsAsync(partition, request.Start, request.End, current, cancellationToken);
+            var holds = snapshot?.HoldsCovering(request.Start, request.End, current);
+
             var oldBuckets = current is { Status: BookingStatus.Confirmed } ? Buckets(current.Start, current.End).ToList() : [];
             var oldSlot = current is { Status: BookingStatus.Confirmed } ? SlotKey(current.Start, current.End) : null;
             var newSlot = SlotKey(request.Start, request.End);
+
+            // A view that lacks one of the booking's own holds would leave it behind when the booking moves (its
+            // row is not in the transaction to fail on): read afresh instead.
+            if (fromView && (holds is null || oldBuckets.Any(b => !holds.TryGetValue(b, out var h) || h.GetString("Slot") != oldSlot)))
+            {
+                continue;
+            }
+
+            holds ??= await ReadHoldsAsync(partition, request.Start, request.End, current, cancellationToken);
 
             // The state each touched bucket should end in: the old seat released first (its buckets may be
             // reused by the new slot), then the new seat taken.
@@ -159,6 +176,11 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
 
             if (taken)
             {
+                if (fromView)
+                {
+                    continue; // writes nothing: said only on a fresh read
+                }
+
                 return new SeatResult(SeatOutcome.SlotTaken, null, current);
             }
 
@@ -217,7 +239,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
             }
 
             batch.Add(EventAction(partition, new BookingEvent(booking.Id, booking.Version, outcome == SeatOutcome.Booked ? BookingEventKind.Booked : BookingEventKind.Rescheduled, now, booking)));
-            if (await TrySubmitAsync(batch, attempt, cancellationToken))
+            if (await SubmitSeatAsync(partition, guardianKey, batch, attempt, cancellationToken))
             {
                 Hint(partition, guardianKey, booking.Id);
                 Notify(booking.Id);
@@ -273,8 +295,9 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
                 batch.Add(EventAction(partition, new BookingEvent(cancelled.Id, cancelled.Version, erasure ? BookingEventKind.CancelledByErasure : BookingEventKind.Cancelled, now, cancelled)));
             }
 
-            if (await TrySubmitAsync(batch, attempt, cancellationToken))
+            if (await TrySubmitAsync(batch, attempt, cancellationToken) is not null)
             {
+                _views.Forget(partition);
                 if (cancelled is not null)
                 {
                     Notify(cancelled.Id);
@@ -321,8 +344,9 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
                 new(TableTransactionActionType.UpdateReplace, ToEntity(partition, updated), row.ETag),
                 EventAction(partition, new BookingEvent(updated.Id, updated.Version, kind, now, updated, decided.AskFeedback)),
             };
-            if (await TrySubmitAsync(batch, attempt, cancellationToken))
+            if (await TrySubmitAsync(batch, attempt, cancellationToken) is not null)
             {
+                _views.Forget(partition);
                 Notify(updated.Id);
                 return new BookingUpdate(updated, kind, null);
             }
@@ -362,8 +386,9 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
             var action = pointer is null
                 ? new TableTransactionAction(TableTransactionActionType.Add, seal)
                 : new TableTransactionAction(TableTransactionActionType.UpdateReplace, seal, pointer.ETag);
-            if (await TrySubmitAsync([action], attempt, cancellationToken))
+            if (await TrySubmitAsync([action], attempt, cancellationToken) is not null)
             {
+                _views.Forget(partition);
                 return cancelled;
             }
         }
@@ -448,18 +473,31 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
         return [.. list.OrderBy(e => e.Event.FirstAttemptAt).ThenBy(e => e.Event.Version)];
     }
 
-    private async Task<bool> TrySubmitAsync(List<TableTransactionAction> batch, int attempt, CancellationToken cancellationToken)
+    /// <summary>The transaction's answers in order, or null when it lost a race (after a short random pause).</summary>
+    private async Task<IReadOnlyList<Response>?> TrySubmitAsync(List<TableTransactionAction> batch, int attempt, CancellationToken cancellationToken)
     {
         try
         {
-            await Table.SubmitTransactionAsync(batch, cancellationToken);
-            return true;
+            return (await Table.SubmitTransactionAsync(batch, cancellationToken)).Value;
         }
         catch (TableTransactionFailedException ex) when ((ex.Status is 404 or 409 or 412) && attempt < MaxAttempts)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(5, 20 * attempt)), cancellationToken);
-            return false;
+            return null;
         }
+    }
+
+    /// <summary>A seat transaction: when it commits the partition's view takes its rows; when it loses, the view is dropped.</summary>
+    private async Task<bool> SubmitSeatAsync(string partition, string guardianKey, List<TableTransactionAction> batch, int attempt, CancellationToken cancellationToken)
+    {
+        if (await TrySubmitAsync(batch, attempt, cancellationToken) is { } responses)
+        {
+            _views.Applied(partition, batch, responses, guardianKey);
+            return true;
+        }
+
+        _views.Forget(partition);
+        return false;
     }
 
     /// <summary>Hands the booking to the handler once committed, off the caller's request; the sweep covers a message lost here.</summary>
@@ -498,13 +536,40 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
     /// row when there is a pointer (a second read) — for the slot check and for
     /// <see cref="TakeSeatAsync(SeatRequest, SeatSnapshot?, CancellationToken)"/>.
     /// </summary>
-    public async Task<SeatSnapshot> ReadSeatsAsync(string schoolId, string counselorId, string campaignId, string guardianId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    public Task<SeatSnapshot> ReadSeatsAsync(string schoolId, string counselorId, string campaignId, string guardianId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        ReadSeatsAsync(schoolId, counselorId, campaignId, guardianId, from, to, recent: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadSeatsAsync(string, string, string, string, DateTimeOffset, DateTimeOffset, CancellationToken)"/>;
+    /// with <paramref name="recent"/>, from this instance's view of the partition when it read the holds within
+    /// <see cref="SeatViews.For"/> (kept current with its own writes), reading only the guardian's rows by key
+    /// if the view does not know them. Such a snapshot is <see cref="SeatSnapshot.FromView"/>: the seat
+    /// transaction still decides, and an answer that writes nothing is confirmed (<see cref="StillAsSeenAsync"/>).
+    /// </summary>
+    public async Task<SeatSnapshot> ReadSeatsAsync(string schoolId, string counselorId, string campaignId, string guardianId, DateTimeOffset from, DateTimeOffset to, bool recent, CancellationToken cancellationToken)
     {
         var partition = PartitionOf(schoolId, counselorId);
         var guardianKey = GuardianKey(campaignId, guardianId);
+        var begun = _views.Begin();
+        if (recent && _views.TryGet(partition, guardianKey, from) is { } seen)
+        {
+            var rows = seen.Guardian;
+            if (rows is null)
+            {
+                var pointerRow = await GetIfExistsAsync(partition, guardianKey, cancellationToken);
+                var bookingRow = pointerRow is null || IsSealed(pointerRow) ? null : await GetIfExistsAsync(partition, BookingPrefix + pointerRow.GetString("BookingId"), cancellationToken);
+                rows = new SeatViews.GuardianRows(pointerRow, bookingRow);
+                _views.Learn(partition, begun, guardianKey, rows);
+            }
+
+            var viewTo = to < seen.To ? to : seen.To;
+            return new SeatSnapshot(partition, guardianKey, rows.Pointer, rows.Row, rows.Row is null ? null : Read(rows.Row), from, viewTo, seen.Holds, fromView: true);
+        }
+
         var low = HoldPrefix + Bucket(from);
         var high = HoldPrefix + Bucket(to);
         var hinted = _bookingHints.Get(partition + "|" + guardianKey) is { } id ? BookingPrefix + id : null;
+        var readAt = time.GetUtcNow();
         var filter = hinted is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {guardianKey} or (RowKey ge {low} and RowKey lt {high}))")
             : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {guardianKey} or RowKey eq {hinted} or (RowKey ge {low} and RowKey lt {high}))");
@@ -535,8 +600,47 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
         }
 
         Hint(partition, guardianKey, currentRow is null ? null : currentRow.RowKey[BookingPrefix.Length..]);
+        _views.Merge(partition, begun, readAt, from, to, holds, guardianKey, new SeatViews.GuardianRows(pointer, currentRow));
         return new SeatSnapshot(partition, guardianKey, pointer, currentRow, currentRow is null ? null : Read(currentRow), from, to, holds);
     }
+
+    /// <summary>
+    /// Whether the rows an answer from the view rests on are still as the view had them — the guardian's pointer
+    /// and booking row, and one hold row of every slot held in [from, to) (a slot's holds change together) —
+    /// by point reads at the same time. Always true for a snapshot read for the request.
+    /// </summary>
+    public async Task<bool> StillAsSeenAsync(SeatSnapshot seats, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        if (!seats.FromView)
+        {
+            return true;
+        }
+
+        var seen = new List<(string RowKey, ETag? ETag)> { (seats.GuardianKey, seats.Pointer?.ETag) };
+        if (seats.CurrentRow is { } row)
+        {
+            seen.Add((row.RowKey, row.ETag));
+        }
+
+        seen.AddRange(seats.HoldsOfSlotsIn(from, to).Select(h => (h.RowKey, (ETag?)h.ETag)));
+        var now = await Task.WhenAll(seen.Select(s => GetIfExistsAsync(seats.Partition, s.RowKey, cancellationToken)));
+        var same = seen.Zip(now).All(p => p.First.ETag == p.Second?.ETag);
+        if (!same)
+        {
+            _views.Forget(seats.Partition);
+        }
+
+        return same;
+    }
+
+    internal static bool IsHoldKey(string rowKey, out string bucket)
+    {
+        var isHold = rowKey.StartsWith(HoldPrefix, StringComparison.Ordinal);
+        bucket = isHold ? rowKey[HoldPrefix.Length..] : "";
+        return isHold;
+    }
+
+    internal static bool IsBookingKey(string rowKey) => rowKey.StartsWith(BookingPrefix, StringComparison.Ordinal);
 
     /// <summary>
     /// Which booking a guardian's pointer named when this instance last read or wrote it, so the next seat read

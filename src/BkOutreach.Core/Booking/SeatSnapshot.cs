@@ -12,8 +12,9 @@ public sealed class SeatSnapshot
 {
     private readonly Dictionary<string, TableEntity> _holds;
 
-    internal SeatSnapshot(string partition, string guardianKey, TableEntity? pointer, TableEntity? currentRow, Booking? current, DateTimeOffset from, DateTimeOffset to, Dictionary<string, TableEntity> holds)
+    internal SeatSnapshot(string partition, string guardianKey, TableEntity? pointer, TableEntity? currentRow, Booking? current, DateTimeOffset from, DateTimeOffset to, Dictionary<string, TableEntity> holds, bool fromView = false)
     {
+        FromView = fromView;
         Partition = partition;
         GuardianKey = guardianKey;
         Pointer = pointer;
@@ -24,6 +25,12 @@ public sealed class SeatSnapshot
         Active = current is { Status: BookingStatus.Confirmed } ? current : null;
         Usage = BookingStore.Usage(holds.Values);
     }
+
+    /// <summary>
+    /// Built from what this instance saw of the partition (<see cref="SeatViews"/>) rather than read for this
+    /// request: an answer resting on it that writes nothing is confirmed first (<see cref="BookingStore.StillAsSeenAsync"/>).
+    /// </summary>
+    public bool FromView { get; }
 
     /// <summary>The guardian was erased: the pointer row is sealed and nothing can be booked for them.</summary>
     public bool GuardianErased => BookingStore.IsSealed(Pointer);
@@ -50,6 +57,18 @@ public sealed class SeatSnapshot
     /// The holds a fresh read of [from, to) (widened to <paramref name="alsoCover"/>) would give, or null when
     /// that range reaches outside what was read (the caller then reads it).
     /// </summary>
+    /// <summary>The first hold row of each slot held in [from, to), as this snapshot has them.</summary>
+    internal IEnumerable<TableEntity> HoldsOfSlotsIn(DateTimeOffset from, DateTimeOffset to)
+    {
+        var low = BookingStore.Bucket(from);
+        var high = BookingStore.Bucket(to);
+        return _holds
+            .Where(h => string.CompareOrdinal(h.Key, low) >= 0 && string.CompareOrdinal(h.Key, high) <= 0)
+            .OrderBy(h => h.Key, StringComparer.Ordinal)
+            .GroupBy(h => h.Value.GetString("Slot"), StringComparer.Ordinal)
+            .Select(g => g.First().Value);
+    }
+
     internal Dictionary<string, TableEntity>? HoldsCovering(DateTimeOffset from, DateTimeOffset to, Booking? alsoCover)
     {
         (from, to) = BookingStore.HoldRange(from, to, alsoCover);

@@ -38,12 +38,14 @@ public sealed class SlotService(SchoolDirectory directory, BookingStore bookings
     /// partition (<see cref="BookingStore.ReadSeatsAsync"/>): the guardian's booking is left out of the seats,
     /// and the snapshot can go on to <see cref="BookingStore.TakeSeatAsync(SeatRequest, SeatSnapshot?, CancellationToken)"/>.
     /// </summary>
+    /// <param name="recentSeats">For a booking request: the seats may come from this instance's view of the
+    /// partition (<see cref="BookingStore.ReadSeatsAsync(string, string, string, string, DateTimeOffset, DateTimeOffset, bool, CancellationToken)"/>).</param>
     public async Task<(SeatSnapshot Seats, SlotQuery Query)> QueryForGuardianAsync(
-        string schoolId, SchoolSettings school, string counselorId, CounselorSettings counselor, string campaignId, string guardianId, CancellationToken cancellationToken)
+        string schoolId, SchoolSettings school, string counselorId, CounselorSettings counselor, string campaignId, string guardianId, CancellationToken cancellationToken, bool recentSeats = false)
     {
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
         var until = now + Duration.FromDays(counselor.HorizonDays + 1);
-        var seats = await bookings.ReadSeatsAsync(schoolId, counselorId, campaignId, guardianId, now.ToDateTimeOffset(), until.ToDateTimeOffset(), cancellationToken);
+        var seats = await bookings.ReadSeatsAsync(schoolId, counselorId, campaignId, guardianId, now.ToDateTimeOffset(), until.ToDateTimeOffset(), recentSeats, cancellationToken);
         return (seats, await QueryAsync(schoolId, school, counselorId, counselor, seats.Active, seats.Usage, now, until, cancellationToken));
     }
 

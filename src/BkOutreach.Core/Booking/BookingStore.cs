@@ -32,8 +32,10 @@ namespace BkOutreach.Core.Booking;
 /// from its id alone. Every change of a booking row is a conditional write on the ETag it was read with; a
 /// lost race reads again and decides again.
 /// A lost race re-reads and decides again, so a retry either succeeds or sees the seat taken. A request reads
-/// the guardian's rows and the holds once (<see cref="ReadSeatsAsync"/>) for both the slot check and the
-/// first attempt; the ETags and unique rows make that as safe as reading them again.
+/// the guardian's rows and the holds once (<see cref="ReadSeatsAsync(string, string, string, string, DateTimeOffset, DateTimeOffset, CancellationToken)"/>)
+/// for both the slot check and the first attempt — or, for a booking request, takes them from this
+/// instance's view of the partition (<see cref="SeatViews"/>) — and the ETags and unique rows make that as
+/// safe as reading them again.
 /// </summary>
 public sealed class BookingStore(StorageAccount storage, TimeProvider time, BookingEventQueue? events = null)
 {

@@ -3,10 +3,10 @@ namespace BkOutreach.Core.Storage;
 /// <summary>
 /// Documents read from storage a moment ago, kept in this process for <see cref="For"/> so that a parent
 /// opening and using a link does not read the same school, campaign, guardian and counsellors on every
-/// request. Only for what rarely changes and decides nothing about a seat: seats and holds are always read
-/// from storage and guarded by the transaction. The store that writes a document forgets it here at once,
-/// so a change made through this process shows on the next request; a change made by another instance
-/// shows after <see cref="For"/> at the latest. The clock is the injected one, so tests can move past it.
+/// request. Only for what rarely changes and decides nothing about a seat: seats and holds are guarded by
+/// the seat transaction (what a booking request saw of them is kept by <see cref="Booking.SeatViews"/>, not
+/// here). The store that writes a document forgets it here at once, so a change made through this process
+/// shows on the next request; a change made by another instance shows after <see cref="For"/> at the latest. The clock is the injected one, so tests can move past it.
 /// </summary>
 public sealed class RecentReads(TimeProvider time)
 {

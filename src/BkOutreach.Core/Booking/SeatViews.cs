@@ -26,7 +26,8 @@ internal sealed class SeatViews(TimeProvider time)
     /// <summary>How long a read of a partition's holds is used again; every write of this instance keeps it current.</summary>
     public static readonly TimeSpan For = TimeSpan.FromSeconds(5);
 
-    private const int MaxPartitions = 5_000;
+    /// <summary>Past this many partitions the views older than <see cref="For"/> are dropped (they only serve a few seconds).</summary>
+    private const int MaxPartitions = 1_000;
     private const int MaxGuardiansPerPartition = 20_000;
 
     private readonly ConcurrentDictionary<string, View> _views = new(StringComparer.Ordinal);
@@ -78,7 +79,7 @@ internal sealed class SeatViews(TimeProvider time)
     {
         if (_views.Count >= MaxPartitions && !_views.ContainsKey(partition))
         {
-            _views.Clear();
+            Prune(readAt);
         }
 
         var view = _views.GetOrAdd(partition, _ => new View());
@@ -164,6 +165,25 @@ internal sealed class SeatViews(TimeProvider time)
 
     /// <summary>Drops what this instance saw of a partition (after a write it did not follow row by row, or a lost race).</summary>
     public void Forget(string partition) => _views.TryRemove(partition, out _);
+
+    private void Prune(DateTimeOffset now)
+    {
+        foreach (var (partition, view) in _views)
+        {
+            lock (view.Gate)
+            {
+                if (view.ReadAt + For <= now)
+                {
+                    _views.TryRemove(partition, out _);
+                }
+            }
+        }
+
+        if (_views.Count >= MaxPartitions)
+        {
+            _views.Clear();
+        }
+    }
 
     private static void LearnLocked(View view, string guardianKey, GuardianRows guardian, long begun)
     {

@@ -113,6 +113,10 @@ public sealed partial class GuardianErasureTests : IAsyncLifetime
         var campaign = await CampaignAsync(journey);
         await journey.DispatchAsync(campaign);
         await Poll.UntilAsync(() => MessagesToAsync(SitiPhone), m => m.Count >= 3);
+        // The wave's other guardians are still being sent to: wait until every batch is done (its queue
+        // message deleted), so that the snapshots below see only what the erasures did.
+        var sends = _runner.Services.GetRequiredService<StorageAccount>().Queue(OutreachQueues.SendQueue);
+        await Poll.UntilAsync(async () => (await sends.GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n == 0);
         var siti = await GuardianAsync(journey, SitiPhone);
         var route = $"api/admin/schools/{journey.SchoolId}/guardians/{siti.Id}";
 

@@ -136,11 +136,12 @@ public sealed partial class BookingService(
         }
 
         // What this instance saw of the counsellor's partition a moment ago (or one read of it) serves the slot
-        // check and the seat transaction's first try. A refusal that rests on seats held is given only once the
-        // rows it rests on are confirmed unchanged; otherwise the partition is read afresh and checked again.
+        // check and the seat transaction's first try. A refusal from that view (the slot taken, or the
+        // guardian's own booking answered as such) is given only once the rows it rests on are confirmed
+        // unchanged; otherwise the partition is read afresh and checked again.
         var (seats, query) = await slots.QueryForGuardianAsync(link.Grant.SchoolId, link.School, counselor.Id, counselor.Counselor, link.Grant.CampaignId, link.Guardian.Id, cancellationToken, recentSeats: true);
         var bookable = slots.TryGetBookable(slotId!, query, out var slot, out var rejection);
-        if (!bookable && (rejection == SlotRejection.Taken || seats.Active is not null) && seats.FromView)
+        if (!bookable && seats.FromView)
         {
             var start = link.Zone.AtLeniently(id.Start).ToInstant().ToDateTimeOffset();
             var around = TimeSpan.FromMinutes(counselor.Counselor.BufferMinutes + 5);

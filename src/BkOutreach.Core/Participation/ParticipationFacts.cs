@@ -37,8 +37,10 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
         Campaign? campaign = null;
         foreach (var school in schoolId is null ? await directory.ListSchoolIdsAsync(cancellationToken) : [schoolId])
         {
+            // The guardian afresh (an erased one gets no fact); the campaign only labels the fact, so as a
+            // parent's link reads it (RecentReads): a wave's reports would otherwise read it once per message.
             guardian = await directory.GetGuardianAsync(school, guardianId, cancellationToken);
-            campaign = guardian is null ? null : await campaigns.GetAsync(school, campaignId, cancellationToken);
+            campaign = guardian is null ? null : await campaigns.GetRecentAsync(school, campaignId, cancellationToken);
             if (campaign is not null)
             {
                 break;

@@ -108,10 +108,22 @@ public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguratio
         var queue = storage.Queue(name);
         var poison = storage.Queue(name + "-poison");
         var idle = TimeSpan.FromMilliseconds(100);
+
+        // As the host does (newBatchThreshold, half the batch size): the next batch is fetched once the
+        // messages still running are down to the threshold, so one slow message does not hold up the queue.
+        var threshold = host.QueueBatchSize / 2;
+        var running = new List<Task>();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                running.RemoveAll(t => t.IsCompleted);
+                if (running.Count > threshold)
+                {
+                    await Task.WhenAny(running);
+                    continue;
+                }
+
                 await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
                 var messages = (await queue.ReceiveMessagesAsync(host.QueueBatchSize, host.MessageLease, stoppingToken)).Value;
                 listeners.Polled(name);
@@ -123,10 +135,11 @@ public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguratio
                 }
 
                 idle = TimeSpan.FromMilliseconds(100);
-                await Task.WhenAll(messages.Select(m => ProcessAsync(function, name, queue, poison, host, m, stoppingToken)));
+                running.AddRange(messages.Select(m => ProcessAsync(function, name, queue, poison, host, m, stoppingToken)));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return;
             }
             catch (Exception ex)
@@ -136,6 +149,8 @@ public sealed partial class TriggerRunner(FunctionInvoker invoker, IConfiguratio
                 await Task.Delay(host.MaxPollingInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
+
+        await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private async Task ProcessAsync(FunctionDescriptor function, string queueName, Azure.Storage.Queues.QueueClient queue, Azure.Storage.Queues.QueueClient poison, HostJson host, QueueMessage message, CancellationToken stoppingToken)

@@ -91,6 +91,27 @@ public sealed class LocalRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task QueueFunction_OneSlowMessage_DoesNotHoldUpTheOthers_AsTheHostFetchesTheNextBatch()
+    {
+        var queue = _runner.Services.GetRequiredService<StorageAccount>().Queue(ProbeFunctions.SlowQueue);
+        await queue.CreateIfNotExistsAsync();
+        await queue.SendMessageAsync("hold");
+        await Eventually(() => ProbeFunctions.Calls.Contains("slow:holding"), TimeSpan.FromSeconds(20));
+
+        // Three batches' worth behind the one still running.
+        var others = Enumerable.Range(0, 48).Select(i => $"m{i}").ToList();
+        foreach (var text in others)
+        {
+            await queue.SendMessageAsync(text);
+        }
+
+        await Eventually(() => others.All(t => ProbeFunctions.Calls.Contains($"slow:{t}")), TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain("slow:hold", ProbeFunctions.Calls);
+        ProbeFunctions.Release.SetResult();
+        await Eventually(() => ProbeFunctions.Calls.Contains("slow:hold"), TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
     public async Task AlwaysFailingQueueFunction_EndsInPoisonQueue_AfterMaxDequeueCount()
     {
         var text = "poison-" + Guid.NewGuid().ToString("N");

@@ -11,6 +11,10 @@ public sealed class ProbeFunctions
 {
     public const string Queue = "probe-queue";
     public const string FailingQueue = "probe-failing";
+    public const string SlowQueue = "probe-slow";
+
+    /// <summary>Lets the message <c>hold</c> of <see cref="SlowQueue"/> finish.</summary>
+    public static TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public static ConcurrentQueue<string> Calls { get; } = new();
 
@@ -34,6 +38,18 @@ public sealed class ProbeFunctions
 
     [Function(nameof(ProbeQueue))]
     public void ProbeQueue([QueueTrigger(Queue)] ProbeMessage message) => Calls.Enqueue($"queue:{message.Text}");
+
+    [Function(nameof(ProbeSlow))]
+    public async Task ProbeSlow([QueueTrigger(SlowQueue)] string message, CancellationToken cancellationToken)
+    {
+        if (message == "hold")
+        {
+            Calls.Enqueue("slow:holding");
+            await Release.Task.WaitAsync(cancellationToken);
+        }
+
+        Calls.Enqueue($"slow:{message}");
+    }
 
     [Function(nameof(ProbeFailing))]
     public void ProbeFailing([QueueTrigger(FailingQueue)] string message, long dequeueCount)

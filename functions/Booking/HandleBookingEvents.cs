@@ -8,8 +8,11 @@ namespace BkOutreach.Functions.Booking;
 /// Carries out what a booking change sets off (SMS, calendar, evidence, reminders) from the booking's outbox
 /// rows. A provider that cannot take it now fails the message so the queue tries again soon; on the last
 /// attempt the message is let go instead, since the outbox row is still pending and the sweep queues it again.
+/// When another handler holds the booking's next event, the booking is queued again for a few seconds later
+/// (<see cref="BookingEventQueue.SendLaterAsync"/>): that handler works only through the events it listed
+/// when it began, so an event committed meanwhile would otherwise wait for the sweep.
 /// </summary>
-public sealed class HandleBookingEvents(BookingEventHandler handler)
+public sealed class HandleBookingEvents(BookingEventHandler handler, BookingEventQueue queue)
 {
     [Function(nameof(HandleBookingEvents))]
     public async Task Run([QueueTrigger(BookingQueues.EventsQueue)] BookingEventMessage message, long dequeueCount, CancellationToken cancellationToken)
@@ -18,6 +21,11 @@ public sealed class HandleBookingEvents(BookingEventHandler handler)
         if (outcome == HandleOutcome.RetryLater && dequeueCount < QueueHostSettings.MaxDequeueCount)
         {
             throw new BookingEventsPendingException(message.BookingId);
+        }
+
+        if (outcome == HandleOutcome.Busy)
+        {
+            await queue.SendLaterAsync(message.BookingId, cancellationToken);
         }
     }
 }

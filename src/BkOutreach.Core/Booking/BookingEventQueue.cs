@@ -27,9 +27,20 @@ public sealed partial class BookingEventQueue(StorageAccount storage, ILogger<Bo
         }
     }
 
+    /// <summary>How long a booking whose next event another handler holds waits before it is looked at again.</summary>
+    public static readonly TimeSpan BusyRetry = TimeSpan.FromSeconds(10);
+
     /// <summary>Enqueues now (the sweep, tests).</summary>
     public async Task SendAsync(string bookingId, CancellationToken cancellationToken) =>
         await storage.Queue(BookingQueues.EventsQueue).SendMessageAsync(JsonSerializer.Serialize(new BookingEventMessage(bookingId), StorageJson.Options), cancellationToken);
+
+    /// <summary>
+    /// Enqueues the booking again, visible after <see cref="BusyRetry"/>: another handler held its next event,
+    /// and that handler carries out only the events it listed when it began, so one committed meanwhile
+    /// would otherwise wait for the sweep.
+    /// </summary>
+    public async Task SendLaterAsync(string bookingId, CancellationToken cancellationToken) =>
+        await storage.Queue(BookingQueues.EventsQueue).SendMessageAsync(JsonSerializer.Serialize(new BookingEventMessage(bookingId), StorageJson.Options), visibilityTimeout: BusyRetry, cancellationToken: cancellationToken);
 
     private async Task SendQuietlyAsync(string bookingId)
     {

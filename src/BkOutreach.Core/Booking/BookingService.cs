@@ -145,7 +145,8 @@ public sealed partial class BookingService(
         {
             var start = link.Zone.AtLeniently(id.Start).ToInstant().ToDateTimeOffset();
             var around = TimeSpan.FromMinutes(counselor.Counselor.BufferMinutes + 5);
-            if (!await bookings.StillAsSeenAsync(seats, start - around, start.AddMinutes(id.Minutes) + around, cancellationToken))
+            var ownBooking = seats.Active is { } active && SlotId.TryParse(active.SlotId, out var activeSlot) && activeSlot == id;
+            if (!await bookings.StillAsSeenAsync(seats, start - around, start.AddMinutes(id.Minutes) + around, ownBooking, cancellationToken))
             {
                 (seats, query) = await slots.QueryForGuardianAsync(link.Grant.SchoolId, link.School, counselor.Id, counselor.Counselor, link.Grant.CampaignId, link.Guardian.Id, cancellationToken);
                 bookable = slots.TryGetBookable(slotId!, query, out slot, out rejection);

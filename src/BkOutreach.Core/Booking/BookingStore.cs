@@ -607,11 +607,15 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
     }
 
     /// <summary>
-    /// Whether the rows an answer from the view rests on are still as the view had them — the guardian's pointer
-    /// and booking row, and one hold row of every slot held in [from, to) (a slot's holds change together) —
-    /// by point reads at the same time. Always true for a snapshot read for the request.
+    /// Whether the rows an answer from the view rests on are still as the view had them — the guardian's pointer,
+    /// one hold row of every slot held in [from, to) (a slot's holds change together) and, when the answer is
+    /// about the guardian's own booking (<paramref name="ownBooking"/>: a repeated submit, a mode that can no
+    /// longer change), its booking row — by point reads at the same time. Always true for a snapshot read for
+    /// the request. A "taken" answer needs no booking row: every change of the guardian's seat (booked, moved,
+    /// cancelled, sealed) rewrites the pointer, and what changes only the booking row (mode, attendance,
+    /// feedback) leaves the seat where it is.
     /// </summary>
-    public async Task<bool> StillAsSeenAsync(SeatSnapshot seats, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    public async Task<bool> StillAsSeenAsync(SeatSnapshot seats, DateTimeOffset from, DateTimeOffset to, bool ownBooking, CancellationToken cancellationToken)
     {
         if (!seats.FromView)
         {
@@ -619,7 +623,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
         }
 
         var seen = new List<(string RowKey, ETag? ETag)> { (seats.GuardianKey, seats.Pointer?.ETag) };
-        if (seats.CurrentRow is { } row)
+        if (ownBooking && seats.CurrentRow is { } row)
         {
             seen.Add((row.RowKey, row.ETag));
         }

@@ -39,7 +39,7 @@ public sealed class CampaignPages(
         string schoolId,
         CancellationToken cancellationToken)
     {
-        var result = await editor.AddRecommendedAsync(schoolId, cancellationToken);
+        var result = await editor.AddRecommendedAsync(schoolId, StaffPageHttp.Language(request), cancellationToken);
         if (result.NotFound)
         {
             return new NotFoundResult();
@@ -47,7 +47,7 @@ public sealed class CampaignPages(
 
         return result.Succeeded
             ? StaffPageHttp.SeeOther(StaffPaths.Campaigns(schoolId), "plan_added")
-            : await ListAsync(request, schoolId, [.. result.Problems.Select(p => new FieldError("add-recommended", p))], cancellationToken);
+            : await ListAsync(request, schoolId, [.. result.Problems.Select(p => new FieldError("add-recommended", CampaignComposer.MessageOf(p)))], cancellationToken);
     }
 
     /// <summary><c>GET /api/staff/schools/{schoolId}/new-campaign</c>: the composer, with the school's current term and a first wave filled in.</summary>

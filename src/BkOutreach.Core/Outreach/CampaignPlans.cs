@@ -40,7 +40,7 @@ public sealed partial class CampaignPlans(
     /// the replace happens only if the plan is still as read; otherwise nothing is saved and the answer is
     /// <see cref="Result{T}.Stale"/> (also when the plan was deleted meanwhile).
     /// </summary>
-    public async Task<Result<CampaignPlanView>> PutAsync(string schoolId, string planId, CampaignPlanDefinition plan, CancellationToken cancellationToken, Azure.ETag? ifMatch = null)
+    public async Task<Result<CampaignPlanView>> PutAsync(string schoolId, string planId, CampaignPlanDefinition plan, CancellationToken cancellationToken, Azure.ETag? ifMatch = null, string lang = "en")
     {
         var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
         if (school is null)
@@ -48,7 +48,7 @@ public sealed partial class CampaignPlans(
             return Result<CampaignPlanView>.Missing();
         }
 
-        var problems = await ProblemsAsync(schoolId, planId, plan, school, cancellationToken);
+        var problems = await ProblemsAsync(schoolId, planId, plan, school, cancellationToken, lang);
         if (problems.Count > 0)
         {
             return Result<CampaignPlanView>.Invalid(problems);
@@ -77,7 +77,7 @@ public sealed partial class CampaignPlans(
     /// The recommended plan (<see cref="RecommendedPlan"/>) in one step, under id <c>kenali-guru-bk</c>. A school
     /// that has a plan under that id keeps it as it is (the answer says so with <c>Created = false</c>).
     /// </summary>
-    public async Task<Result<CampaignPlanView>> AddRecommendedAsync(string schoolId, CancellationToken cancellationToken)
+    public async Task<Result<CampaignPlanView>> AddRecommendedAsync(string schoolId, CancellationToken cancellationToken, string lang = "en")
     {
         var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
         if (school is null)
@@ -90,7 +90,7 @@ public sealed partial class CampaignPlans(
             return Result<CampaignPlanView>.Ok(new CampaignPlanView(existing.Id, existing.Definition, await CampaignIdsAsync(schoolId, existing.Id, cancellationToken)) { Version = existing.ETag.ToString() });
         }
 
-        var problems = await ProblemsAsync(schoolId, RecommendedPlan.Id, RecommendedPlan.Definition, school, cancellationToken);
+        var problems = await ProblemsAsync(schoolId, RecommendedPlan.Id, RecommendedPlan.Definition, school, cancellationToken, lang);
         if (problems.Count > 0)
         {
             return Result<CampaignPlanView>.Invalid(problems);
@@ -313,10 +313,10 @@ public sealed partial class CampaignPlans(
     private async Task<IReadOnlyList<string>> CampaignIdsAsync(string schoolId, string planId, CancellationToken cancellationToken) =>
         [.. (await campaigns.ListAsync(schoolId, cancellationToken)).Where(c => c.PlanId == planId).Select(c => c.Id).Order(StringComparer.Ordinal)];
 
-    private async Task<IReadOnlyList<string>> ProblemsAsync(string schoolId, string planId, CampaignPlanDefinition plan, SchoolSettings school, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> ProblemsAsync(string schoolId, string planId, CampaignPlanDefinition plan, SchoolSettings school, CancellationToken cancellationToken, string lang = "en")
     {
         var counselors = (await directory.ListCounselorsAsync(schoolId, cancellationToken)).Select(c => c.Id).ToList();
-        return [.. Scheduling.SchoolAdmin.IdProblems("planId", planId).Concat(CampaignPlanValidation.Validate(plan, school, counselors, templates.CampaignTemplates))];
+        return [.. Scheduling.SchoolAdmin.IdProblems("planId", planId).Concat(CampaignPlanValidation.Validate(plan, school, counselors, templates.CampaignTemplates, lang))];
     }
 
     private Instant Now() => Instant.FromDateTimeOffset(time.GetUtcNow());

@@ -4,6 +4,7 @@ using BkOutreach.Core.Schools;
 using BkOutreach.Core.Sms;
 using NodaTime;
 using NodaTime.Text;
+using static BkOutreach.Core.Schools.DocumentLimits;
 
 namespace BkOutreach.Core.Outreach;
 
@@ -23,19 +24,24 @@ public static class CampaignValidation
 
     private static readonly JsonSerializerOptions StoredJson = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Every problem of <paramref name="campaign"/> for <paramref name="school"/>; <paramref name="today"/> (the school's date) refuses windows that already ended.</summary>
-    public static IReadOnlyList<string> Validate(CampaignDefinition campaign, SchoolSettings school, IReadOnlyCollection<string> counselorIds, IReadOnlyCollection<string> templates, LocalDate? today = null)
+    /// <summary>
+    /// Every problem of <paramref name="campaign"/> for <paramref name="school"/>; <paramref name="today"/> (the
+    /// school's date) refuses windows that already ended; <paramref name="lang"/> <c>id</c> words them for the
+    /// staff pages (<see cref="DocumentLimits.Say"/>).
+    /// </summary>
+    public static IReadOnlyList<string> Validate(CampaignDefinition campaign, SchoolSettings school, IReadOnlyCollection<string> counselorIds, IReadOnlyCollection<string> templates, LocalDate? today = null, string lang = "en")
     {
         ArgumentNullException.ThrowIfNull(campaign);
         ArgumentNullException.ThrowIfNull(school);
-        var problems = ValidateCommon(campaign.Name, campaign.Template, campaign.Audience, campaign.Waves, counselorIds, templates);
+        var problems = ValidateCommon(campaign.Name, campaign.Template, campaign.Audience, campaign.Waves, counselorIds, templates, lang);
 
         var terms = school.Terms ?? [];
         var term = terms.FirstOrDefault(t => t is not null && string.Equals(t.Name, campaign.Term, StringComparison.Ordinal));
         (LocalDate First, LocalDate Last)? termDays = term is not null && ParseDate(term.FirstDay) is { } first && ParseDate(term.LastDay) is { } last ? (first, last) : null;
         if (term is null)
         {
-            problems.Add($"term: '{DocumentLimits.Echo(campaign.Term)}' is not one of the school's terms ({string.Join(", ", terms.Where(t => t is not null).Select(t => t.Name))}).");
+            var names = string.Join(", ", terms.Where(t => t is not null).Select(t => t.Name));
+            problems.Add(Say(lang, $"term: '{DocumentLimits.Echo(campaign.Term)}' is not one of the school's terms ({names}).", $"term: '{DocumentLimits.Echo(campaign.Term)}' bukan semester sekolah ini ({names})."));
         }
 
         var waves = campaign.Waves ?? [];
@@ -50,20 +56,23 @@ public static class CampaignValidation
             {
                 if (ParseDate(wave.SendOn) is { } sendOn)
                 {
-                    DocumentLimits.InRange(problems, $"waves[{i}].sendOn", sendOn, today);
+                    DocumentLimits.InRange(problems, $"waves[{i}].sendOn", sendOn, today, lang);
                 }
                 else
                 {
-                    problems.Add($"waves[{i}].sendOn: '{DocumentLimits.Echo(wave.SendOn)}' is not a yyyy-MM-dd date.");
+                    problems.Add(Say(lang, $"waves[{i}].sendOn: '{DocumentLimits.Echo(wave.SendOn)}' is not a yyyy-MM-dd date.", $"waves[{i}].sendOn: '{DocumentLimits.Echo(wave.SendOn)}' bukan tanggal (yyyy-MM-dd)."));
                 }
             }
             else if (wave.Kind == SmsTemplates.Outreach)
             {
-                problems.Add($"waves[{i}].sendOn: an outreach wave needs a date (yyyy-MM-dd).");
+                problems.Add(Say(lang, $"waves[{i}].sendOn: an outreach wave needs a date (yyyy-MM-dd).", $"waves[{i}].sendOn: gelombang ajakan perlu tanggal kirim (yyyy-MM-dd)."));
             }
             else if (wave.Kind is Participation.SurveyTemplates.Barrier or Participation.SurveyTemplates.ChannelAndTime && (i == 0 || wave.AfterDays is null))
             {
-                problems.Add($"waves[{i}]: a survey wave needs sendOn (yyyy-MM-dd) or, after another wave, afterDays (1-{MaxAfterDays}).");
+                problems.Add(Say(
+                    lang,
+                    $"waves[{i}]: a survey wave needs sendOn (yyyy-MM-dd) or, after another wave, afterDays (1-{MaxAfterDays}).",
+                    $"waves[{i}]: gelombang survei perlu tanggal kirim (yyyy-MM-dd) atau, bila mengikuti gelombang lain, jumlah hari setelahnya (1-{MaxAfterDays})."));
             }
         }
 
@@ -71,22 +80,25 @@ public static class CampaignValidation
         var to = ParseDate(campaign.BookingWindow?.To);
         if (campaign.BookingWindow is null || from is null || to is null)
         {
-            problems.Add("bookingWindow: from and to are required dates (yyyy-MM-dd).");
+            problems.Add(Say(lang, "bookingWindow: from and to are required dates (yyyy-MM-dd).", "bookingWindow: tanggal mulai dan tanggal akhir pemesanan wajib diisi (yyyy-MM-dd)."));
         }
-        else if (BothInRange(problems, from.Value, to.Value, today))
+        else if (BothInRange(problems, from.Value, to.Value, today, lang))
         {
             if (from > to)
             {
-                problems.Add("bookingWindow: from must not be after to.");
+                problems.Add(Say(lang, "bookingWindow: from must not be after to.", "bookingWindow: tanggal mulai tidak boleh setelah tanggal akhir."));
             }
             else if (termDays is { } days && (from < days.First || to > days.Last))
             {
-                problems.Add($"bookingWindow: {Format(from.Value)}..{Format(to.Value)} is not inside the term {term!.Name} ({term.FirstDay}..{term.LastDay}).");
+                problems.Add(Say(
+                    lang,
+                    $"bookingWindow: {Format(from.Value)}..{Format(to.Value)} is not inside the term {term!.Name} ({term.FirstDay}..{term.LastDay}).",
+                    $"bookingWindow: {Format(from.Value)}..{Format(to.Value)} tidak berada di dalam semester {term.Name} ({term.FirstDay}..{term.LastDay})."));
             }
 
             if (today is { } t && to < t)
             {
-                problems.Add($"bookingWindow.to: {Format(to.Value)} has already passed (today is {Format(t)} at the school).");
+                problems.Add(Say(lang, $"bookingWindow.to: {Format(to.Value)} has already passed (today is {Format(t)} at the school).", $"bookingWindow.to: {Format(to.Value)} sudah lewat (hari ini {Format(t)} di sekolah)."));
             }
         }
 
@@ -99,16 +111,22 @@ public static class CampaignValidation
                 var kind = waves[i].Kind;
                 if (dates[i] < termRange.First || dates[i] > termRange.Last)
                 {
-                    problems.Add($"waves[{i}]: goes out on {Format(dates[i])}, outside the term {term!.Name} ({term.FirstDay}..{term.LastDay}).");
+                    problems.Add(Say(
+                        lang,
+                        $"waves[{i}]: goes out on {Format(dates[i])}, outside the term {term!.Name} ({term.FirstDay}..{term.LastDay}).",
+                        $"waves[{i}]: terkirim pada {Format(dates[i])}, di luar semester {term.Name} ({term.FirstDay}..{term.LastDay})."));
                 }
                 else if (kind is SmsTemplates.Outreach or SmsTemplates.FollowUp && dates[i] > to)
                 {
-                    problems.Add($"waves[{i}]: goes out on {Format(dates[i])}, after the booking window ends ({Format(to!.Value)}); its links would not work.");
+                    problems.Add(Say(
+                        lang,
+                        $"waves[{i}]: goes out on {Format(dates[i])}, after the booking window ends ({Format(to!.Value)}); its links would not work.",
+                        $"waves[{i}]: terkirim pada {Format(dates[i])}, setelah masa pemesanan berakhir ({Format(to.Value)}); tautannya tidak akan berfungsi."));
                 }
             }
         }
 
-        DocumentLimits.StoredSize(problems, JsonSerializer.Serialize(campaign, StoredJson).Length);
+        DocumentLimits.StoredSize(problems, JsonSerializer.Serialize(campaign, StoredJson).Length, lang);
         return problems;
     }
 
@@ -118,75 +136,78 @@ public static class CampaignValidation
     /// caller's to check (<c>sendOn</c> for a campaign; term days for a plan), except that the first wave
     /// cannot count <c>afterDays</c> from a wave before it.
     /// </summary>
-    public static List<string> ValidateCommon(string? name, string? template, CampaignAudience? audience, IReadOnlyList<CampaignWave?>? waves, IReadOnlyCollection<string> counselorIds, IReadOnlyCollection<string> templates)
+    public static List<string> ValidateCommon(string? name, string? template, CampaignAudience? audience, IReadOnlyList<CampaignWave?>? waves, IReadOnlyCollection<string> counselorIds, IReadOnlyCollection<string> templates, string lang = "en")
     {
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(name))
         {
-            problems.Add("name: is required.");
+            problems.Add(Say(lang, "name: is required.", "name: wajib diisi."));
         }
 
-        DocumentLimits.Length(problems, "name", name, DocumentLimits.MaxNameLength);
+        DocumentLimits.Length(problems, "name", name, DocumentLimits.MaxNameLength, lang);
 
         var allowed = templates.Where(t => CampaignKinds.Contains(t, StringComparer.Ordinal)).ToList();
         if (template is null || !allowed.Contains(template, StringComparer.Ordinal))
         {
-            problems.Add($"template: '{DocumentLimits.Echo(template)}' is not a campaign template; use one of {string.Join(", ", allowed)} (confirmations, reminders and the opt-out reply are sent by the app itself, never to an audience).");
+            problems.Add(Say(
+                lang,
+                $"template: '{DocumentLimits.Echo(template)}' is not a campaign template; use one of {string.Join(", ", allowed)} (confirmations, reminders and the opt-out reply are sent by the app itself, never to an audience).",
+                $"template: '{DocumentLimits.Echo(template)}' bukan templat kampanye; pilih salah satu dari {string.Join(", ", allowed)} (konfirmasi, pengingat, dan balasan berhenti berlangganan dikirim aplikasi sendiri, tidak pernah ke seluruh sasaran)."));
         }
 
         if (audience?.CounselorId is { } counselor && !counselorIds.Contains(counselor))
         {
-            problems.Add($"audience.counselorId: '{DocumentLimits.Echo(counselor)}' is not a counsellor of this school.");
+            problems.Add(Say(lang, $"audience.counselorId: '{DocumentLimits.Echo(counselor)}' is not a counsellor of this school.", $"audience.counselorId: '{DocumentLimits.Echo(counselor)}' bukan guru BK sekolah ini."));
         }
 
         if (audience?.Classes is { } classes)
         {
-            DocumentLimits.Count(problems, "audience.classes", classes, DocumentLimits.MaxClasses);
+            DocumentLimits.Count(problems, "audience.classes", classes, DocumentLimits.MaxClasses, lang);
             for (var i = 0; i < classes.Count; i++)
             {
                 if (string.IsNullOrWhiteSpace(classes[i]))
                 {
-                    problems.Add($"audience.classes[{i}]: a class name is required.");
+                    problems.Add(Say(lang, $"audience.classes[{i}]: a class name is required.", $"audience.classes[{i}]: nama kelas wajib diisi."));
                 }
 
-                DocumentLimits.Length(problems, $"audience.classes[{i}]", classes[i], DocumentLimits.MaxShortTextLength);
+                DocumentLimits.Length(problems, $"audience.classes[{i}]", classes[i], DocumentLimits.MaxShortTextLength, lang);
             }
         }
 
         if (waves is null)
         {
-            problems.Add("waves: must be a list of waves, not null.");
+            problems.Add(Say(lang, "waves: must be a list of waves, not null.", "waves: harus berupa daftar gelombang."));
             return problems;
         }
 
         if (waves.Count == 0)
         {
-            problems.Add("waves: at least one wave is required.");
+            problems.Add(Say(lang, "waves: at least one wave is required.", "waves: minimal satu gelombang."));
         }
 
-        DocumentLimits.Count(problems, "waves", waves, DocumentLimits.MaxWaves);
+        DocumentLimits.Count(problems, "waves", waves, DocumentLimits.MaxWaves, lang);
         for (var i = 0; i < waves.Count; i++)
         {
             var wave = waves[i];
             if (wave is null)
             {
-                problems.Add($"waves[{i}]: must be an object.");
+                problems.Add(Say(lang, $"waves[{i}]: must be an object.", $"waves[{i}]: harus berupa objek."));
                 continue;
             }
 
             switch (wave.Kind)
             {
                 case SmsTemplates.FollowUp when i == 0:
-                    problems.Add($"waves[{i}]: a follow_up wave follows another wave; the first must be an outreach wave.");
+                    problems.Add(Say(lang, $"waves[{i}]: a follow_up wave follows another wave; the first must be an outreach wave.", $"waves[{i}]: gelombang tindak lanjut mengikuti gelombang lain; gelombang pertama harus gelombang ajakan."));
                     break;
                 case SmsTemplates.FollowUp when wave.AfterDays is not (>= 1 and <= MaxAfterDays):
                 case SmsTemplates.Outreach or Participation.SurveyTemplates.Barrier or Participation.SurveyTemplates.ChannelAndTime when wave.AfterDays is not (null or (>= 1 and <= MaxAfterDays)):
-                    problems.Add($"waves[{i}].afterDays: must be between 1 and {MaxAfterDays}.");
+                    problems.Add(Say(lang, $"waves[{i}].afterDays: must be between 1 and {MaxAfterDays}.", $"waves[{i}].afterDays: jumlah hari harus antara 1 dan {MaxAfterDays}."));
                     break;
                 case SmsTemplates.Outreach or SmsTemplates.FollowUp or Participation.SurveyTemplates.Barrier or Participation.SurveyTemplates.ChannelAndTime:
                     break;
                 default:
-                    problems.Add($"waves[{i}].kind: must be {string.Join(", ", CampaignKinds)}, got '{DocumentLimits.Echo(wave.Kind)}'.");
+                    problems.Add(Say(lang, $"waves[{i}].kind: must be {string.Join(", ", CampaignKinds)}, got '{DocumentLimits.Echo(wave.Kind)}'.", $"waves[{i}].kind: harus salah satu dari {string.Join(", ", CampaignKinds)}, bukan '{DocumentLimits.Echo(wave.Kind)}'."));
                     break;
             }
         }
@@ -223,10 +244,10 @@ public static class CampaignValidation
             ? d >= DocumentLimits.EarliestDate && d <= DocumentLimits.LatestEver
             : w.SendOn is null && i > 0 && w.AfterDays is >= 1 and <= MaxAfterDays)).All(ok => ok);
 
-    private static bool BothInRange(List<string> problems, LocalDate from, LocalDate to, LocalDate? today)
+    private static bool BothInRange(List<string> problems, LocalDate from, LocalDate to, LocalDate? today, string lang)
     {
-        var fromOk = DocumentLimits.InRange(problems, "bookingWindow.from", from, today);
-        var toOk = DocumentLimits.InRange(problems, "bookingWindow.to", to, today);
+        var fromOk = DocumentLimits.InRange(problems, "bookingWindow.from", from, today, lang);
+        var toOk = DocumentLimits.InRange(problems, "bookingWindow.to", to, today, lang);
         return fromOk && toOk;
     }
 

@@ -44,51 +44,64 @@ public static class DocumentLimits
     /// <summary>The latest date a document may carry when stored on <paramref name="today"/>.</summary>
     public static LocalDate LatestDate(LocalDate today) => today.PlusYears(MaxYearsAhead);
 
+    /// <summary>
+    /// A problem's words in the language asked for: English (<c>en</c>, the JSON API's, which CONTRACTS.md
+    /// fixes) unless <paramref name="lang"/> is <c>id</c> (the staff pages). The field path before the colon is
+    /// the same in both.
+    /// </summary>
+    public static string Say(string lang, string english, string indonesian) => lang == "id" ? indonesian : english;
+
     /// <summary>Adds "path: at most N characters" when <paramref name="value"/> is longer than <paramref name="max"/>.</summary>
-    public static void Length(List<string> problems, string path, string? value, int max)
+    public static void Length(List<string> problems, string path, string? value, int max, string lang = "en")
     {
         if (value is not null && value.Length > max)
         {
-            problems.Add($"{path}: {value.Length} characters; at most {max}.");
+            problems.Add(Say(lang, $"{path}: {value.Length} characters; at most {max}.", $"{path}: {value.Length} karakter; paling banyak {max}."));
         }
     }
 
     /// <summary>Adds "path: N items; at most M" when the list is longer than <paramref name="max"/>.</summary>
-    public static void Count<T>(List<string> problems, string path, IReadOnlyCollection<T>? list, int max)
+    public static void Count<T>(List<string> problems, string path, IReadOnlyCollection<T>? list, int max, string lang = "en")
     {
         if (list is not null && list.Count > max)
         {
-            problems.Add($"{path}: {list.Count} items; at most {max}.");
+            problems.Add(Say(lang, $"{path}: {list.Count} items; at most {max}.", $"{path}: {list.Count} butir; paling banyak {max}."));
         }
     }
 
     /// <summary>Adds a problem when the document as stored would not fit one table property.</summary>
-    public static void StoredSize(List<string> problems, int storedChars)
+    public static void StoredSize(List<string> problems, int storedChars, string lang = "en")
     {
         if (storedChars > MaxStoredDocumentChars)
         {
-            problems.Add($"body: the stored document would be {storedChars} characters; at most {MaxStoredDocumentChars} (shorten names and reasons or use fewer list items).");
+            problems.Add(Say(
+                lang,
+                $"body: the stored document would be {storedChars} characters; at most {MaxStoredDocumentChars} (shorten names and reasons or use fewer list items).",
+                $"body: dokumen yang disimpan akan berisi {storedChars} karakter; paling banyak {MaxStoredDocumentChars} (persingkat nama dan alasan, atau kurangi isi daftar)."));
         }
     }
 
     /// <summary>Adds a problem when <paramref name="date"/> lies outside <see cref="EarliestDate"/>..<see cref="LatestDate"/>.</summary>
-    public static bool InRange(List<string> problems, string path, LocalDate date, LocalDate? today)
+    public static bool InRange(List<string> problems, string path, LocalDate date, LocalDate? today, string lang = "en")
     {
         if (date < EarliestDate)
         {
-            problems.Add($"{path}: {Iso(date)} is before {Iso(EarliestDate)}.");
+            problems.Add(Say(lang, $"{path}: {Iso(date)} is before {Iso(EarliestDate)}.", $"{path}: {Iso(date)} sebelum {Iso(EarliestDate)}."));
             return false;
         }
 
         if (date > LatestEver)
         {
-            problems.Add($"{path}: {Iso(date)} is after {Iso(LatestEver)}.");
+            problems.Add(Say(lang, $"{path}: {Iso(date)} is after {Iso(LatestEver)}.", $"{path}: {Iso(date)} setelah {Iso(LatestEver)}."));
             return false;
         }
 
         if (today is { } t && date > LatestDate(t))
         {
-            problems.Add($"{path}: {Iso(date)} is more than {MaxYearsAhead} years ahead (latest {Iso(LatestDate(t))}).");
+            problems.Add(Say(
+                lang,
+                $"{path}: {Iso(date)} is more than {MaxYearsAhead} years ahead (latest {Iso(LatestDate(t))}).",
+                $"{path}: {Iso(date)} lebih dari {MaxYearsAhead} tahun ke depan (paling lambat {Iso(LatestDate(t))})."));
             return false;
         }
 

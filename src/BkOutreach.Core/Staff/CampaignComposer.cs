@@ -169,7 +169,7 @@ public sealed class CampaignComposer(
         var (definition, rowOf, errors) = ToDefinition(input, lang);
         if (errors.Count == 0)
         {
-            var result = await define.ExecuteAsync(schoolId, definition, cancellationToken);
+            var result = await define.ExecuteAsync(schoolId, definition, cancellationToken, lang);
             if (result.NotFound)
             {
                 return null;
@@ -180,7 +180,7 @@ public sealed class CampaignComposer(
                 return new ComposerOutcome(result.Value, await BuildAsync(schoolId, school, input, lang, [], cancellationToken), []);
             }
 
-            errors.AddRange(result.Problems.Select(p => new FieldError(FieldOf(p, rowOf), p)));
+            errors.AddRange(result.Problems.Select(p => new FieldError(FieldOf(p, rowOf), MessageOf(p))));
         }
 
         return new ComposerOutcome(null, await BuildAsync(schoolId, school, input, lang, errors, cancellationToken), errors);
@@ -273,6 +273,17 @@ public sealed class CampaignComposer(
     }
 
     /// <summary>The form field a problem of <see cref="CampaignValidation"/> is about (its text starts with the JSON field's path).</summary>
+    /// <summary>
+    /// A problem as the page shows it beside its field: without the JSON path it starts with
+    /// (<c>bookingWindow.to: …</c>), which names the field for the API but not for a counsellor.
+    /// </summary>
+    public static string MessageOf(string problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        var colon = problem.IndexOf(": ", StringComparison.Ordinal);
+        return colon > 0 && !problem.AsSpan(0, colon).Contains(' ') ? problem[(colon + 2)..] : problem;
+    }
+
     public static string FieldOf(string problem, IReadOnlyList<int> rowOf)
     {
         ArgumentNullException.ThrowIfNull(problem);

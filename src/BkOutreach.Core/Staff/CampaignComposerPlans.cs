@@ -53,8 +53,8 @@ public sealed class CampaignPlanEditor(CampaignPlans plans, CampaignPlanStore st
     }
 
     /// <summary>The recommended plan in one step (kept as it is when the school has it already).</summary>
-    public Task<Result<CampaignPlanView>> AddRecommendedAsync(string schoolId, CancellationToken cancellationToken) =>
-        plans.AddRecommendedAsync(schoolId, cancellationToken);
+    public Task<Result<CampaignPlanView>> AddRecommendedAsync(string schoolId, string lang, CancellationToken cancellationToken) =>
+        plans.AddRecommendedAsync(schoolId, cancellationToken, lang);
 
     /// <summary>The edit page of a stored plan; null when the school has no such plan.</summary>
     public async Task<PlanEditPage?> OpenAsync(string schoolId, string planId, string lang, CancellationToken cancellationToken)
@@ -116,7 +116,7 @@ public sealed class CampaignPlanEditor(CampaignPlans plans, CampaignPlanStore st
             var etag = input.Version.Length > 0 ? new ETag(input.Version) : default;
             var result = etag == default
                 ? Result<CampaignPlanView>.Stale()
-                : await plans.PutAsync(schoolId, planId, plan.Definition with { Enabled = input.Enabled, Waves = waves }, cancellationToken, etag);
+                : await plans.PutAsync(schoolId, planId, plan.Definition with { Enabled = input.Enabled, Waves = waves }, cancellationToken, etag, lang);
             if (result.NotFound)
             {
                 return null;
@@ -131,7 +131,7 @@ public sealed class CampaignPlanEditor(CampaignPlans plans, CampaignPlanStore st
             stale = result.Conflict;
             errors.AddRange(stale
                 ? [new FieldError("enabled", Text(lang, "error_stale"))]
-                : result.Problems.Select(p => new FieldError(FieldOf(p, rowOf), p)));
+                : result.Problems.Select(p => new FieldError(FieldOf(p, rowOf), CampaignComposer.MessageOf(p))));
         }
 
         // A stale edit comes back with what was typed over the plan as it is now: saving again is a conscious overwrite.

@@ -100,7 +100,8 @@ public sealed partial class CampaignPagesTests : IAsyncLifetime
             ("wave-0-kind", "outreach"), ("wave-0-send-on", "2027-01-12"), ("booking-from", "2027-01-12"), ("booking-to", "2027-07-30"), ("action", "create")));
         var refusedHtml = await refused.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Matches("<p id=\"booking-from-error\" class=\"error-message\">.*not inside the term", refusedHtml);
+        Assert.Matches("<p id=\"booking-from-error\" class=\"error-message\">.*tidak berada di dalam semester", refusedHtml);
+        Assert.DoesNotContain("bookingWindow", refusedHtml, StringComparison.Ordinal); // the JSON path is the API's, not the page's
         Assert.Contains("value=\"Uji\"", refusedHtml, StringComparison.Ordinal);
 
         var listed = await _runner.Admin.GetFromJsonAsync<JsonElement>($"api/admin/schools/{_school.SchoolId}/campaigns");

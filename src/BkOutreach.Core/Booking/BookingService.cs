@@ -145,8 +145,7 @@ public sealed partial class BookingService(
         {
             var start = link.Zone.AtLeniently(id.Start).ToInstant().ToDateTimeOffset();
             var around = TimeSpan.FromMinutes(counselor.Counselor.BufferMinutes + 5);
-            var ownBooking = seats.Active is { } active && SlotId.TryParse(active.SlotId, out var activeSlot) && activeSlot == id;
-            if (!await bookings.StillAsSeenAsync(seats, start - around, start.AddMinutes(id.Minutes) + around, ownBooking, cancellationToken))
+            if (!await bookings.StillAsSeenAsync(seats, start - around, start.AddMinutes(id.Minutes) + around, IsBookedIn(seats.Active, id), cancellationToken))
             {
                 (seats, query) = await slots.QueryForGuardianAsync(link.Grant.SchoolId, link.School, counselor.Id, counselor.Counselor, link.Grant.CampaignId, link.Guardian.Id, cancellationToken);
                 bookable = slots.TryGetBookable(slotId!, query, out slot, out rejection);
@@ -163,7 +162,7 @@ public sealed partial class BookingService(
         {
             // Booked by us already (a repeated submit) counts as success, not as "taken" — unless the parent
             // asks for the other mode, which cannot be done any more: said so, not answered as done.
-            if (current is not null && SlotId.TryParse(current.SlotId, out var own) && own == id)
+            if (current is not null && IsBookedIn(current, id))
             {
                 return mode is null || mode == current.Mode
                     ? new BookResult(BookOutcome.Unchanged, current)
@@ -263,6 +262,9 @@ public sealed partial class BookingService(
         $"{linkOptions.Value.BaseUrl.TrimEnd('/')}/api/bookings/{Uri.EscapeDataString(bookingId)}/invite.ics?token={Uri.EscapeDataString(token)}";
 
     public string FeedUrl(string schoolId) => $"{linkOptions.Value.BaseUrl.TrimEnd('/')}/api/calendar/{Uri.EscapeDataString(schoolId)}/slots.ics";
+
+    /// <summary>Whether <paramref name="booking"/> is the guardian's booking of exactly this slot (a repeated submit, or the other mode asked for).</summary>
+    private static bool IsBookedIn(Booking? booking, SlotId id) => booking is not null && SlotId.TryParse(booking.SlotId, out var booked) && booked == id;
 
     private static bool InBookingWindow(LinkContext link, OpenSlot slot)
     {

@@ -48,7 +48,7 @@ public sealed partial class CampaignPlans(
             return Result<CampaignPlanView>.Missing();
         }
 
-        var problems = await ProblemsAsync(schoolId, planId, plan, school, cancellationToken, lang);
+        var problems = await ProblemsAsync(schoolId, planId, plan, school, lang, cancellationToken);
         if (problems.Count > 0)
         {
             return Result<CampaignPlanView>.Invalid(problems);
@@ -90,7 +90,7 @@ public sealed partial class CampaignPlans(
             return Result<CampaignPlanView>.Ok(new CampaignPlanView(existing.Id, existing.Definition, await CampaignIdsAsync(schoolId, existing.Id, cancellationToken)) { Version = existing.ETag.ToString() });
         }
 
-        var problems = await ProblemsAsync(schoolId, RecommendedPlan.Id, RecommendedPlan.Definition, school, cancellationToken, lang);
+        var problems = await ProblemsAsync(schoolId, RecommendedPlan.Id, RecommendedPlan.Definition, school, lang, cancellationToken);
         if (problems.Count > 0)
         {
             return Result<CampaignPlanView>.Invalid(problems);
@@ -313,7 +313,7 @@ public sealed partial class CampaignPlans(
     private async Task<IReadOnlyList<string>> CampaignIdsAsync(string schoolId, string planId, CancellationToken cancellationToken) =>
         [.. (await campaigns.ListAsync(schoolId, cancellationToken)).Where(c => c.PlanId == planId).Select(c => c.Id).Order(StringComparer.Ordinal)];
 
-    private async Task<IReadOnlyList<string>> ProblemsAsync(string schoolId, string planId, CampaignPlanDefinition plan, SchoolSettings school, CancellationToken cancellationToken, string lang = "en")
+    private async Task<IReadOnlyList<string>> ProblemsAsync(string schoolId, string planId, CampaignPlanDefinition plan, SchoolSettings school, string lang, CancellationToken cancellationToken)
     {
         var counselors = (await directory.ListCounselorsAsync(schoolId, cancellationToken)).Select(c => c.Id).ToList();
         return [.. Scheduling.SchoolAdmin.IdProblems("planId", planId).Concat(CampaignPlanValidation.Validate(plan, school, counselors, templates.CampaignTemplates, lang))];

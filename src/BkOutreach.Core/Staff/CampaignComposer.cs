@@ -272,7 +272,6 @@ public sealed class CampaignComposer(
             : new CampaignAudience(input.Classes.Count == 0 ? null : input.Classes, input.CounselorId.Length == 0 ? null : input.CounselorId);
     }
 
-    /// <summary>The form field a problem of <see cref="CampaignValidation"/> is about (its text starts with the JSON field's path).</summary>
     /// <summary>
     /// A problem as the page shows it beside its field: without the JSON path it starts with
     /// (<c>bookingWindow.to: …</c>), which names the field for the API but not for a counsellor.
@@ -284,6 +283,7 @@ public sealed class CampaignComposer(
         return colon > 0 && !problem.AsSpan(0, colon).Contains(' ') ? problem[(colon + 2)..] : problem;
     }
 
+    /// <summary>The form field a problem of <see cref="CampaignValidation"/> is about (its text starts with the JSON field's path).</summary>
     public static string FieldOf(string problem, IReadOnlyList<int> rowOf)
     {
         ArgumentNullException.ThrowIfNull(problem);

@@ -22,6 +22,12 @@ public sealed record LoadOptions
     /// <summary>Which parts to run (booking, campaign, feeds, idle); all by default.</summary>
     public IReadOnlySet<string> Phases { get; init; } = AllPhases;
 
+    /// <summary>
+    /// <c>--storage split</c>: tables in an Azurite process of their own, blobs and queues in another, as the
+    /// services of an Azure account scale apart; <c>one</c>: all three in one process (one Node thread).
+    /// </summary>
+    public bool SplitTable { get; init; }
+
     /// <summary>Where to write the Markdown report as well as printing it.</summary>
     public string? Out { get; init; }
 
@@ -39,9 +45,10 @@ public sealed record LoadOptions
                 "--max-per-minute" => options with { MaxPerMinute = Number(args[i], value) },
                 "--feed-slots" => options with { FeedSlots = Number(args[i], value) },
                 "--schools" => options with { Schools = Number(args[i], value) },
+                "--storage" when value is "one" or "split" => options with { SplitTable = value == "split" },
                 "--out" when value is not null => options with { Out = value },
                 "--phases" => options with { Phases = PhaseList(value) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --clients N --seconds N --guardians N --max-per-minute N --feed-slots N --schools N --phases booking,campaign,feeds,idle --out FILE."),
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --clients N --seconds N --guardians N --max-per-minute N --feed-slots N --schools N --phases booking,campaign,feeds,idle --storage one|split --out FILE."),
             };
             i++;
         }

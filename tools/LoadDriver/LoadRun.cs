@@ -36,6 +36,10 @@ public static class LoadRun
     {
         log.WriteLine("Starting Azurite (in memory) …");
         await using var azurite = await Azurite.StartOnFreePortsAsync(null, log, CancellationToken.None);
+        await using var tableOnly = options.SplitTable ? await TableOnlyAzurite.StartAsync(log) : null;
+        var storage = tableOnly?.ConnectionStringBesides(azurite) ?? azurite.ConnectionString;
+        var tablePort = tableOnly?.TablePort ?? azurite.TablePort;
+        var queueCpu = tableOnly is null ? null : new CpuMeter(azurite.TablePort);
         await using var acs = await LoadAcsServer.StartAsync();
         var counter = new RoundTripCounter();
         var port = LoadAcsServer.FreePort();
@@ -54,7 +58,7 @@ public static class LoadRun
             },
             Settings = new Dictionary<string, string?>
             {
-                ["AzureWebJobsStorage"] = azurite.ConnectionString,
+                ["AzureWebJobsStorage"] = storage,
                 ["Admin:ApiKey"] = AdminKey,
                 ["Links:BaseUrl"] = $"http://127.0.0.1:{port}",
                 ["Booking:PostsPerAddressPerMinute"] = "100000000",
@@ -71,18 +75,18 @@ public static class LoadRun
         using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(runner.BaseUrl + "/"), Timeout = TimeSpan.FromMinutes(10) };
         using var admin = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(runner.BaseUrl + "/"), Timeout = TimeSpan.FromMinutes(10) };
         admin.DefaultRequestHeaders.Add("x-functions-key", AdminKey);
-        var ctx = new Context(runner, http, admin, counter, acs, log, azurite.ConnectionString, new CpuMeter(azurite.TablePort));
+        var ctx = new Context(runner, http, admin, counter, acs, log, storage, new CpuMeter(tablePort), queueCpu);
 
         var md = new StringBuilder();
         var broken = new List<string>();
-        var floor = await FloorAsync(azurite.ConnectionString, log);
+        var floor = await FloorAsync(storage, log);
         md.AppendLine(Inv, $"Sequential floor: one Azurite entity insert at a time (200 samples) p50 **{floor.P50:0.00} ms**, p95 {floor.P95:0.00} ms.");
         md.AppendLine();
 
         if (options.Phases.Contains("booking"))
         {
             var cpuBefore = ctx.Cpu.Take();
-            var concurrent = await ConcurrentFloorAsync(azurite.ConnectionString, options.Clients, options.Seconds, log);
+            var concurrent = await ConcurrentFloorAsync(storage, options.Clients, options.Seconds, log);
             var floorCpu = CpuMeter.Between(cpuBefore, ctx.Cpu.Take());
             md.AppendLine(Inv, $"Concurrent floor: {concurrent.Clients} clients of raw `AddEntity` on the same Azurite for {concurrent.Seconds:0} s, just before the booking phase: **{concurrent.PerSecond:0} inserts/s** ({concurrent.Inserts} in all; {concurrent.FirstThirdPerSecond:0}/s in the first third, {concurrent.LastThirdPerSecond:0}/s in the last), latency p50 **{concurrent.P50:0.0} ms**, p99 **{concurrent.P99:0.0} ms**. Processor time (per insert): {floorCpu.Describe((int)concurrent.Inserts)}.");
             md.AppendLine();
@@ -106,7 +110,7 @@ public static class LoadRun
         return new LoadReport(md.ToString(), broken);
     }
 
-    private sealed record Context(RunnerApp Runner, HttpClient Http, HttpClient Admin, RoundTripCounter Counter, LoadAcsServer Acs, TextWriter Log, string ConnectionString, CpuMeter Cpu)
+    private sealed record Context(RunnerApp Runner, HttpClient Http, HttpClient Admin, RoundTripCounter Counter, LoadAcsServer Acs, TextWriter Log, string ConnectionString, CpuMeter Cpu, CpuMeter? QueueCpu)
     {
         public T Get<T>()
             where T : notnull => Runner.Services.GetRequiredService<T>();
@@ -284,6 +288,7 @@ public static class LoadRun
         var entitiesBefore = ctx.Counter.EntityOperations;
         var timeBefore = ctx.Counter.TimeSnapshot();
         var cpuBefore = ctx.Cpu.Take();
+        var queueCpuBefore = ctx.QueueCpu?.Take();
         var deadline = Stopwatch.StartNew();
         var duration = TimeSpan.FromSeconds(options.Seconds);
         await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(c => Task.Run(async () =>
@@ -309,6 +314,7 @@ public static class LoadRun
         })));
         var elapsed = deadline.Elapsed;
         var loadCpu = CpuMeter.Between(cpuBefore, ctx.Cpu.Take());
+        var queueSide = queueCpuBefore is { } qb ? CpuMeter.Between(qb, ctx.QueueCpu!.Take()).AzuriteSeconds : null;
         var loadTrips = RoundTripCounter.Difference(before, ctx.Counter.Snapshot());
         var loadEntities = ctx.Counter.EntityOperations - entitiesBefore;
         var loadWaited = RoundTripCounter.Difference(timeBefore, ctx.Counter.TimeSnapshot());
@@ -424,7 +430,7 @@ public static class LoadRun
         md.AppendLine();
         md.AppendLine(Inv, $"Azurite's processor time per storage operation, one at a time after the load (the bookings table then holds {probe.Rows} rows): a point read (`GetEntityIfExists`, a missing row of a counsellor's partition) **{probe.PointRead:0.00} ms**, the booking request's seat query (`BookingStore.ReadSeatsAsync`: the guardian's pointer and the hold rows of the horizon, one partition) **{probe.SeatQuery:0.00} ms**, against **{probe.Insert:0.00} ms** for the floor's insert (`AddEntity`).");
         md.AppendLine();
-        md.AppendLine(Inv, $"Under load, processor time of the booking phase (per request): {loadCpu.Describe(total)}. Mean request latency {latency.Mean:0.0} ms, of which waiting for storage (every storage request of the phase, the queue function's included, ÷ requests) {(double)loadWaited.Where(kv => bookingOps.ContainsKey(kv.Key)).Sum(kv => kv.Value) / Math.Max(1, total):0.0} ms.");
+        md.AppendLine(Inv, $"Under load, processor time of the booking phase (per request): {loadCpu.Describe(total)}{(queueSide is { } q ? string.Create(Inv, $"; the blob and queue Azurite (a process of its own, `--storage split`) {q:0.0} CPU-s = {q * 1000 / Math.Max(1, total):0.00} ms per request") : "")}. Mean request latency {latency.Mean:0.0} ms, of which waiting for storage (every storage request of the phase, the queue function's included, ÷ requests) {(double)loadWaited.Where(kv => bookingOps.ContainsKey(kv.Key)).Sum(kv => kv.Value) / Math.Max(1, total):0.0} ms.");
         md.AppendLine();
     }
 

@@ -46,8 +46,21 @@ public sealed record BookingEvent(
     Booking Booking,
     bool AskFeedback = false);
 
-/// <summary>The queue message that starts <see cref="BookingEventHandler"/> for one booking's pending events.</summary>
-public sealed record BookingEventMessage(string BookingId);
+/// <summary>
+/// The queue message that starts <see cref="BookingEventHandler"/> for the pending events of one booking
+/// (<see cref="BookingId"/>) or of several (<see cref="BookingIds"/>: the bookings one instance committed within
+/// <see cref="BookingEventQueue.Gather"/>, sent as one message).
+/// </summary>
+public sealed record BookingEventMessage(string? BookingId = null, IReadOnlyList<string>? BookingIds = null)
+{
+    /// <summary>Every booking the message names, each once, in the order given.</summary>
+    public IReadOnlyList<string> All() =>
+        [.. (BookingIds ?? []).Prepend(BookingId).OfType<string>().Where(id => id.Length > 0).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>The message naming these bookings: the one-booking shape for one.</summary>
+    public static BookingEventMessage For(IReadOnlyList<string> bookingIds) =>
+        bookingIds.Count == 1 ? new BookingEventMessage(bookingIds[0]) : new BookingEventMessage(BookingIds: bookingIds);
+}
 
 public static class BookingQueues
 {

@@ -25,11 +25,13 @@ public sealed partial class BookingEventSweep(SchoolDirectory directory, Booking
                 var stale = (await bookings.ListPendingEventsAsync(schoolId, counselor.Id, cancellationToken))
                     .Where(e => e.Event.FirstAttemptAt <= now - PendingFor && (e.LeaseUntil is null || e.LeaseUntil <= now))
                     .Select(e => e.Event.BookingId)
-                    .Distinct(StringComparer.Ordinal);
-                foreach (var bookingId in stale)
+                    .Distinct(StringComparer.Ordinal)
+                    .ToList();
+                if (stale.Count > 0)
                 {
-                    await queue.SendAsync(bookingId, cancellationToken);
-                    queued++;
+                    // A counsellor's stale bookings in as few messages as they fit in.
+                    await queue.SendAsync(stale, cancellationToken);
+                    queued += stale.Count;
                 }
             }
         }

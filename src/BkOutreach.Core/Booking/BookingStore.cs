@@ -610,7 +610,7 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
     /// Whether the rows an answer from the view rests on are still as the view had them — the guardian's pointer,
     /// one hold row of every slot held in [from, to) (a slot's holds change together) and, when the answer is
     /// about the guardian's own booking (<paramref name="ownBooking"/>: a repeated submit, a mode that can no
-    /// longer change), its booking row — by point reads at the same time. Always true for a snapshot read for
+    /// longer change), its booking row — in one query. Always true for a snapshot read for
     /// the request. A "taken" answer needs no booking row: every change of the guardian's seat (booked, moved,
     /// cancelled, sealed) rewrites the pointer, and what changes only the booking row (mode, attendance,
     /// feedback) leaves the seat where it is.
@@ -629,14 +629,38 @@ public sealed class BookingStore(StorageAccount storage, TimeProvider time, Book
         }
 
         seen.AddRange(seats.HoldsOfSlotsIn(from, to).Select(h => (h.RowKey, (ETag?)h.ETag)));
-        var now = await Task.WhenAll(seen.Select(s => GetIfExistsAsync(seats.Partition, s.RowKey, cancellationToken)));
-        var same = seen.Zip(now).All(p => p.First.ETag == p.Second?.ETag);
+
+        // One query for them all (one round trip, where a point read each would take as many); the table
+        // service takes at most 15 comparisons in a filter, so a wide buffer's many slots go in a few at once.
+        var now = new Dictionary<string, ETag>(StringComparer.Ordinal);
+        foreach (var found in (await Task.WhenAll(seen.Chunk(KeysPerQuery).Select(chunk => EtagsOfAsync(seats.Partition, chunk.Select(s => s.RowKey), cancellationToken)))).SelectMany(f => f))
+        {
+            now[found.RowKey] = found.ETag;
+        }
+
+        var same = seen.All(s => (now.TryGetValue(s.RowKey, out var etag) ? etag : (ETag?)null) == s.ETag);
         if (!same)
         {
             _views.Forget(seats.Partition);
         }
 
         return same;
+    }
+
+    /// <summary>Row keys named in one query besides its partition (the table service's limit is 15 comparisons).</summary>
+    internal const int KeysPerQuery = 14;
+
+    private async Task<List<(string RowKey, ETag ETag)>> EtagsOfAsync(string partition, IEnumerable<string> rowKeys, CancellationToken cancellationToken)
+    {
+        var keys = string.Join(" or ", rowKeys.Select(k => TableClient.CreateQueryFilter($"RowKey eq {k}")));
+        var found = new List<(string, ETag)>();
+        await foreach (var row in Table.QueryAsync<TableEntity>(
+            $"{TableClient.CreateQueryFilter($"PartitionKey eq {partition}")} and ({keys})", select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            found.Add((row.RowKey, row.ETag));
+        }
+
+        return found;
     }
 
     internal static bool IsHoldKey(string rowKey, out string bucket)

@@ -87,23 +87,11 @@ public sealed class SeatConfirmationTests : IAsyncLifetime
     private static int Comparisons(string filter) => filter.Split(" eq ").Length - 1;
 
     /// <summary>The $filter of every table query sent.</summary>
-    private sealed class Filters : HttpPipelinePolicy
+    private sealed class Filters : HttpPipelineSynchronousPolicy
     {
         public ConcurrentQueue<string> Seen { get; } = new();
 
-        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            Record(message);
-            ProcessNext(message, pipeline);
-        }
-
-        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            Record(message);
-            return ProcessNextAsync(message, pipeline);
-        }
-
-        private void Record(HttpMessage message)
+        public override void OnSendingRequest(HttpMessage message)
         {
             var query = System.Web.HttpUtility.ParseQueryString(message.Request.Uri.Query);
             if (query["$filter"] is { } filter)

@@ -61,19 +61,22 @@ public sealed partial class BookingEventHandler(
 
     public async Task<HandleOutcome> HandleAsync(string bookingId, CancellationToken cancellationToken)
     {
-        foreach (var pending in (await bookings.ListPendingEventsAsync(bookingId, cancellationToken)).OrderBy(e => e.Event.Version))
+        var queue = (await bookings.ListPendingEventsAsync(bookingId, cancellationToken)).OrderBy(e => e.Event.Version).ToList();
+        for (var i = 0; i < queue.Count; i++)
         {
-            var claimed = await bookings.ClaimEventAsync(pending, Lease, cancellationToken);
+            var claimed = await bookings.ClaimEventAsync(queue[i], Lease, cancellationToken);
             if (claimed is null)
             {
                 return HandleOutcome.Busy;
             }
 
+            // A parent who taps twice or changes the time a moment later gets one text, of the latest time.
+            var superseded = queue.Skip(i + 1).Any(later => TellsTheParent(later.Event.Kind));
             var work = new ClaimedEvent(claimed);
             bool done;
             try
             {
-                done = await PerformAsync(work, cancellationToken);
+                done = await PerformAsync(work, superseded, cancellationToken);
                 if (done)
                 {
                     await bookings.CompleteEventAsync(work.Row, cancellationToken);
@@ -97,8 +100,12 @@ public sealed partial class BookingEventHandler(
         return HandleOutcome.Done;
     }
 
-    /// <summary>True when everything of the event is done; false when a provider must be tried again later.</summary>
-    private async Task<bool> PerformAsync(ClaimedEvent work, CancellationToken cancellationToken)
+    /// <summary>
+    /// True when everything of the event is done; false when a provider must be tried again later. A
+    /// <paramref name="superseded"/> confirmation or cancellation is not sent: a later change of the same booking,
+    /// already waiting, sends its own message (the fact, reminders and calendar still follow every change).
+    /// </summary>
+    private async Task<bool> PerformAsync(ClaimedEvent work, bool superseded, CancellationToken cancellationToken)
     {
         var claimed = work.Row;
         var change = claimed.Event;
@@ -119,7 +126,7 @@ public sealed partial class BookingEventHandler(
             await reminders.ScheduleAsync(school, booking, cancellationToken);
         }
 
-        if (!claimed.SmsDone && SmsOf(change) is { } sms)
+        if (!claimed.SmsDone && SmsOf(change) is { } sms && !(superseded && TellsTheParent(change.Kind)))
         {
             if (change.AskFeedback && await messages.PhoneOfAsync(booking, cancellationToken) is { } phone)
             {
@@ -147,6 +154,10 @@ public sealed partial class BookingEventHandler(
 
         return await SyncCalendarAsync(change, school, cancellationToken);
     }
+
+    /// <summary>Whether the change sends the parent a message of its own about the meeting (confirmation or cancellation).</summary>
+    private static bool TellsTheParent(BookingEventKind kind) =>
+        kind is BookingEventKind.Booked or BookingEventKind.Rescheduled or BookingEventKind.ModeChanged or BookingEventKind.Cancelled;
 
     private static (string Template, string Key)? SmsOf(BookingEvent change) => change.Kind switch
     {

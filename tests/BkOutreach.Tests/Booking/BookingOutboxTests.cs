@@ -265,6 +265,54 @@ public sealed class BookingOutboxTests
         Assert.Equal($"/api/admin/schools/{journey.SchoolId}/dashboard", redirected.Headers.Location!.OriginalString);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChangesWaitingTogether_SendOneText_OfTheLastOne_AndEveryChangeIsInTheEvidence(bool thenCancelled)
+    {
+        await using var acs = await FakeAcsServer.StartAsync(clock: new RunnerClock(SchoolMorning));
+        await using var runner = await TestRunner.StartAsync(s => UseAcs(s, acs, maxPerMinute: 6000), new RunnerSettings { Clock = SchoolMorning });
+        var (journey, campaign) = await SchoolWithFamiliesAsync(runner, 1);
+        var guardian = (await TokensAsync(runner, journey.SchoolId, campaign))[0].GuardianId;
+
+        // Booked, then moved twice (and maybe cancelled) before any handler ran: a double tap, a change of mind.
+        var quiet = new BookingStore(runner.Services.GetRequiredService<StorageAccount>(), TimeProvider.System);
+        string? bookingId = null;
+        foreach (var (slot, hour) in new[] { ("bk-1.20270116T0800.30", 1), ("bk-1.20270116T0900.30", 2), ("bk-1.20270116T1000.30", 3) })
+        {
+            var start = new DateTimeOffset(2027, 1, 16, hour, 0, 0, TimeSpan.Zero);
+            var seat = await quiet.TakeSeatAsync(
+                new SeatRequest(journey.SchoolId, "bk-1", guardian, campaign, slot, start, start.AddMinutes(30), 1, "in_person", ["S00000"], ParticipationChannel.Web, ["X IPA 1"]),
+                CancellationToken.None);
+            bookingId ??= seat.Booking!.Id;
+            Assert.Equal(bookingId, seat.Booking!.Id);
+        }
+
+        if (thenCancelled)
+        {
+            Assert.NotNull(await quiet.CancelAsync(journey.SchoolId, "bk-1", campaign, guardian, ParticipationChannel.Web, CancellationToken.None));
+        }
+
+        var outcome = await runner.Services.GetRequiredService<BookingEventHandler>().HandleAsync(bookingId!, CancellationToken.None);
+        var facts = await runner.Services.GetRequiredService<ParticipationLog>().ListAsync(journey.SchoolId, CancellationToken.None);
+
+        Assert.Equal(HandleOutcome.Done, outcome);
+        Assert.Empty(await quiet.ListPendingEventsAsync(bookingId!, CancellationToken.None));
+        var text = Assert.Single(acs.Deliveries).Message;
+        if (thenCancelled)
+        {
+            Assert.Contains("batal", text, StringComparison.OrdinalIgnoreCase);
+            Assert.Single(facts, f => f.Event.Kind == ParticipationKind.Cancelled);
+        }
+        else
+        {
+            Assert.Contains("16 Jan 10:00", text, StringComparison.Ordinal);
+        }
+
+        Assert.Single(facts, f => f.Event.Kind == ParticipationKind.Booked);
+        Assert.Equal(2, facts.Count(f => f.Event.Kind == ParticipationKind.Rescheduled));
+    }
+
     [Fact]
     public async Task RebookingTheSameSlotInTheOtherMode_ChangesTheMode()
     {

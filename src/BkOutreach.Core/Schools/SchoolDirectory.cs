@@ -154,6 +154,9 @@ public sealed class SchoolDirectory(StorageAccount storage, TimeProvider time)
         {
             _recent.Forget(SchoolKey(schoolId));
         }
+
+        // As for the JSON route: a term, blackout or sending hour changed on a page counts for the dispatcher too.
+        await _due.MarkAsync(schoolId, NodaTime.Instant.FromDateTimeOffset(time.GetUtcNow()), cancellationToken);
     }
 
     /// <summary>The school with its version, for a form that saves it back (<see cref="PutSchoolAsync(string, SchoolSettings, string, CancellationToken)"/>).</summary>

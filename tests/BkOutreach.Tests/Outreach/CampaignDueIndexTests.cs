@@ -89,8 +89,10 @@ public sealed class CampaignDueIndexTests
         Assert.Equal(6, app.Sms.Sent.Count);
     }
 
-    [Fact]
-    public async Task TermAddedLater_GetsItsPlanCampaignLeadDaysBeforeItStarts_WithoutAnyOtherWrite()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TermAddedLater_GetsItsPlanCampaignLeadDaysBeforeItStarts_WithoutAnyOtherWrite(bool fromThePage)
     {
         await using var app = await PlanHarness.StartAsync(Start);
         var schoolId = await app.CreateSchoolAsync(School, 2);
@@ -99,9 +101,20 @@ public sealed class CampaignDueIndexTests
         await app.TickAsync();
         await app.TickAsync();
 
-        // The next school year's term is added through the school document only.
+        // The next school year's term is added through the school document only: by the JSON route, or by the
+        // terms page (which saves the version it read).
         var withNext = School with { Terms = [.. School.Terms, new Term("2027/2028 Ganjil", "2027-07-12", "2027-12-18")] };
-        await app.Get<SchoolDirectory>().PutSchoolAsync(schoolId, withNext, CancellationToken.None);
+        var directory = app.Get<SchoolDirectory>();
+        if (fromThePage)
+        {
+            var read = await directory.GetSchoolVersionedAsync(schoolId, CancellationToken.None);
+            await directory.PutSchoolAsync(schoolId, withNext, read!.Version, CancellationToken.None);
+        }
+        else
+        {
+            await directory.PutSchoolAsync(schoolId, withNext, CancellationToken.None);
+        }
+
         await app.TickAsync();
         var nextId = CampaignPlanResolver.CampaignId("kenali", "2027/2028 Ganjil");
         Assert.Null(await app.Get<CampaignStore>().GetAsync(schoolId, nextId, CancellationToken.None));

@@ -19,8 +19,14 @@ public static class CampaignPlanValidation
     /// <summary>Stands in for the school's terms when it has none yet, so the shared checks still run.</summary>
     private static readonly Term SampleTerm = new("plan check", "2000-01-03", "2000-06-30");
 
-    /// <summary>Every problem of <paramref name="plan"/>; <paramref name="lang"/> <c>id</c> words them for the staff pages (<see cref="DocumentLimits.Say"/>).</summary>
-    public static IReadOnlyList<string> Validate(CampaignPlanDefinition plan, SchoolSettings school, IReadOnlyCollection<string> counselorIds, IReadOnlyCollection<string> templates, string lang = "en")
+    /// <summary>
+    /// Every problem of <paramref name="plan"/>; <paramref name="lang"/> <c>id</c> words them for the staff pages
+    /// (<see cref="DocumentLimits.Say"/>). A wave or booking window outside a term is a problem only for a plan
+    /// that makes campaigns (enabled) and a term not over by <paramref name="today"/> (the school's date): a
+    /// short term added later must not stop an admin from changing or switching off the plan, nor a term long
+    /// gone from editing it.
+    /// </summary>
+    public static IReadOnlyList<string> Validate(CampaignPlanDefinition plan, SchoolSettings school, IReadOnlyCollection<string> counselorIds, IReadOnlyCollection<string> templates, string lang = "en", LocalDate? today = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(school);
@@ -64,7 +70,9 @@ public static class CampaignPlanValidation
             return [.. problems.Concat(shared.Where(p => !p.StartsWith("term:", StringComparison.Ordinal))).Distinct(StringComparer.Ordinal)];
         }
 
-        var terms = school.Terms.Where(t => CampaignPlanResolver.DatesOf(t) is not null).ToList();
+        var terms = plan.Enabled
+            ? school.Terms.Where(t => CampaignPlanResolver.DatesOf(t) is { } dates && !(dates.Last < today)).ToList()
+            : [];
         foreach (var term in terms)
         {
             problems.AddRange(FitProblems(plan, school, term, lang));

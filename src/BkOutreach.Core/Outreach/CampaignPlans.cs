@@ -316,7 +316,8 @@ public sealed partial class CampaignPlans(
     private async Task<IReadOnlyList<string>> ProblemsAsync(string schoolId, string planId, CampaignPlanDefinition plan, SchoolSettings school, string lang, CancellationToken cancellationToken)
     {
         var counselors = (await directory.ListCounselorsAsync(schoolId, cancellationToken)).Select(c => c.Id).ToList();
-        return [.. Scheduling.SchoolAdmin.IdProblems("planId", planId).Concat(CampaignPlanValidation.Validate(plan, school, counselors, templates.CampaignTemplates, lang))];
+        var today = Now().InZone(DateTimeZoneProviders.Tzdb.GetZoneOrNull(school.TimeZone) ?? DateTimeZone.Utc).Date;
+        return [.. Scheduling.SchoolAdmin.IdProblems("planId", planId).Concat(CampaignPlanValidation.Validate(plan, school, counselors, templates.CampaignTemplates, lang, today))];
     }
 
     private Instant Now() => Instant.FromDateTimeOffset(time.GetUtcNow());

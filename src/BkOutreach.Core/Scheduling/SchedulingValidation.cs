@@ -110,6 +110,8 @@ public static class SchedulingValidation
             CheckDateRange(path, "firstDay", term.FirstDay, "lastDay", term.LastDay, required: true, today, problems);
         }
 
+        CheckTermsApart(terms, problems);
+
         if (school.Blackouts is null)
         {
             problems.Add("blackouts: must be a list ([] for none), not null.");
@@ -328,6 +330,39 @@ public static class SchedulingValidation
         }
 
         return (from, to);
+    }
+
+    /// <summary>
+    /// Terms may not share a day (a date belongs to one term: its campaigns, its slots), nor names that give one
+    /// campaign id (a plan's campaign for a term is <c>{planId}-{term name in lower case, non-alphanumerics as '-'}</c>,
+    /// so "Kelas A/B" and "Kelas A-B" would share one campaign).
+    /// </summary>
+    private static void CheckTermsApart(IReadOnlyList<Term> terms, List<string> problems)
+    {
+        var named = terms.Where(t => !string.IsNullOrWhiteSpace(t?.Name)).ToList();
+        foreach (var clash in named
+            .GroupBy(t => Outreach.CampaignPlanResolver.CampaignId("", t.Name.Trim()), StringComparer.Ordinal)
+            .Select(g => g.Select(t => t.Name.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList())
+            .Where(names => names.Count > 1))
+        {
+            problems.Add($"terms: the names {string.Join(" and ", clash.Select(n => $"'{DocumentLimits.Echo(n)}'"))} give the same campaign id ('{DocumentLimits.Echo(Outreach.CampaignPlanResolver.CampaignId("", clash[0]).TrimStart('-'))}'); rename one so each term keeps a campaign of its own.");
+        }
+
+        var dated = named
+            .Select(t => (Term: t, Dates: ScheduleText.TryParseDate(t.FirstDay, out var first) && ScheduleText.TryParseDate(t.LastDay, out var last) && first <= last ? (first, last) : ((LocalDate, LocalDate)?)null))
+            .Where(t => t.Dates is not null)
+            .OrderBy(t => t.Dates!.Value.Item1)
+            .ToList();
+        for (var i = 1; i < dated.Count; i++)
+        {
+            // The earlier term reaching furthest is the one a later start can fall into.
+            var earlier = dated.Take(i).MaxBy(t => t.Dates!.Value.Item2);
+            var later = dated[i];
+            if (later.Dates!.Value.Item1 <= earlier.Dates!.Value.Item2)
+            {
+                problems.Add($"terms: '{DocumentLimits.Echo(later.Term.Name)}' ({later.Term.FirstDay}..{later.Term.LastDay}) overlaps '{DocumentLimits.Echo(earlier.Term.Name)}' ({earlier.Term.FirstDay}..{earlier.Term.LastDay}); a day belongs to one term.");
+            }
+        }
     }
 
     private static void CheckDateRange(string path, string fromName, string? fromText, string toName, string? toText, bool required, LocalDate? today, List<string> problems)

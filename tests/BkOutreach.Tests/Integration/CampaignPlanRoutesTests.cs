@@ -142,6 +142,54 @@ public sealed class CampaignPlanRoutesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APlanThatNoLongerFitsAShortTermAddedLater_CanStillBeSwitchedOff_AndATermThatIsOverDoesNotCount()
+    {
+        var journey = new OutreachJourney(_runner);
+        await journey.CreateSchoolAsync();
+        var path = $"api/admin/schools/{journey.SchoolId}/campaign-plans/kenali";
+        Assert.Equal(HttpStatusCode.Created, (await _runner.Admin.PutAsync(path, OutreachJourney.Json(ContractExample))).StatusCode);
+
+        // A 20-day term after Genap: the plan's booking window (to day 49) no longer fits it.
+        var school = await _runner.Admin.GetFromJsonAsync<JsonElement>($"api/admin/schools/{journey.SchoolId}");
+        await PutTermsAsync(journey.SchoolId, school, new { name = "2026/2027 Genap", firstDay = "2027-01-04", lastDay = "2027-06-19" }, new { name = "Semester Antara", firstDay = "2027-07-01", lastDay = "2027-07-20" });
+        var enabledAgain = await _runner.Admin.PutAsync(path, OutreachJourney.Json(ContractExample));
+        var off = await _runner.Admin.PutAsync(path, OutreachJourney.Json(WithEnabled(false)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, enabledAgain.StatusCode);
+        Assert.Contains("Semester Antara", await enabledAgain.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(off.StatusCode == HttpStatusCode.OK, await off.Content.ReadAsStringAsync());
+
+        // The same short term, already over (today is 2027-01-11): the plan is saved as it is.
+        await PutTermsAsync(journey.SchoolId, school, new { name = "Antara 2026", firstDay = "2026-12-01", lastDay = "2026-12-20" }, new { name = "2026/2027 Genap", firstDay = "2027-01-04", lastDay = "2027-06-19" });
+        Assert.Equal(HttpStatusCode.OK, (await _runner.Admin.PutAsync(path, OutreachJourney.Json(ContractExample))).StatusCode);
+    }
+
+    private static object WithEnabled(bool enabled) => new
+    {
+        name = "Kenali guru BK",
+        template = "outreach",
+        audience = new { classes = new[] { "X IPA 1" } },
+        waves = new object[] { new { kind = "outreach", termDay = 7 }, new { kind = "follow_up", afterDays = 7 }, new { kind = "survey_barrier", daysBeforeTermEnd = 21 } },
+        bookingWindow = new { fromTermDay = 7, toTermDay = 49 },
+        smsReplyBooking = false,
+        enabled,
+    };
+
+    private async Task PutTermsAsync(string schoolId, JsonElement read, params object[] terms)
+    {
+        var school = read.GetProperty("school");
+        using var saved = await _runner.Admin.PutAsync($"api/admin/schools/{schoolId}", OutreachJourney.Json(new
+        {
+            name = school.GetProperty("name").GetString(),
+            timeZone = school.GetProperty("timeZone").GetString(),
+            latitude = school.GetProperty("latitude").GetDouble(),
+            longitude = school.GetProperty("longitude").GetDouble(),
+            terms,
+        }));
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+    }
+
+    [Fact]
     public async Task RecommendedPlan_InOneStep_ThenKept_AndDeleteKeepsItsCampaign()
     {
         var journey = new OutreachJourney(_runner);

@@ -47,6 +47,25 @@ public sealed class SchedulingRoutesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PutSchool_WithoutCoordinates_Is400NamingThem_AndStoresNothing()
+    {
+        // Omitted numbers would read as 0, 0 and put Maghrib hours away from the school's.
+        var response = await _runner.Admin.PutAsync("api/admin/schools/no-coordinates", Json(new
+        {
+            name = "MA Tanpa Koordinat",
+            timeZone = "Asia/Jakarta",
+            longitude = 104.7,
+            terms = new[] { new { name = "2026/2027 Genap", firstDay = "2027-01-04", lastDay = "2027-06-19" } },
+        }));
+        var problems = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
+        var withBoth = await _runner.Admin.PutAsync("api/admin/schools/no-coordinates", Json(new { name = "MA Tanpa Koordinat", timeZone = "Asia/Jakarta", LATITUDE = -2.97, longitude = 104.7 }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("latitude: required", Assert.Single(problems), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, withBoth.StatusCode);
+    }
+
+    [Fact]
     public async Task AdminRoutes_RefuseAMissingKey()
     {
         Assert.Equal(HttpStatusCode.Unauthorized, (await _runner.Http.PutAsync("api/admin/schools/x", Json(new { name = "x" }))).StatusCode);

@@ -51,6 +51,41 @@ public sealed class SchedulingValidationTests
         Assert.Equal(fields.Length, problems.Count);
     }
 
+    [Theory]
+    [InlineData("Kelas A/B", "Kelas A-B")]
+    [InlineData("2026/2027 Genap", "2026-2027 GENAP")]
+    public void Validate_TermNamesGivingOneCampaignId_AreRefused_NamingBoth(string one, string other)
+    {
+        var school = SchedulingFixtures.Palembang with { Terms = [new Term(one, "2027-01-04", "2027-03-19"), new Term(other, "2027-07-12", "2027-12-18")] };
+
+        var problem = Assert.Single(SchedulingValidation.Validate(school));
+
+        Assert.StartsWith("terms:", problem, StringComparison.Ordinal);
+        Assert.Contains($"'{one}'", problem, StringComparison.Ordinal);
+        Assert.Contains($"'{other}'", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2027-06-19", "2027-12-18", true)]
+    [InlineData("2027-06-20", "2027-12-18", false)]
+    [InlineData("2027-02-01", "2027-02-10", true)]
+    public void Validate_OverlappingTerms_AreRefused_AdjacentOnesAreNot(string first, string last, bool overlaps)
+    {
+        // Listed in any order: the second term starts on, after or inside the first one.
+        var school = SchedulingFixtures.Palembang with { Terms = [new Term("Antara", first, last), new Term("2026/2027 Genap", "2027-01-04", "2027-06-19")] };
+
+        var problems = SchedulingValidation.Validate(school);
+
+        if (overlaps)
+        {
+            Assert.Contains("overlaps", Assert.Single(problems), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Empty(problems);
+        }
+    }
+
     [Fact]
     public void Validate_CounselorWithManyMistakes_ListsEveryFieldOnce()
     {

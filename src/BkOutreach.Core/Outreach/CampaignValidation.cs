@@ -116,6 +116,14 @@ public static class CampaignValidation
                         $"waves[{i}]: goes out on {Format(dates[i])}, outside the term {term!.Name} ({term.FirstDay}..{term.LastDay}).",
                         $"waves[{i}]: terkirim pada {Format(dates[i])}, di luar semester {term.Name} ({term.FirstDay}..{term.LastDay})."));
                 }
+                else if (CampaignPlanResolver.IsBlackout(school, dates[i]))
+                {
+                    // A plan moves such a wave to the next day without a blackout; a campaign's date is the admin's own.
+                    problems.Add(Say(
+                        lang,
+                        $"waves[{i}]: goes out on {Format(dates[i])}, a blackout day of the school (no messages are sent on holidays); pick another day.",
+                        $"waves[{i}]: terkirim pada {Format(dates[i])}, hari libur sekolah (tidak ada kiriman pada hari libur); pilih hari lain."));
+                }
                 else if (kind is SmsTemplates.Outreach or SmsTemplates.FollowUp && dates[i] > to)
                 {
                     problems.Add(Say(

@@ -38,6 +38,7 @@ public sealed class ProblemWordingTests
         { "window backwards", Good with { BookingWindow = new DateWindow("2027-03-14", "2027-02-08") } },
         { "window past and outside the term", Good with { BookingWindow = new DateWindow("2026-12-01", "2027-01-20") } },
         { "waves outside the term and after the window", Good with { Waves = [new CampaignWave("outreach", "2027-06-01"), new CampaignWave("follow_up", null, 30)] } },
+        { "a wave on a blackout day", Good with { Waves = [new CampaignWave("outreach", "2027-06-19")], BookingWindow = new DateWindow("2027-06-01", "2027-06-19") } },
         { "too many waves", Good with { Waves = [.. Enumerable.Range(0, 11).Select(_ => new CampaignWave("outreach", "2027-02-08"))] } },
         { "too big to store", Good with { Audience = new CampaignAudience([.. Enumerable.Range(0, 200).Select(i => $"{i}{new string('k', 190)}")], null) } },
     };
@@ -51,6 +52,17 @@ public sealed class ProblemWordingTests
         { "outside the term", new CampaignPlanDefinition { Name = "P", Waves = [new PlanWave("outreach", TermDay: 300), new PlanWave("survey_barrier", DaysBeforeTermEnd: 0)], BookingWindow = new PlanBookingWindow(200, 250) } },
         { "window end before the term", new CampaignPlanDefinition { Name = "P", Waves = [new PlanWave("outreach", TermDay: 7)], BookingWindow = new PlanBookingWindow(ToDaysBeforeTermEnd: 300) } },
     };
+
+    [Fact]
+    public void CampaignWave_OnABlackoutDay_IsRefused_TheDayBeforeIsNot()
+    {
+        var onHoliday = Good with { Waves = [new CampaignWave("outreach", "2027-06-19")], BookingWindow = new DateWindow("2027-06-01", "2027-06-19") };
+
+        var problem = Assert.Single(CampaignValidation.Validate(onHoliday, School, Counselors, Templates, Today));
+
+        Assert.StartsWith("waves[0]: goes out on 2027-06-19, a blackout day", problem, StringComparison.Ordinal);
+        Assert.Empty(CampaignValidation.Validate(onHoliday with { Waves = [new CampaignWave("outreach", "2027-06-18")] }, School, Counselors, Templates, Today));
+    }
 
     [Theory]
     [MemberData(nameof(BadCampaigns))]

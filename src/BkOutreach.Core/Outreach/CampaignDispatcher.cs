@@ -178,6 +178,10 @@ public sealed partial class CampaignDispatcher(
         var dates = CampaignValidation.WaveDates(campaign.Definition);
         var state = await DispatchedWavesAsync(storage, campaign, zone, cancellationToken);
         var result = new List<WaveDispatch>();
+
+        // Nothing goes on a blackout day (a holiday added after the campaign was made, a follow-up counted onto
+        // one): a due wave waits for the next day that is not one. "Dispatch now" is the admin's own choice.
+        var holiday = !force && CampaignPlanResolver.IsBlackout(school, today);
         Instant? next = null;
         var firstOpen = Enumerable.Range(0, dates.Count).FirstOrDefault(w => !campaign.SkippedWaves.Contains(w), -1);
         for (var wave = 0; wave < dates.Count; wave++)
@@ -188,7 +192,7 @@ public sealed partial class CampaignDispatcher(
             }
 
             var due = dates[wave] <= today || (force && wave == firstOpen && state.Count == 0);
-            if (due && open)
+            if (due && open && !holiday)
             {
                 result.Add(await FanOutAsync(school, campaign, wave, now, cancellationToken));
                 continue;
@@ -200,7 +204,9 @@ public sealed partial class CampaignDispatcher(
                 continue;
             }
 
-            var from = due ? now : dates[wave].AtStartOfDayInZone(zone).ToInstant();
+            var from = due && holiday ? CampaignPlanResolver.NextAllowedDay(school, today).AtStartOfDayInZone(zone).ToInstant()
+                : due ? now
+                : dates[wave].AtStartOfDayInZone(zone).ToInstant();
             next = Earliest(next, SendingWindow.NextOpening(school, Instant.Max(from, now + Duration.FromMinutes(1))));
         }
 

@@ -89,6 +89,28 @@ public sealed class CampaignDueIndexTests
         Assert.Equal(6, app.Sms.Sent.Count);
     }
 
+    [Fact]
+    public async Task AWaveDueOnABlackoutAddedLater_WaitsForTheNextDayThatIsNotOne()
+    {
+        await using var app = await PlanHarness.StartAsync(Start);
+        var schoolId = await app.CreateSchoolAsync(School, 2);
+        var campaign = await app.Get<CampaignStore>().CreateAsync(schoolId, Campaign("2027-01-20"), CancellationToken.None);
+        Assert.Empty(await app.TickAsync());
+
+        // The 20th and 21st become holidays after the campaign was made.
+        await app.Get<SchoolDirectory>().PutSchoolAsync(schoolId, School with { Blackouts = [new Blackout("2027-01-20", "2027-01-21", "Cuti bersama")] }, CancellationToken.None);
+        app.Time.Advance(new DateTimeOffset(2027, 1, 20, 1, 5, 0, TimeSpan.Zero) - app.Time.GetUtcNow());
+        Assert.Empty(await app.TickAsync());
+        app.Time.Advance(TimeSpan.FromDays(1));
+        Assert.Empty(await app.TickAsync());
+        Assert.Empty(app.Sms.Sent);
+
+        app.Time.Advance(TimeSpan.FromDays(1));
+        var went = Assert.Single(await app.TickAsync());
+        Assert.Equal((campaign.Id, 0, 2), (went.CampaignId, went.Wave, went.Recipients));
+        Assert.Equal(new LocalDate(2027, 1, 22), Instant.FromDateTimeOffset(app.Sms.Sent.First().At).InZone(Wib).Date);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -85,7 +85,9 @@ public static class CampaignPlanResolver
         dispatched ??= new Dictionary<int, LocalDate>();
         var planWaves = plan?.Waves ?? [];
         var stopped = plan is null || !plan.Enabled;
-        var count = Math.Max(planWaves.Count, dispatched.Count == 0 ? 0 : dispatched.Keys.Max() + 1);
+        // A deleted plan's campaign keeps every wave it listed (those not yet out marked skipped below), as a disabled one does.
+        var listed = plan is null && existing is not null ? existing.Definition.Waves.Count : planWaves.Count;
+        var count = Math.Max(listed, dispatched.Count == 0 ? 0 : dispatched.Keys.Max() + 1);
         var waves = new List<CampaignWave>(count);
         var late = new List<int>();
         var skipped = new List<int>();

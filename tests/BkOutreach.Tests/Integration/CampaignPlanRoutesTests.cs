@@ -211,7 +211,9 @@ public sealed class CampaignPlanRoutesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await _runner.Admin.DeleteAsync($"api/admin/schools/{journey.SchoolId}/campaign-plans/kenali-guru-bk")).StatusCode);
         var campaign = Assert.Single((await _runner.Admin.GetFromJsonAsync<JsonElement>($"api/admin/schools/{journey.SchoolId}/campaigns")).EnumerateArray());
         Assert.Equal("kenali-guru-bk-2026-2027-genap", campaign.GetProperty("id").GetString());
-        Assert.All(campaign.GetProperty("waves").EnumerateArray(), w => Assert.Equal("skipped", w.GetProperty("state").GetString()));
+        var waves = campaign.GetProperty("waves").EnumerateArray().ToList();
+        Assert.Equal(["outreach", "follow_up", "survey_barrier"], waves.Select(w => w.GetProperty("kind").GetString()));
+        Assert.All(waves, w => Assert.Equal("skipped", w.GetProperty("state").GetString()));
     }
 
     [Fact]

@@ -27,6 +27,11 @@ public sealed class StaffRoutes(StaffAdmin admin)
             return error;
         }
 
+        if (StaffRoles.FromWire(body!.Role) != StaffRole.SchoolAdmin && TakesOwnAdminAway(request, schoolId, email) is { } refused)
+        {
+            return refused;
+        }
+
         return HttpJson.From(await admin.PutStaffAsync(schoolId, email, body!, cancellationToken), m => new OkObjectResult(Json(m)), "unknown_school");
     }
 
@@ -37,7 +42,8 @@ public sealed class StaffRoutes(StaffAdmin admin)
         string schoolId,
         string email,
         CancellationToken cancellationToken) =>
-        HttpJson.From(await admin.DeleteStaffAsync(schoolId, email, cancellationToken), _ => new NoContentResult(), "unknown_staff");
+        TakesOwnAdminAway(request, schoolId, email)
+        ?? HttpJson.From(await admin.DeleteStaffAsync(schoolId, email, cancellationToken), _ => new NoContentResult(), "unknown_staff");
 
     [Function(nameof(ListStaff))]
     [Access(AccessScope.School, StaffRole.SchoolAdmin)]
@@ -46,6 +52,17 @@ public sealed class StaffRoutes(StaffAdmin admin)
         string schoolId,
         CancellationToken cancellationToken) =>
         HttpJson.From(await admin.ListStaffAsync(schoolId, cancellationToken), list => new OkObjectResult(list.Select(Json)), "unknown_school");
+
+    /// <summary>
+    /// A school admin may not remove or demote themselves (the staff page does not offer it either): the school
+    /// could be left without anyone to manage it. Another admin, or a platform admin, can.
+    /// </summary>
+    private static IActionResult? TakesOwnAdminAway(HttpRequest request, string schoolId, string email) =>
+        AccessGate.CallerOf(request) is { IsPlatformAdmin: false, Email: { } own } caller
+        && caller.GrantIn(schoolId) is { Role: StaffRole.SchoolAdmin }
+        && string.Equals(StaffEmail.Normalize(email), own, StringComparison.OrdinalIgnoreCase)
+            ? new ObjectResult(new { error = "own_access", problems = new[] { "A school admin cannot remove or demote themselves; ask another school admin or a platform admin." } }) { StatusCode = StatusCodes.Status403Forbidden }
+            : null;
 
     private static object Json(StaffMember m) => new { email = m.Email, role = StaffRoles.ToWire(m.Role), counselorId = m.CounselorId };
 }

@@ -38,6 +38,33 @@ public sealed class AccessRoutesTests(AccessWorld world) : IClassFixture<AccessW
     }
 
     [Fact]
+    public async Task SchoolAdmin_CannotDemoteOrRemoveThemselves_ByTheJsonRoutes_ButAnotherAdminCan()
+    {
+        var staff = world.Services.GetRequiredService<StaffDirectory>();
+        var me = $"wakil@{world.SchoolA}.sch.id";
+        var colleague = $"kepala@{world.SchoolA}.sch.id";
+        await staff.PutAsync(world.SchoolA, me, StaffRole.SchoolAdmin, null, CancellationToken.None);
+        await staff.PutAsync(world.SchoolA, colleague, StaffRole.SchoolAdmin, null, CancellationToken.None);
+        using var admin = await world.SignedInAsync(me);
+        using var other = await world.SignedInAsync(colleague);
+        var path = $"api/admin/schools/{world.SchoolA}/staff/{me.ToUpperInvariant()}";
+
+        using var demoted = await admin.PutAsync(path, Json(new { role = "counselor", counselorId = "bk-1" }));
+        using var removed = await admin.DeleteAsync(path);
+        using var kept = await admin.PutAsync(path, Json(new { role = "school_admin" }));
+        var roleAfter = (await staff.ListAsync(world.SchoolA, CancellationToken.None)).Single(m => m.Email == me).Role;
+        using var byColleague = await other.PutAsync(path, Json(new { role = "counselor", counselorId = "bk-1" }));
+
+        Assert.Equal(HttpStatusCode.Forbidden, demoted.StatusCode);
+        Assert.Equal("own_access", (await demoted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, removed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+        Assert.Equal(StaffRole.SchoolAdmin, roleAfter);
+        Assert.Equal(HttpStatusCode.OK, byColleague.StatusCode);
+        Assert.Equal(StaffRole.Counselor, (await staff.ListAsync(world.SchoolA, CancellationToken.None)).Single(m => m.Email == me).Role);
+    }
+
+    [Fact]
     public async Task CrossSiteFormPosts_Are403_AndChangeNothing_WhileOurOwnFormWorks()
     {
         var booking = world.BookingOf(world.SchoolB, "bk-1");

@@ -34,6 +34,6 @@ public sealed class GetBookingInvite(BookingService booking)
         var meeting = CalendarFeeds.BookingEvent(link.School, own, link.Guardian) with { Url = new Uri(booking.ManageUrl(link.Grant.Token)) };
         var text = own.Status == BookingStatus.Cancelled ? CalendarRenderer.RenderCancellation(meeting, zone) : CalendarRenderer.RenderInvite(meeting, zone);
         var body = CalendarHttp.Encode(text);
-        return new CalendarResult(new RenderedFeed(body, CalendarHttp.ETag(body), meeting.LastModified), $"bk-{own.Id}.ics");
+        return new CalendarResult(new RenderedFeed(body, CalendarHttp.ETag(body)), $"bk-{own.Id}.ics");
     }
 }

@@ -4,7 +4,10 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace BkOutreach.Functions.Calendar;
 
-/// <summary>Writes a feed with ETag and Last-Modified, or 304 when the client already has these bytes.</summary>
+/// <summary>
+/// Writes a feed with its ETag (and no Last-Modified: see <see cref="CalendarHttp"/>), or 304 when the
+/// client already has these bytes.
+/// </summary>
 public sealed class CalendarResult(RenderedFeed feed, string? fileName = null) : IActionResult
 {
     public async Task ExecuteResultAsync(ActionContext context)
@@ -12,13 +15,8 @@ public sealed class CalendarResult(RenderedFeed feed, string? fileName = null) :
         var request = context.HttpContext.Request;
         var response = context.HttpContext.Response;
         response.Headers.ETag = feed.ETag;
-        if (feed.LastModified is { } modified)
-        {
-            response.Headers.LastModified = CalendarHttp.HttpDate(modified);
-        }
-
         response.Headers.CacheControl = "no-cache";
-        if (CalendarHttp.IsNotModified(request.Headers.IfNoneMatch, request.Headers.IfModifiedSince, feed.ETag, feed.LastModified))
+        if (CalendarHttp.IsNotModified(request.Headers.IfNoneMatch, feed.ETag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return;

@@ -8,28 +8,25 @@ using NodaTime;
 namespace BkOutreach.Core.Calendar;
 
 /// <summary>
-/// A feed ready to answer: its ETag and the data's Last-Modified, known before rendering, and the exact
-/// bytes, rendered only when <see cref="Body"/> is first read, so a 304 costs no rendering.
+/// A feed ready to answer: its ETag, known before rendering, and the exact bytes, rendered only when
+/// <see cref="Body"/> is first read, so a 304 costs no rendering. No Last-Modified: see <see cref="CalendarHttp"/>.
 /// </summary>
 public sealed class RenderedFeed
 {
     private readonly Lazy<byte[]> _body;
 
-    public RenderedFeed(byte[] body, string etag, Instant? lastModified)
-        : this(() => body, etag, lastModified)
+    public RenderedFeed(byte[] body, string etag)
+        : this(() => body, etag)
     {
     }
 
-    public RenderedFeed(Func<byte[]> render, string etag, Instant? lastModified)
+    public RenderedFeed(Func<byte[]> render, string etag)
     {
         _body = new Lazy<byte[]>(render);
         ETag = etag;
-        LastModified = lastModified;
     }
 
     public string ETag { get; }
-
-    public Instant? LastModified { get; }
 
     public byte[] Body => _body.Value;
 }
@@ -139,7 +136,6 @@ public sealed class CalendarFeeds(SlotService slots, SchoolDirectory directory, 
         var etag = CalendarHttp.Validator(name, zone, events);
         return new RenderedFeed(
             () => _rendered.GetOrAdd(etag, () => CalendarHttp.Encode(CalendarRenderer.RenderFeed(name, zone, events))),
-            etag,
-            CalendarHttp.LastModified(events));
+            etag);
     }
 }

@@ -12,7 +12,8 @@ namespace BkOutreach.Tests.Feeds;
 /// <summary>
 /// The calendar answers as a subscriber or cache revalidates them through the local runner: a feed whose
 /// content changed without any counsellor document changing (a booking, a cancellation) is sent again to a
-/// client holding the old ETag or asking If-Modified-Since.
+/// client holding the old ETag or asking If-Modified-Since; the parent's invite is a PUBLISH that a
+/// cancellation supersedes.
 /// </summary>
 public sealed class FeedRevalidationTests : IAsyncLifetime
 {
@@ -77,6 +78,36 @@ public sealed class FeedRevalidationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, cancelledByTag.StatusCode);
         Assert.Equal(await cancelled.Content.ReadAsByteArrayAsync(), await cancelledByTag.Content.ReadAsByteArrayAsync());
         Assert.Null(booked.Content.Headers.LastModified);
+    }
+
+    [Fact]
+    public async Task Invite_IsAPublishWithoutParticipants_AndACancelledPublishOfTheSameUidOnceCancelled()
+    {
+        var (_, token) = await SchoolWithParentAsync();
+        var booking = await (await BookAsync(token)).Content.ReadFromJsonAsync<JsonElement>();
+        var invite = new Uri(booking.GetProperty("icsUrl").GetString()!).PathAndQuery.TrimStart('/');
+
+        var bookedText = await _runner.Http.GetStringAsync(invite);
+        Assert.Equal(HttpStatusCode.NoContent, (await _runner.Http.DeleteAsync($"api/links/{token}/booking")).StatusCode);
+        var cancelledText = await _runner.Http.GetStringAsync(invite);
+
+        var booked = IcalCalendar.Load(bookedText)!;
+        var cancelled = IcalCalendar.Load(cancelledText)!;
+        Assert.Equal("PUBLISH", booked.Method);
+        Assert.Equal("PUBLISH", cancelled.Method);
+        var meeting = Assert.Single(booked.Events);
+        var gone = Assert.Single(cancelled.Events);
+        Assert.Equal($"booking-{booking.GetProperty("bookingId").GetString()}@bkoutreach", meeting.Uid);
+        Assert.Equal(meeting.Uid, gone.Uid);
+        Assert.Equal("CONFIRMED", meeting.Status);
+        Assert.Equal("CANCELLED", gone.Status);
+        Assert.True(gone.Sequence > meeting.Sequence, $"the cancellation's SEQUENCE {gone.Sequence} supersedes {meeting.Sequence}");
+        Assert.All(new[] { bookedText, cancelledText }, text =>
+        {
+            Assert.DoesNotContain("ORGANIZER", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("ATTENDEE", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("REFRESH-INTERVAL", text, StringComparison.Ordinal);
+        });
     }
 
     private async Task<HttpResponseMessage> ConditionalGetAsync(string url, DateTimeOffset? ifModifiedSince = null, System.Net.Http.Headers.EntityTagHeaderValue? ifNoneMatch = null)

@@ -104,6 +104,10 @@ public sealed class CalendarFeeds(SlotService slots, SchoolDirectory directory, 
             Instant.FromDateTimeOffset(booking.UpdatedAt));
     }
 
+    /// <summary>
+    /// The mode as parents read it, with the English word beside the Indonesian one where people use both
+    /// ("daring (online)"); so where it follows other text it goes after " · ", never inside more parentheses.
+    /// </summary>
     public static string ModeText(string mode) => mode switch
     {
         "online" => "daring (online)",
@@ -115,7 +119,7 @@ public sealed class CalendarFeeds(SlotService slots, SchoolDirectory directory, 
         new($"slot-{slot.Id}@{UidDomain}",
             slot.Start.ToInstant(),
             slot.End.ToInstant(),
-            $"Jadwal temu BK: {counselor.Counselor.Name} ({ModeText(slot.Mode.ToWire())})",
+            $"Jadwal temu BK: {counselor.Counselor.Name} · {ModeText(slot.Mode.ToWire())}",
             slot.Capacity > 1 ? $"Sesi kelompok, {slot.Capacity} kursi. Pesan lewat tautan pada SMS dari sekolah." : "Pesan lewat tautan pada SMS dari sekolah.",
             slot.Mode.ToWire() == "online" ? "Daring" : school.Name,
             null,

@@ -13,7 +13,7 @@ namespace BkOutreach.Tests.Feeds;
 /// The calendar answers as a subscriber or cache revalidates them through the local runner: a feed whose
 /// content changed without any counsellor document changing (a booking, a cancellation) is sent again to a
 /// client holding the old ETag or asking If-Modified-Since; the parent's invite is a PUBLISH that a
-/// cancellation supersedes.
+/// cancellation supersedes; slot titles read cleanly.
 /// </summary>
 public sealed class FeedRevalidationTests : IAsyncLifetime
 {
@@ -108,6 +108,26 @@ public sealed class FeedRevalidationTests : IAsyncLifetime
             Assert.DoesNotContain("ATTENDEE", text, StringComparison.Ordinal);
             Assert.DoesNotContain("REFRESH-INTERVAL", text, StringComparison.Ordinal);
         });
+    }
+
+    [Fact]
+    public async Task SlotsFeed_OnlineSlotTitle_NamesTheModeWithoutNestedParentheses()
+    {
+        var (school, _) = await SchoolWithParentAsync();
+        var online = await _runner.Admin.PutAsync($"api/admin/schools/{school}/counselors/bk-2", OutreachJourney.Json(new
+        {
+            name = "Guru bk-2",
+            email = "bk-2@example.sch.id",
+            windows = new[] { new { days = new[] { "Mon", "Tue" }, from = "19:30", to = "21:00", mode = "online" } },
+        }));
+        Assert.Equal(HttpStatusCode.OK, online.StatusCode);
+
+        var feed = IcalCalendar.Load(await _runner.Http.GetStringAsync($"api/calendar/{school}/slots.ics"))!;
+
+        var titles = feed.Events.Where(e => e.Uid!.StartsWith("slot-bk-2.", StringComparison.Ordinal)).Select(e => e.Summary).Distinct().ToList();
+        Assert.Equal(["Jadwal temu BK: Guru bk-2 · daring (online)"], titles);
+        Assert.Contains(feed.Events, e => e.Summary == "Jadwal temu BK: Guru bk-1 · tatap muka atau daring");
+        Assert.DoesNotContain(feed.Events, e => e.Summary!.Contains("((", StringComparison.Ordinal) || e.Summary.Contains("))", StringComparison.Ordinal));
     }
 
     private async Task<HttpResponseMessage> ConditionalGetAsync(string url, DateTimeOffset? ifModifiedSince = null, System.Net.Http.Headers.EntityTagHeaderValue? ifNoneMatch = null)

@@ -10,7 +10,7 @@ using NodaTime;
 namespace BkOutreach.Functions.Booking;
 
 /// <summary>
-/// <c>GET /api/bookings/{bookingId}/invite.ics?token=…</c>: the booking as a file to add to a calendar
+/// <c>GET /api/bookings/{bookingId}/invite.ics?token=…</c> (and HEAD): the booking as a file to add to a calendar
 /// (METHOD:PUBLISH, stable UID, the school's VTIMEZONE; STATUS:CANCELLED with a higher SEQUENCE once
 /// cancelled), not an iTIP invitation: there is no organizer's mailbox for a parent to answer. Only the
 /// link that made the booking opens it.
@@ -20,7 +20,7 @@ public sealed class GetBookingInvite(BookingService booking)
     [Function(nameof(GetBookingInvite))]
     [Access(AccessScope.Public)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "bookings/{bookingId}/invite.ics")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = "bookings/{bookingId}/invite.ics")] HttpRequest request,
         string bookingId,
         CancellationToken cancellationToken)
     {

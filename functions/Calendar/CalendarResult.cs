@@ -6,7 +6,8 @@ namespace BkOutreach.Functions.Calendar;
 
 /// <summary>
 /// Writes a feed with its ETag (and no Last-Modified: see <see cref="CalendarHttp"/>), or 304 when the
-/// client already has these bytes.
+/// client already has these bytes. HEAD (calendar subscribers and link checkers send it) gets the same
+/// status and headers as GET, Content-Length included, without the body.
 /// </summary>
 public sealed class CalendarResult(RenderedFeed feed, string? fileName = null) : IActionResult
 {
@@ -30,6 +31,9 @@ public sealed class CalendarResult(RenderedFeed feed, string? fileName = null) :
         }
 
         response.ContentLength = feed.Body.Length;
-        await response.Body.WriteAsync(feed.Body, context.HttpContext.RequestAborted);
+        if (!HttpMethods.IsHead(request.Method))
+        {
+            await response.Body.WriteAsync(feed.Body, context.HttpContext.RequestAborted);
+        }
     }
 }

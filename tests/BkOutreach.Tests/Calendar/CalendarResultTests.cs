@@ -8,7 +8,7 @@ namespace BkOutreach.Tests.Feeds;
 
 public sealed class CalendarResultTests
 {
-    private static async Task<(HttpResponse Response, int Renders)> AnswerAsync(string? ifNoneMatch, string? ifModifiedSince = null)
+    private static async Task<(HttpResponse Response, int Renders)> AnswerAsync(string? ifNoneMatch, string? ifModifiedSince = null, string method = "GET")
     {
         var renders = 0;
         var feed = new RenderedFeed(
@@ -19,6 +19,7 @@ public sealed class CalendarResultTests
             },
             "\"v1\"");
         var context = new DefaultHttpContext();
+        context.Request.Method = method;
         context.Response.Body = new MemoryStream();
         if (ifNoneMatch is not null)
         {
@@ -66,5 +67,22 @@ public sealed class CalendarResultTests
         Assert.Equal(200, response.StatusCode);
         Assert.Equal(1, renders);
         Assert.Equal(32, response.Body.Length);
+    }
+
+    [Fact]
+    public async Task Head_GetsTheStatusAndHeadersOfGet_WithoutTheBody()
+    {
+        var (get, _) = await AnswerAsync("\"v0\"");
+        var (head, _) = await AnswerAsync("\"v0\"", method: "HEAD");
+        var (headNotModified, renders) = await AnswerAsync("\"v1\"", method: "HEAD");
+
+        Assert.Equal(200, head.StatusCode);
+        Assert.Equal(get.Headers.ETag, head.Headers.ETag);
+        Assert.Equal(get.Headers.CacheControl, head.Headers.CacheControl);
+        Assert.Equal(get.ContentType, head.ContentType);
+        Assert.Equal(32, head.ContentLength);
+        Assert.Equal(0, head.Body.Length);
+        Assert.Equal(304, headNotModified.StatusCode);
+        Assert.Equal(0, renders);
     }
 }

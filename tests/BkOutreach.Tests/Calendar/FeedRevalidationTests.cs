@@ -12,8 +12,8 @@ namespace BkOutreach.Tests.Feeds;
 /// <summary>
 /// The calendar answers as a subscriber or cache revalidates them through the local runner: a feed whose
 /// content changed without any counsellor document changing (a booking, a cancellation) is sent again to a
-/// client holding the old ETag or asking If-Modified-Since; the parent's invite is a PUBLISH that a
-/// cancellation supersedes; slot titles read cleanly.
+/// client holding the old ETag or asking If-Modified-Since; HEAD answers like GET without a body; the
+/// parent's invite is a PUBLISH that a cancellation supersedes; slot titles read cleanly.
 /// </summary>
 public sealed class FeedRevalidationTests : IAsyncLifetime
 {
@@ -78,6 +78,35 @@ public sealed class FeedRevalidationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, cancelledByTag.StatusCode);
         Assert.Equal(await cancelled.Content.ReadAsByteArrayAsync(), await cancelledByTag.Content.ReadAsByteArrayAsync());
         Assert.Null(booked.Content.Headers.LastModified);
+    }
+
+    [Fact]
+    public async Task Head_OnEveryFeedAndTheInvite_AnswersAsGetWithoutABody()
+    {
+        var (school, token) = await SchoolWithParentAsync();
+        var booking = await (await BookAsync(token)).Content.ReadFromJsonAsync<JsonElement>();
+        var invite = new Uri(booking.GetProperty("icsUrl").GetString()!).PathAndQuery.TrimStart('/');
+
+        foreach (var url in new[] { $"api/calendar/{school}/slots.ics", await FeedPathAsync(school), invite })
+        {
+            var get = await _runner.Http.GetAsync(url);
+            var head = await _runner.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, url));
+            using var conditional = new HttpRequestMessage(HttpMethod.Head, url);
+            conditional.Headers.IfNoneMatch.Add(get.Headers.ETag!);
+            var notModified = await _runner.Http.SendAsync(conditional);
+
+            Assert.True(HttpStatusCode.OK == head.StatusCode, $"HEAD {url}: {(int)head.StatusCode}");
+            Assert.Equal(get.Headers.ETag, head.Headers.ETag);
+            Assert.Equal(get.Headers.CacheControl, head.Headers.CacheControl);
+            Assert.Equal(get.Content.Headers.ContentType, head.Content.Headers.ContentType);
+            Assert.Equal(get.Content.Headers.ContentDisposition, head.Content.Headers.ContentDisposition);
+            Assert.Equal((await get.Content.ReadAsByteArrayAsync()).Length, head.Content.Headers.ContentLength);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+            Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        }
+
+        var unknown = await _runner.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "api/calendar/no-such-school/slots.ics"));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     [Fact]

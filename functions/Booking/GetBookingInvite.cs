@@ -10,16 +10,17 @@ using NodaTime;
 namespace BkOutreach.Functions.Booking;
 
 /// <summary>
-/// <c>GET /api/bookings/{bookingId}/invite.ics?token=…</c>: the booking as an iCalendar invite
-/// (METHOD:REQUEST, stable UID, the school's VTIMEZONE; METHOD:CANCEL once cancelled). Only the link that
-/// made the booking opens it.
+/// <c>GET /api/bookings/{bookingId}/invite.ics?token=…</c> (and HEAD): the booking as a file to add to a calendar
+/// (METHOD:PUBLISH, stable UID, the school's VTIMEZONE; STATUS:CANCELLED with a higher SEQUENCE once
+/// cancelled), not an iTIP invitation: there is no organizer's mailbox for a parent to answer. Only the
+/// link that made the booking opens it.
 /// </summary>
 public sealed class GetBookingInvite(BookingService booking)
 {
     [Function(nameof(GetBookingInvite))]
     [Access(AccessScope.Public)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "bookings/{bookingId}/invite.ics")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = "bookings/{bookingId}/invite.ics")] HttpRequest request,
         string bookingId,
         CancellationToken cancellationToken)
     {
@@ -32,8 +33,7 @@ public sealed class GetBookingInvite(BookingService booking)
 
         var zone = DateTimeZoneProviders.Tzdb[link!.School.TimeZone];
         var meeting = CalendarFeeds.BookingEvent(link.School, own, link.Guardian) with { Url = new Uri(booking.ManageUrl(link.Grant.Token)) };
-        var text = own.Status == BookingStatus.Cancelled ? CalendarRenderer.RenderCancellation(meeting, zone) : CalendarRenderer.RenderInvite(meeting, zone);
-        var body = CalendarHttp.Encode(text);
-        return new CalendarResult(new RenderedFeed(body, CalendarHttp.ETag(body), meeting.LastModified), $"bk-{own.Id}.ics");
+        var body = CalendarHttp.Encode(CalendarRenderer.RenderEvent(meeting, zone));
+        return new CalendarResult(new RenderedFeed(body, CalendarHttp.ETag(body)), $"bk-{own.Id}.ics");
     }
 }

@@ -4,7 +4,11 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace BkOutreach.Functions.Calendar;
 
-/// <summary>Writes a feed with ETag and Last-Modified, or 304 when the client already has these bytes.</summary>
+/// <summary>
+/// Writes a feed with its ETag (and no Last-Modified: see <see cref="CalendarHttp"/>), or 304 when the
+/// client already has these bytes. HEAD (calendar subscribers and link checkers send it) gets the same
+/// status and headers as GET, Content-Length included, without the body.
+/// </summary>
 public sealed class CalendarResult(RenderedFeed feed, string? fileName = null) : IActionResult
 {
     public async Task ExecuteResultAsync(ActionContext context)
@@ -12,13 +16,8 @@ public sealed class CalendarResult(RenderedFeed feed, string? fileName = null) :
         var request = context.HttpContext.Request;
         var response = context.HttpContext.Response;
         response.Headers.ETag = feed.ETag;
-        if (feed.LastModified is { } modified)
-        {
-            response.Headers.LastModified = CalendarHttp.HttpDate(modified);
-        }
-
         response.Headers.CacheControl = "no-cache";
-        if (CalendarHttp.IsNotModified(request.Headers.IfNoneMatch, request.Headers.IfModifiedSince, feed.ETag, feed.LastModified))
+        if (CalendarHttp.IsNotModified(request.Headers.IfNoneMatch, feed.ETag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return;
@@ -32,6 +31,9 @@ public sealed class CalendarResult(RenderedFeed feed, string? fileName = null) :
         }
 
         response.ContentLength = feed.Body.Length;
-        await response.Body.WriteAsync(feed.Body, context.HttpContext.RequestAborted);
+        if (!HttpMethods.IsHead(request.Method))
+        {
+            await response.Body.WriteAsync(feed.Body, context.HttpContext.RequestAborted);
+        }
     }
 }

@@ -7,7 +7,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace BkOutreach.Functions.Calendar;
 
 /// <summary>
-/// <c>GET /api/calendar/{schoolId}/counselors/{counselorId}/bookings.ics?key=…</c>: the counsellor's booked
+/// <c>GET /api/calendar/{schoolId}/counselors/{counselorId}/bookings.ics?key=…</c> (and HEAD): the counsellor's booked
 /// meetings. The key is the credential (a calendar app cannot send headers); a wrong key is 404, like an
 /// unknown counsellor, so the route tells nothing to someone guessing.
 /// </summary>
@@ -16,7 +16,7 @@ public sealed class GetCounselorBookingsFeed(CalendarFeeds feeds)
     [Function(nameof(GetCounselorBookingsFeed))]
     [Access(AccessScope.Public)]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "calendar/{schoolId}/counselors/{counselorId}/bookings.ics")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = "calendar/{schoolId}/counselors/{counselorId}/bookings.ics")] HttpRequest request,
         string schoolId,
         string counselorId,
         CancellationToken cancellationToken) =>

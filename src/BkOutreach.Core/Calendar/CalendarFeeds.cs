@@ -8,28 +8,25 @@ using NodaTime;
 namespace BkOutreach.Core.Calendar;
 
 /// <summary>
-/// A feed ready to answer: its ETag and the data's Last-Modified, known before rendering, and the exact
-/// bytes, rendered only when <see cref="Body"/> is first read, so a 304 costs no rendering.
+/// A feed ready to answer: its ETag, known before rendering, and the exact bytes, rendered only when
+/// <see cref="Body"/> is first read, so a 304 costs no rendering. No Last-Modified: see <see cref="CalendarHttp"/>.
 /// </summary>
 public sealed class RenderedFeed
 {
     private readonly Lazy<byte[]> _body;
 
-    public RenderedFeed(byte[] body, string etag, Instant? lastModified)
-        : this(() => body, etag, lastModified)
+    public RenderedFeed(byte[] body, string etag)
+        : this(() => body, etag)
     {
     }
 
-    public RenderedFeed(Func<byte[]> render, string etag, Instant? lastModified)
+    public RenderedFeed(Func<byte[]> render, string etag)
     {
         _body = new Lazy<byte[]>(render);
         ETag = etag;
-        LastModified = lastModified;
     }
 
     public string ETag { get; }
-
-    public Instant? LastModified { get; }
 
     public byte[] Body => _body.Value;
 }
@@ -107,6 +104,10 @@ public sealed class CalendarFeeds(SlotService slots, SchoolDirectory directory, 
             Instant.FromDateTimeOffset(booking.UpdatedAt));
     }
 
+    /// <summary>
+    /// The mode as parents read it, with the English word beside the Indonesian one where people use both
+    /// ("daring (online)"); so where it follows other text it goes after " · ", never inside more parentheses.
+    /// </summary>
     public static string ModeText(string mode) => mode switch
     {
         "online" => "daring (online)",
@@ -118,7 +119,7 @@ public sealed class CalendarFeeds(SlotService slots, SchoolDirectory directory, 
         new($"slot-{slot.Id}@{UidDomain}",
             slot.Start.ToInstant(),
             slot.End.ToInstant(),
-            $"Jadwal temu BK: {counselor.Counselor.Name} ({ModeText(slot.Mode.ToWire())})",
+            $"Jadwal temu BK: {counselor.Counselor.Name} · {ModeText(slot.Mode.ToWire())}",
             slot.Capacity > 1 ? $"Sesi kelompok, {slot.Capacity} kursi. Pesan lewat tautan pada SMS dari sekolah." : "Pesan lewat tautan pada SMS dari sekolah.",
             slot.Mode.ToWire() == "online" ? "Daring" : school.Name,
             null,
@@ -139,7 +140,6 @@ public sealed class CalendarFeeds(SlotService slots, SchoolDirectory directory, 
         var etag = CalendarHttp.Validator(name, zone, events);
         return new RenderedFeed(
             () => _rendered.GetOrAdd(etag, () => CalendarHttp.Encode(CalendarRenderer.RenderFeed(name, zone, events))),
-            etag,
-            CalendarHttp.LastModified(events));
+            etag);
     }
 }

@@ -6,8 +6,13 @@ using NodaTime;
 namespace BkOutreach.Core.Calendar;
 
 /// <summary>
-/// Conditional-request helpers for feeds: a strong ETag from the exact bytes, Last-Modified from the data,
-/// and the RFC 9110 decision whether to answer 304 (If-None-Match wins over If-Modified-Since).
+/// Conditional-request helpers for feeds: a strong ETag from the exact bytes and the RFC 9110 decision
+/// whether to answer 304. Feeds carry no Last-Modified, on purpose: what a feed shows changes with things
+/// no single time stamp follows — slots leave the open-slot feed when booked and as the clock passes their
+/// notice, a counsellor's feed shows the guardians' and school's current names, a booking and its cancellation
+/// can fall in the same second (HTTP dates have whole seconds) — so any date we sent could stay still while
+/// the bytes change, and a client asking If-Modified-Since would get a 304 for a stale feed. The ETag names
+/// the bytes themselves; with no Last-Modified, If-Modified-Since is ignored (RFC 9110 §13.1.3).
 /// </summary>
 public static class CalendarHttp
 {
@@ -48,45 +53,17 @@ public static class CalendarHttp
         return Quote(hash.GetHashAndReset());
     }
 
-    /// <summary>The latest LastModified of the events, or null for an empty feed.</summary>
-    public static Instant? LastModified(IEnumerable<FeedEvent> events)
+    /// <summary>Whether a GET or HEAD with this If-None-Match gets 304 Not Modified.</summary>
+    public static bool IsNotModified(string? ifNoneMatch, string etag)
     {
-        ArgumentNullException.ThrowIfNull(events);
-        Instant? latest = null;
-        foreach (var item in events)
+        if (string.IsNullOrWhiteSpace(ifNoneMatch))
         {
-            if (latest is null || item.LastModified > latest)
-            {
-                latest = item.LastModified;
-            }
+            return false;
         }
 
-        return latest;
-    }
-
-    /// <summary>The Last-Modified header value (IMF-fixdate, whole seconds).</summary>
-    public static string HttpDate(Instant instant) =>
-        instant.ToDateTimeOffset().ToString("r", CultureInfo.InvariantCulture);
-
-    /// <summary>Whether a GET with these headers gets 304 Not Modified.</summary>
-    public static bool IsNotModified(string? ifNoneMatch, string? ifModifiedSince, string etag, Instant? lastModified)
-    {
-        if (!string.IsNullOrWhiteSpace(ifNoneMatch))
-        {
-            // Weak comparison, as RFC 9110 asks for If-None-Match: W/"x" matches "x".
-            return ifNoneMatch.Split(',').Select(t => t.Trim()).Any(tag =>
-                tag == "*" || string.Equals(StripWeak(tag), StripWeak(etag), StringComparison.Ordinal));
-        }
-
-        if (lastModified is { } modified && !string.IsNullOrWhiteSpace(ifModifiedSince)
-            && DateTimeOffset.TryParseExact(ifModifiedSince.Trim(), "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var since))
-        {
-            // HTTP dates have whole seconds; compare the feed's time truncated to the second.
-            var seconds = Instant.FromUnixTimeSeconds(modified.ToUnixTimeSeconds());
-            return seconds <= Instant.FromDateTimeOffset(since);
-        }
-
-        return false;
+        // Weak comparison, as RFC 9110 asks for If-None-Match: W/"x" matches "x".
+        return ifNoneMatch.Split(',').Select(t => t.Trim()).Any(tag =>
+            tag == "*" || string.Equals(StripWeak(tag), StripWeak(etag), StringComparison.Ordinal));
     }
 
     private static readonly string RendererBuild = typeof(CalendarRenderer).Assembly.ManifestModule.ModuleVersionId.ToString("N")

@@ -45,23 +45,44 @@ public static class CalendarRenderer
         return Serialize(calendar);
     }
 
-    /// <summary>A meeting invite (METHOD:REQUEST) for one booking, e.g. the parent's "add to calendar" file.</summary>
+    /// <summary>
+    /// One event as a file to add to a calendar, e.g. the parent's "Tambahkan ke kalender" download:
+    /// METHOD:PUBLISH with no ORGANIZER or ATTENDEE, so no client takes it for an invitation to answer. A
+    /// cancelled event goes out the same way with STATUS:CANCELLED, the same UID and a higher
+    /// <see cref="FeedEvent.Sequence"/>, which replaces the copy already added. (RFC 5546 lists ORGANIZER for
+    /// PUBLISH as well; like the feeds, and most published calendars, the file leaves it out, as the
+    /// counsellor's mailbox is not given to parents, and calendar apps import it as a plain event.)
+    /// </summary>
+    public static string RenderEvent(FeedEvent item, DateTimeZone zone)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(zone);
+        var calendar = NewCalendar(CalendarMethods.Publish, zone, [item]);
+        calendar.Events.Add(ToEvent(item, zone));
+        return Serialize(calendar);
+    }
+
+    /// <summary>
+    /// A mailed meeting invite (METHOD:REQUEST) for one booking. RFC 5546 §3.2.2 requires an ORGANIZER and
+    /// at least one ATTENDEE in a REQUEST, so both are required here; a file to download is <see cref="RenderEvent"/>.
+    /// </summary>
     public static string RenderInvite(
         FeedEvent meeting,
         DateTimeZone zone,
-        CalendarParticipant? organizer = null,
-        IReadOnlyList<CalendarParticipant>? attendees = null) =>
+        CalendarParticipant organizer,
+        IReadOnlyList<CalendarParticipant> attendees) =>
         RenderMessage(CalendarMethods.Request, meeting, zone, organizer, attendees);
 
     /// <summary>
-    /// Cancels a mailed invite (METHOD:CANCEL, STATUS:CANCELLED) — same UID as the invite and a higher
-    /// <see cref="FeedEvent.Sequence"/>, which the caller raises. Feeds cancel by keeping the event instead.
+    /// Cancels a mailed invite (METHOD:CANCEL, STATUS:CANCELLED) — same UID, ORGANIZER and ATTENDEEs as the
+    /// invite (RFC 5546 §3.2.5 requires them) and a higher <see cref="FeedEvent.Sequence"/>, which the caller
+    /// raises. Feeds and downloads cancel by keeping the event with STATUS:CANCELLED instead.
     /// </summary>
     public static string RenderCancellation(
         FeedEvent meeting,
         DateTimeZone zone,
-        CalendarParticipant? organizer = null,
-        IReadOnlyList<CalendarParticipant>? attendees = null)
+        CalendarParticipant organizer,
+        IReadOnlyList<CalendarParticipant> attendees)
     {
         ArgumentNullException.ThrowIfNull(meeting);
         return RenderMessage(CalendarMethods.Cancel, meeting with { Status = FeedEventStatus.Cancelled }, zone, organizer, attendees);
@@ -71,19 +92,22 @@ public static class CalendarRenderer
         string method,
         FeedEvent meeting,
         DateTimeZone zone,
-        CalendarParticipant? organizer,
-        IReadOnlyList<CalendarParticipant>? attendees)
+        CalendarParticipant organizer,
+        IReadOnlyList<CalendarParticipant> attendees)
     {
         ArgumentNullException.ThrowIfNull(meeting);
         ArgumentNullException.ThrowIfNull(zone);
-        var calendar = NewCalendar(method, zone, [meeting]);
-        var item = ToEvent(meeting, zone);
-        if (organizer is not null)
+        ArgumentNullException.ThrowIfNull(organizer);
+        ArgumentNullException.ThrowIfNull(attendees);
+        if (attendees.Count == 0)
         {
-            item.Organizer = new Organizer(MailTo(organizer.Email)) { CommonName = CalendarText.CleanParameter(organizer.Name) };
+            throw new ArgumentException($"METHOD:{method} needs at least one ATTENDEE (RFC 5546).", nameof(attendees));
         }
 
-        foreach (var attendee in (IEnumerable<CalendarParticipant>?)attendees ?? [])
+        var calendar = NewCalendar(method, zone, [meeting]);
+        var item = ToEvent(meeting, zone);
+        item.Organizer = new Organizer(MailTo(organizer.Email)) { CommonName = CalendarText.CleanParameter(organizer.Name) };
+        foreach (var attendee in attendees)
         {
             item.Attendees.Add(new Attendee(MailTo(attendee.Email))
             {

@@ -58,7 +58,7 @@ public sealed partial class ParentBookingBrowserTests(BrowserFixture browser, IT
         var invite = await File.ReadAllTextAsync(saved);
         Assert.Matches(InviteFileName(), download.SuggestedFilename);
         Assert.Contains("BEGIN:VCALENDAR", invite, StringComparison.Ordinal);
-        Assert.Contains("METHOD:REQUEST", invite, StringComparison.Ordinal);
+        Assert.Contains("METHOD:PUBLISH", invite, StringComparison.Ordinal);
         Assert.Contains("TZID:Asia/Jakarta", invite, StringComparison.Ordinal);
         Assert.Contains($"DTSTART;TZID=Asia/Jakarta:{first.IcsStart}", invite, StringComparison.Ordinal);
         Assert.Contains($"DTEND;TZID=Asia/Jakarta:{first.IcsEnd}", invite, StringComparison.Ordinal);

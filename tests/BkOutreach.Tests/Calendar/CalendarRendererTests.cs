@@ -184,9 +184,9 @@ public sealed class CalendarRendererTests(ITestOutputHelper output)
         var meeting = Slot("booking-9@bkoutreach", 16, 8) with { Summary = "Pertemuan BK", Sequence = 2 };
         var organizer = new CalendarParticipant("rahmawati@school.example", "Rahmawati Yusuf, S.Pd.");
 
-        var invite = IcalCalendar.Load(CalendarRenderer.RenderInvite(meeting, Wib, organizer, [new("parent@example.com", "Siti Aminah")]))!;
-        var bare = IcalCalendar.Load(CalendarRenderer.RenderInvite(meeting, Wib))!;
-        var cancelText = CalendarRenderer.RenderCancellation(meeting with { Sequence = 3 }, Wib, organizer);
+        CalendarParticipant[] parent = [new("parent@example.com", "Siti Aminah")];
+        var invite = IcalCalendar.Load(CalendarRenderer.RenderInvite(meeting, Wib, organizer, parent))!;
+        var cancelText = CalendarRenderer.RenderCancellation(meeting with { Sequence = 3 }, Wib, organizer, parent);
         var cancel = IcalCalendar.Load(cancelText)!;
 
         Assert.Equal("REQUEST", invite.Method);
@@ -194,14 +194,40 @@ public sealed class CalendarRendererTests(ITestOutputHelper output)
         Assert.Equal("CONFIRMED", invited.Status);
         Assert.Equal("Rahmawati Yusuf, S.Pd.", invited.Organizer!.CommonName);
         Assert.Equal("NEEDS-ACTION", Assert.Single(invited.Attendees).ParticipationStatus);
-        Assert.Null(Assert.Single(bare.Events).Organizer);
+        Assert.Throws<ArgumentException>(() => CalendarRenderer.RenderInvite(meeting, Wib, organizer, []));
+        Assert.Throws<ArgumentException>(() => CalendarRenderer.RenderCancellation(meeting, Wib, organizer, []));
         Assert.Equal("CANCEL", cancel.Method);
+        Assert.Single(Assert.Single(cancel.Events).Attendees);
         var cancelled = Assert.Single(cancel.Events);
         Assert.Equal(invited.Uid, cancelled.Uid);
         Assert.Equal("CANCELLED", cancelled.Status);
         Assert.Equal(3, cancelled.Sequence);
         Assert.Single(cancel.TimeZones);
         Assert.Contains("METHOD:CANCEL", Unfolded(cancelText));
+    }
+
+    [Fact]
+    public void Download_IsAPublishOfOneEventWithoutParticipants_AndItsCancellationKeepsTheUid()
+    {
+        var meeting = Slot("booking-9@bkoutreach", 16, 8) with { Summary = "Pertemuan BK", Sequence = 1 };
+
+        var text = CalendarRenderer.RenderEvent(meeting, Wib);
+        var cancelledText = CalendarRenderer.RenderEvent(meeting with { Status = FeedEventStatus.Cancelled, Sequence = 2 }, Wib);
+        var added = IcalCalendar.Load(text)!;
+        var cancelled = IcalCalendar.Load(cancelledText)!;
+
+        Assert.Equal("PUBLISH", added.Method);
+        Assert.Equal("PUBLISH", cancelled.Method);
+        var item = Assert.Single(added.Events);
+        var gone = Assert.Single(cancelled.Events);
+        Assert.Equal("CONFIRMED", item.Status);
+        Assert.Equal("CANCELLED", gone.Status);
+        Assert.Equal(item.Uid, gone.Uid);
+        Assert.Equal(2, gone.Sequence);
+        Assert.Single(added.TimeZones);
+        Assert.All(Unfolded(text).Concat(Unfolded(cancelledText)), line =>
+            Assert.False(line.StartsWith("ORGANIZER", StringComparison.Ordinal) || line.StartsWith("ATTENDEE", StringComparison.Ordinal) || line.StartsWith("REFRESH-INTERVAL", StringComparison.Ordinal), line));
+        AssertOnlyKnownLines(Unfolded(text));
     }
 
     [Fact]
@@ -227,7 +253,7 @@ public sealed class CalendarRendererTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => CalendarRenderer.RenderFeed("BK", Wib, [Slot("bad\nUID:x", 16, 8)]));
         var slot = Slot("ok", 16, 8);
         Assert.Throws<ArgumentException>(() => CalendarRenderer.RenderFeed("BK", Wib, [slot with { End = slot.Start }]));
-        Assert.Throws<ArgumentException>(() => CalendarRenderer.RenderInvite(slot, Wib, new CalendarParticipant("a@b.c\r\nX-EVIL:1")));
+        Assert.Throws<ArgumentException>(() => CalendarRenderer.RenderInvite(slot, Wib, new CalendarParticipant("a@b.c\r\nX-EVIL:1"), [new CalendarParticipant("parent@example.com")]));
     }
 
     [Fact]

@@ -123,7 +123,7 @@ public sealed class BookingRoutesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
         Assert.Equal(body.GetProperty("bookingId").GetString(), (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("bookingId").GetString());
         Assert.Equal(HttpStatusCode.Created, moved.StatusCode);
-        Assert.Contains("METHOD:REQUEST", invite, StringComparison.Ordinal);
+        Assert.Contains("METHOD:PUBLISH", invite, StringComparison.Ordinal);
         Assert.Contains("TZID:Asia/Jakarta", invite, StringComparison.Ordinal);
         var invited = Assert.Single(Calendar.Load(invite)!.Events);
         Assert.Equal($"booking-{body.GetProperty("bookingId").GetString()}@bkoutreach", invited.Uid);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using BkOutreach.Core.Booking;
 using BkOutreach.Core.Links;
 using BkOutreach.Core.Outreach;
 using BkOutreach.Core.Schools;
@@ -113,10 +114,20 @@ public sealed class BookingRoutesTests : IAsyncLifetime
         var first = slots[0].GetProperty("id").GetString()!;
         var later = slots[3].GetProperty("id").GetString()!;
 
+        // Each change's text is awaited before the next change: a change made while an earlier one still waits
+        // replaces that one's text (BookingOutboxTests), and this test counts one text per change.
         var booked = await BookAsync(tokens[0], first);
-        var again = await BookAsync(tokens[0], first);
         var body = await booked.Content.ReadFromJsonAsync<JsonElement>();
+        var bookingKey = $"booking:{body.GetProperty("bookingId").GetString()}";
+        async Task<List<JsonElement>> TextsAsync(int atLeast) => await Reliability.ReliabilityKit.EventuallyAsync(
+            async () => (await _runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray()
+                .Where(m => m.GetProperty("idempotencyKey").GetString()!.StartsWith(bookingKey, StringComparison.Ordinal)).ToList(),
+            m => m.Count >= atLeast,
+            TimeSpan.FromSeconds(30));
+        await TextsAsync(1);
+        var again = await BookAsync(tokens[0], first);
         var moved = await BookAsync(tokens[0], later);
+        await TextsAsync(2);
         var invite = await _runner.Http.GetStringAsync(new Uri(body.GetProperty("icsUrl").GetString()!).PathAndQuery.TrimStart('/'));
         var strangerInvite = await _runner.Http.GetAsync($"api/bookings/{body.GetProperty("bookingId").GetString()}/invite.ics?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAA");
 
@@ -137,12 +148,12 @@ public sealed class BookingRoutesTests : IAsyncLifetime
         Assert.Contains(await SlotsAsync(tokens[0]), s => s.GetProperty("id").GetString() == later);
 
         // The SMS follow from the booking's outbox, after the requests answered.
-        var sms = await Reliability.ReliabilityKit.EventuallyAsync(
-            async () => (await _runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray()
-                .Where(m => m.GetProperty("idempotencyKey").GetString()!.StartsWith($"booking:{body.GetProperty("bookingId").GetString()}", StringComparison.Ordinal)).ToList(),
-            m => m.Count >= 3,
+        await TextsAsync(3);
+        await Reliability.ReliabilityKit.EventuallyAsync(
+            () => _runner.Services.GetRequiredService<BookingStore>().ListPendingEventsAsync(body.GetProperty("bookingId").GetString()!, CancellationToken.None),
+            p => p.Count == 0,
             TimeSpan.FromSeconds(30));
-        Assert.Equal(3, sms.Count); // booked, rescheduled, cancelled; the repeated submit sent nothing
+        Assert.Equal(3, (await TextsAsync(3)).Count); // booked, rescheduled, cancelled; the repeated submit sent nothing
         _ = journey;
         _ = campaign;
     }

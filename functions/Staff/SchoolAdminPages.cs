@@ -13,8 +13,9 @@ namespace BkOutreach.Functions.Staff;
 /// The school admin's settings pages (<see cref="StaffPaths.Settings"/>): the school's name, zone,
 /// coordinates, language and sending window, with the terms and the blackouts on their own sub-pages. Every
 /// save writes the document of <c>PUT /api/admin/schools/{id}</c> through <see cref="SchoolAdmin"/> (the same
-/// checks), guarded by the version the form was made from: a form older than the last save gets 409 with what
-/// the person typed and the stored values beside it, and nothing is overwritten.
+/// checks, their problems worded in the page's language), guarded by the version the form was made from: a form
+/// older than the last save gets 409 with what the person typed and the stored values beside it, and nothing is
+/// overwritten.
 /// </summary>
 public sealed class SchoolAdminPages(StaffFrames frames, SchoolAdminViews views, SchoolDirectory directory, SchoolAdmin admin)
 {
@@ -89,8 +90,8 @@ public sealed class SchoolAdminPages(StaffFrames frames, SchoolAdminViews views,
             // A number that cannot be read keeps its stored value, so the rest is still checked and every
             // problem of the form is shown at once; nothing is saved then.
             var problems = unreadable.Count > 0
-                ? await admin.ProblemsAsync(schoolId, school, cancellationToken)
-                : (await admin.PutSchoolAsync(schoolId, school, stored.Version, cancellationToken)).Problems;
+                ? await admin.ProblemsAsync(schoolId, school, cancellationToken, frame.Lang)
+                : (await admin.PutSchoolAsync(schoolId, school, stored.Version, cancellationToken, frame.Lang)).Problems;
             var errors = unreadable.Keys.Select(f => new FieldError(f, _kit.Text(Page, frame, "err_number_" + f))).ToList();
             errors.AddRange(SchoolSettingsForm.FieldErrors(problems, SchoolSettingsForm.SettingsFields, "name", f => _kit.Text(Page, frame, "label_" + f))
                 .Where(e => errors.All(u => u.Field != e.Field)));
@@ -221,7 +222,7 @@ public sealed class SchoolAdminPages(StaffFrames frames, SchoolAdminViews views,
     {
         try
         {
-            var result = await admin.PutSchoolAsync(schoolId, school, stored.Version, cancellationToken);
+            var result = await admin.PutSchoolAsync(schoolId, school, stored.Version, cancellationToken, frame.Lang);
             return result.Succeeded
                 ? null
                 : (SchoolSettingsForm.FieldErrors(result.Problems, fields, fallback, f => _kit.Text(page, frame, "label_" + f)), stored, StatusCodes.Status400BadRequest);

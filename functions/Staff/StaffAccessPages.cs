@@ -12,7 +12,8 @@ namespace BkOutreach.Functions.Staff;
 /// <summary>
 /// The school admin's staff page (<see cref="StaffPaths.Staff"/>): who has access (add by email with a role,
 /// remove) and the school's counsellors (add one with the default policy). The same use cases as the JSON
-/// routes (<see cref="StaffAdmin"/>, <see cref="SchoolAdmin"/>); an admin cannot take away their own admin access.
+/// routes (<see cref="StaffAdmin"/>, <see cref="SchoolAdmin"/>, their problems worded in the page's language); an
+/// admin cannot take away their own admin access.
 /// </summary>
 public sealed class StaffAccessPages(StaffFrames frames, SchoolAdminViews views, SchoolDirectory directory, StaffAdmin staffAdmin, SchoolAdmin schoolAdmin)
 {
@@ -65,7 +66,7 @@ public sealed class StaffAccessPages(StaffFrames frames, SchoolAdminViews views,
                     return await RenderAsync(request, frame, schoolId, form, [new FieldError("role", _kit.Text(Page, frame, "own_access"))], StatusCodes.Status422UnprocessableEntity, cancellationToken);
                 }
 
-                var result = await staffAdmin.PutStaffAsync(schoolId, StaffEmail.Normalize(F("email")), new StaffAssignment(role.Length == 0 ? null : role, role == StaffRoles.CounselorWire && F("counselor_id").Length > 0 ? F("counselor_id") : null), cancellationToken);
+                var result = await staffAdmin.PutStaffAsync(schoolId, StaffEmail.Normalize(F("email")), new StaffAssignment(role.Length == 0 ? null : role, role == StaffRoles.CounselorWire && F("counselor_id").Length > 0 ? F("counselor_id") : null), cancellationToken, frame.Lang);
                 return result.Succeeded
                     ? StaffPageHttp.SeeOther(StaffPaths.Staff(schoolId), "added")
                     : await RenderAsync(request, frame, schoolId, form, SchoolSettingsForm.FieldErrors(result.Problems, StaffForm.PersonFields, "email", Label), StatusCodes.Status400BadRequest, cancellationToken);
@@ -93,7 +94,7 @@ public sealed class StaffAccessPages(StaffFrames frames, SchoolAdminViews views,
                 }
 
                 var email = F("c_email");
-                var result = await schoolAdmin.PutCounselorAsync(schoolId, id, new CounselorSettings { Name = F("c_name"), Email = email.Length == 0 ? null : email }, cancellationToken);
+                var result = await schoolAdmin.PutCounselorAsync(schoolId, id, new CounselorSettings { Name = F("c_name"), Email = email.Length == 0 ? null : email }, cancellationToken, lang: frame.Lang);
                 if (!result.Succeeded)
                 {
                     return await RenderAsync(request, frame, schoolId, form, SchoolSettingsForm.FieldErrors(result.Problems, StaffForm.CounselorFields, "c_id", Label), StatusCodes.Status400BadRequest, cancellationToken);
@@ -101,7 +102,7 @@ public sealed class StaffAccessPages(StaffFrames frames, SchoolAdminViews views,
 
                 if (email.Length > 0 && F("c_grant") == "yes")
                 {
-                    var granted = await staffAdmin.PutStaffAsync(schoolId, StaffEmail.Normalize(email), new StaffAssignment(StaffRoles.CounselorWire, id), cancellationToken);
+                    var granted = await staffAdmin.PutStaffAsync(schoolId, StaffEmail.Normalize(email), new StaffAssignment(StaffRoles.CounselorWire, id), cancellationToken, frame.Lang);
                     if (!granted.Succeeded)
                     {
                         return await RenderAsync(request, frame, schoolId, form, SchoolSettingsForm.FieldErrors(granted.Problems, new Dictionary<string, string> { ["email"] = "c_email" }, "c_email", Label), StatusCodes.Status400BadRequest, cancellationToken);

@@ -10,45 +10,72 @@ public sealed class StaffAdmin(SchoolDirectory directory, StaffDirectory staff, 
 {
     public const int MaxKeyNameLength = 100;
 
-    /// <summary>Gives the email its role in the school; 404 for an unknown school, 400 naming every problem.</summary>
-    public async Task<Result<StaffMember>> PutStaffAsync(string schoolId, string email, StaffAssignment body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives the email its role in the school; 404 for an unknown school, 400 naming every problem, worded in
+    /// <paramref name="lang"/> (<c>id</c> for the staff page).
+    /// </summary>
+    public async Task<Result<StaffMember>> PutStaffAsync(string schoolId, string email, StaffAssignment body, CancellationToken cancellationToken, string lang = "en")
     {
+        ArgumentNullException.ThrowIfNull(body);
         if (await directory.GetSchoolAsync(schoolId, cancellationToken) is null)
         {
             return Result<StaffMember>.Missing();
         }
 
+        var role = StaffRoles.FromWire(body.Role);
+        var counselorKnown = role == StaffRole.Counselor
+            && !string.IsNullOrWhiteSpace(body.CounselorId)
+            && await directory.GetCounselorAsync(schoolId, body.CounselorId, cancellationToken) is not null;
+        var problems = AssignmentProblems(email, body, counselorKnown, lang);
+        return problems.Count > 0
+            ? Result<StaffMember>.Invalid(problems)
+            : Result<StaffMember>.Ok(await staff.PutAsync(schoolId, email, role!.Value, body.CounselorId, cancellationToken));
+    }
+
+    /// <summary>Every problem of giving <paramref name="email"/> the assignment; <paramref name="counselorKnown"/>: the school has the counsellor named.</summary>
+    internal static List<string> AssignmentProblems(string email, StaffAssignment body, bool counselorKnown, string lang = "en")
+    {
         var problems = new List<string>();
         if (!StaffEmail.IsValid(email))
         {
-            problems.Add("email: must be an email address (local@domain), without spaces or | / \\ # ?.");
+            problems.Add(DocumentLimits.Say(
+                lang,
+                "email: must be an email address (local@domain), without spaces or | / \\ # ?.",
+                "email: isi alamat email yang benar (nama@domain), tanpa spasi dan tanpa tanda | / \\ # ?."));
         }
 
         var role = StaffRoles.FromWire(body.Role);
         if (role is null)
         {
-            problems.Add($"role: required, {StaffRoles.SchoolAdminWire} or {StaffRoles.CounselorWire}.");
+            problems.Add(DocumentLimits.Say(
+                lang,
+                $"role: required, {StaffRoles.SchoolAdminWire} or {StaffRoles.CounselorWire}.",
+                "role: pilih peran admin sekolah atau guru BK (konselor)."));
         }
 
         if (role == StaffRole.Counselor)
         {
             if (string.IsNullOrWhiteSpace(body.CounselorId))
             {
-                problems.Add("counselorId: required for a counselor.");
+                problems.Add(DocumentLimits.Say(lang, "counselorId: required for a counselor.", "counselorId: pilih konselor yang jadwal dan siswanya dikelola guru BK ini."));
             }
-            else if (await directory.GetCounselorAsync(schoolId, body.CounselorId, cancellationToken) is null)
+            else if (!counselorKnown)
             {
-                problems.Add($"counselorId: the school has no counsellor '{body.CounselorId}' (create it with PUT …/counselors/{{counselorId}} first).");
+                problems.Add(DocumentLimits.Say(
+                    lang,
+                    $"counselorId: the school has no counsellor '{body.CounselorId}' (create it with PUT …/counselors/{{counselorId}} first).",
+                    $"counselorId: sekolah ini belum punya konselor '{body.CounselorId}'; tambahkan dulu konselornya di halaman ini."));
             }
         }
         else if (role == StaffRole.SchoolAdmin && body.CounselorId is not null)
         {
-            problems.Add("counselorId: only for role counselor (a school admin sees every counsellor).");
+            problems.Add(DocumentLimits.Say(
+                lang,
+                "counselorId: only for role counselor (a school admin sees every counsellor).",
+                "counselorId: konselor hanya dipilih untuk peran guru BK (admin sekolah melihat semua konselor)."));
         }
 
-        return problems.Count > 0
-            ? Result<StaffMember>.Invalid(problems)
-            : Result<StaffMember>.Ok(await staff.PutAsync(schoolId, email, role!.Value, body.CounselorId, cancellationToken));
+        return problems;
     }
 
     public async Task<Result<bool>> DeleteStaffAsync(string schoolId, string email, CancellationToken cancellationToken) =>

@@ -24,11 +24,12 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
 
     /// <summary>
     /// Checks and stores the school; with <paramref name="version"/> (a staff form's) only if nobody saved it
-    /// since that version, else <see cref="StaleSchoolVersionException"/> and nothing is written.
+    /// since that version, else <see cref="StaleSchoolVersionException"/> and nothing is written. The problems
+    /// are worded in <paramref name="lang"/> (<see cref="SchedulingValidation"/>): <c>id</c> for the staff pages.
     /// </summary>
-    public async Task<Result<SchoolSettings>> PutSchoolAsync(string schoolId, SchoolSettings school, string? version, CancellationToken cancellationToken)
+    public async Task<Result<SchoolSettings>> PutSchoolAsync(string schoolId, SchoolSettings school, string? version, CancellationToken cancellationToken, string lang = "en")
     {
-        var problems = await ProblemsAsync(schoolId, school, cancellationToken);
+        var problems = await ProblemsAsync(schoolId, school, cancellationToken, lang);
         if (problems.Count > 0)
         {
             return Result<SchoolSettings>.Invalid(problems);
@@ -49,16 +50,16 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
         return Result<SchoolSettings>.Ok(school);
     }
 
-    /// <summary>Every reason the school document would be refused, each starting with its JSON path (what <see cref="PutSchoolAsync(string, SchoolSettings, string?, CancellationToken)"/> checks).</summary>
-    public async Task<IReadOnlyList<string>> ProblemsAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken)
+    /// <summary>Every reason the school document would be refused, each starting with its JSON path (what <see cref="PutSchoolAsync(string, SchoolSettings, string?, CancellationToken, string)"/> checks).</summary>
+    public async Task<IReadOnlyList<string>> ProblemsAsync(string schoolId, SchoolSettings school, CancellationToken cancellationToken, string lang = "en")
     {
         ArgumentNullException.ThrowIfNull(school);
-        var problems = IdProblems("schoolId", schoolId).Concat(SchedulingValidation.ValidateForStorage(school, Today(school.TimeZone))).ToList();
+        var problems = IdProblems("schoolId", schoolId, lang).Concat(SchedulingValidation.ValidateForStorage(school, Today(school.TimeZone), lang)).ToList();
         if (problems.Count == 0)
         {
             var counselors = await directory.ListCounselorsAsync(schoolId, cancellationToken);
             var longest = counselors.Select(c => c.Counselor.Name).MaxBy(n => n.Length) ?? "";
-            problems.AddRange(BudgetProblems("name", "school's name", school.Name, longest, school.TimeZone));
+            problems.AddRange(BudgetProblems(SmsLengthCause.SchoolName, school.Name, longest, school.TimeZone, lang));
         }
 
         return problems;
@@ -67,9 +68,9 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
     /// <summary>
     /// Validates and stores a counsellor's settings. With <paramref name="ifVersion"/> (the version the
     /// caller read: the schedule form, or the JSON route's <c>If-Match</c>) a newer save in between answers
-    /// <see cref="Result{T}.Stale"/> and nothing is written.
+    /// <see cref="Result{T}.Stale"/> and nothing is written. Problems are worded in <paramref name="lang"/>.
     /// </summary>
-    public async Task<Result<CounselorView>> PutCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, CancellationToken cancellationToken, string? ifVersion = null)
+    public async Task<Result<CounselorView>> PutCounselorAsync(string schoolId, string counselorId, CounselorSettings counselor, CancellationToken cancellationToken, string? ifVersion = null, string lang = "en")
     {
         var school = await directory.GetSchoolAsync(schoolId, cancellationToken);
         if (school is null)
@@ -77,18 +78,18 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
             return Result<CounselorView>.Missing();
         }
 
-        var problems = IdProblems("counselorId", counselorId).Concat(SchedulingValidation.ValidateForStorage(counselor, Today(school.TimeZone))).ToList();
+        var problems = IdProblems("counselorId", counselorId, lang).Concat(SchedulingValidation.ValidateForStorage(counselor, Today(school.TimeZone), lang)).ToList();
         if (problems.Count == 0)
         {
-            problems.AddRange(BudgetProblems("name", "counsellor's name", school.Name, counselor.Name, school.TimeZone));
+            problems.AddRange(BudgetProblems(SmsLengthCause.CounselorName, school.Name, counselor.Name, school.TimeZone, lang));
             problems.AddRange(templates.OverBudget(school.Name, counselor.Name, school.TimeZone, links.Value.BaseUrl, counselor.MeetingUrl)
-                .Select(r => $"meetingUrl: the link makes the {r.Template} SMS ({r.Language}) {r.Segments} segments; at most {SmsTemplates.MaxSegments} — use a shorter link.")
+                .Select(r => SegmentProblem(SmsLengthCause.MeetingLink, r, lang))
                 .Take(1));
         }
 
         if (!SlotId.IsValidCounselorId(counselorId))
         {
-            problems.Add("counselorId: use letters, digits and '-' only.");
+            problems.Add(DocumentLimits.Say(lang, "counselorId: use letters, digits and '-' only.", "counselorId: pakai huruf, angka dan tanda '-' saja."));
         }
 
         if (problems.Count > 0)
@@ -126,16 +127,49 @@ public sealed partial class SchoolAdmin(SchoolDirectory directory, IOptions<Link
         Instant.FromDateTimeOffset(time.GetUtcNow()).InZone(ScheduleText.TryGetZone(zoneId, out var zone) ? zone : DateTimeZone.Utc).Date;
 
     /// <summary>A name so long that some SMS would exceed its budget even without the optional parts.</summary>
-    private IEnumerable<string> BudgetProblems(string field, string what, string schoolName, string counselorName, string zoneId) =>
+    private IEnumerable<string> BudgetProblems(SmsLengthCause cause, string schoolName, string counselorName, string zoneId, string lang) =>
         templates.OverBudget(schoolName, counselorName, zoneId, links.Value.BaseUrl)
-            .Select(r => $"{field}: the {what} makes the {r.Template} SMS ({r.Language}) {r.Segments} segments; at most {SmsTemplates.MaxSegments} — shorten it.")
+            .Select(r => SegmentProblem(cause, r, lang))
             .Take(1);
 
-    internal static IEnumerable<string> IdProblems(string field, string id)
+    /// <summary>What made an SMS too long: the problem names it and says what to shorten.</summary>
+    internal enum SmsLengthCause
+    {
+        SchoolName,
+        CounselorName,
+        MeetingLink,
+    }
+
+    internal static string SegmentProblem(SmsLengthCause cause, RenderedSms sms, string lang = "en")
+    {
+        var sent = $"{sms.Template} SMS ({sms.Language})";
+        var max = SmsTemplates.MaxSegments;
+        return cause switch
+        {
+            SmsLengthCause.MeetingLink => DocumentLimits.Say(
+                lang,
+                $"meetingUrl: the link makes the {sent} {sms.Segments} segments; at most {max} — use a shorter link.",
+                $"meetingUrl: dengan tautan ini, {sent} menjadi {sms.Segments} bagian; paling banyak {max} — pakai tautan yang lebih pendek."),
+            SmsLengthCause.SchoolName => DocumentLimits.Say(
+                lang,
+                $"name: the school's name makes the {sent} {sms.Segments} segments; at most {max} — shorten it.",
+                $"name: dengan nama sekolah ini, {sent} menjadi {sms.Segments} bagian; paling banyak {max} — persingkat namanya."),
+            _ => DocumentLimits.Say(
+                lang,
+                $"name: the counsellor's name makes the {sent} {sms.Segments} segments; at most {max} — shorten it.",
+                $"name: dengan nama guru BK ini, {sent} menjadi {sms.Segments} bagian; paling banyak {max} — persingkat namanya."),
+        };
+    }
+
+    /// <summary>An id in a route (school, counsellor, plan): what a table key and a URL segment can carry.</summary>
+    internal static IEnumerable<string> IdProblems(string field, string id, string lang = "en")
     {
         if (!IdPattern().IsMatch(id))
         {
-            yield return $"{field}: use 1-63 lower-case letters, digits and '-', got '{id}'.";
+            yield return DocumentLimits.Say(
+                lang,
+                $"{field}: use 1-63 lower-case letters, digits and '-', got '{id}'.",
+                $"{field}: '{id}' tidak bisa dipakai; pakai 1–63 huruf kecil, angka dan tanda '-' (misalnya bk-3).");
         }
     }
 

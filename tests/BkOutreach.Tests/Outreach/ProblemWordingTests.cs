@@ -92,7 +92,7 @@ public sealed class ProblemWordingTests
         Assert.Equal("tanpa titik dua", CampaignComposer.MessageOf("tanpa titik dua"));
     }
 
-    private static void AssertWordedInBoth(string mistake, IReadOnlyList<string> english, IReadOnlyList<string> indonesian)
+    internal static void AssertWordedInBoth(string mistake, IReadOnlyList<string> english, IReadOnlyList<string> indonesian)
     {
         Assert.True(english.Count > 0, $"{mistake}: no problem found");
         Assert.Equal(english.Select(PathOf), indonesian.Select(PathOf));

@@ -27,7 +27,7 @@ public sealed partial class SchoolAdminPagesTests(SchoolAdminWorld world) : ICla
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("id=\"latitude-error\"", html, StringComparison.Ordinal);
-        Assert.Contains("outside -90..90", html, StringComparison.Ordinal);
+        Assert.Contains("Lintang: 91 harus antara -90 dan 90.", html, StringComparison.Ordinal);
         Assert.Contains("href=\"#latitude\"", html, StringComparison.Ordinal);
         Assert.DoesNotContain("id=\"name-error\"", html, StringComparison.Ordinal);
         Assert.Contains("value=\"MA Baru\"", html, StringComparison.Ordinal);
@@ -102,6 +102,37 @@ public sealed partial class SchoolAdminPagesTests(SchoolAdminWorld world) : ICla
         using var removed = await PostAsync(admin, path, [new("action", "remove"), new("version", current), new("index", "0")]);
         Assert.Equal(HttpStatusCode.SeeOther, removed.StatusCode);
         Assert.Equal(["2027/2028 Ganjil"], (await StoredAsync(school)).GetProperty("terms").EnumerateArray().Select(t => t.GetProperty("name").GetString()!).ToArray());
+    }
+
+    [Fact]
+    public async Task Terms_BadForm_ComesBackInThePagesLanguage_IndonesianUnlessChosenEnglish()
+    {
+        var school = await world.NewSchoolAsync();
+        using var admin = await world.SignedInAsync(SchoolAdminWorld.AdminOf(school));
+        var path = StaffPaths.Settings(school) + "/terms";
+        var version = Hidden(await GetHtmlAsync(admin, path), "version");
+        KeyValuePair<string, string>[] bad = [new("action", "add"), new("version", version), new("term_name", ""), new("term_first", "2027-13-01"), new("term_last", "2027-06-19")];
+
+        using var indonesian = await PostAsync(admin, path, bad);
+        var html = WebUtility.HtmlDecode(await indonesian.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, indonesian.StatusCode);
+        Assert.Contains("Nama semester: wajib diisi.", html, StringComparison.Ordinal);
+        Assert.Contains("Hari pertama: '2027-13-01' bukan tanggal (tttt-bb-hh).", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("required", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("is not a", html, StringComparison.Ordinal);
+
+        using var backwards = await PostAsync(admin, path, [new("action", "add"), new("version", version), new("term_name", "Genap B"), new("term_first", "2027-02-01"), new("term_last", "2027-01-01")]);
+        Assert.Contains(
+            "Hari pertama: 2027-02-01 jatuh setelah hari terakhir (2027-01-01).",
+            WebUtility.HtmlDecode(await backwards.Content.ReadAsStringAsync()),
+            StringComparison.Ordinal);
+
+        using var english = await PostAsync(admin, path + "?lang=en", bad);
+        var englishHtml = WebUtility.HtmlDecode(await english.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, english.StatusCode);
+        Assert.Contains("Term name: required.", englishHtml, StringComparison.Ordinal);
+        Assert.Contains("First day: '2027-13-01' is not a yyyy-MM-dd date.", englishHtml, StringComparison.Ordinal);
+        Assert.Equal(1, (await StoredAsync(school)).GetProperty("terms").GetArrayLength());
     }
 
     [Fact]
@@ -266,7 +297,15 @@ public sealed partial class SchoolAdminPagesTests(SchoolAdminWorld world) : ICla
         var html = await noCounselor.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.BadRequest, noCounselor.StatusCode);
         Assert.Contains("id=\"counselor_id-error\"", html, StringComparison.Ordinal);
+        Assert.Contains("Konselor: pilih konselor yang jadwal dan siswanya dikelola guru BK ini.", html, StringComparison.Ordinal);
         Assert.Contains("value=\"guru@contoh.sch.id\"", html, StringComparison.Ordinal);
+
+        using var badCounselor = await PostAsync(admin, StaffPaths.Staff(school), [new("action", "add_counselor"), new("c_id", "BK 3!"), new("c_name", ""), new("c_email", "bad")]);
+        var wrong = WebUtility.HtmlDecode(await badCounselor.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, badCounselor.StatusCode);
+        Assert.Contains("Kode konselor: 'BK 3!' tidak bisa dipakai; pakai 1–63 huruf kecil, angka dan tanda '-' (misalnya bk-3).", wrong, StringComparison.Ordinal);
+        Assert.Contains("Nama konselor: wajib diisi.", wrong, StringComparison.Ordinal);
+        Assert.Contains("Email konselor: 'bad' bukan alamat email yang benar (nama@domain, tanpa spasi).", wrong, StringComparison.Ordinal);
 
         using var counselor = await PostAsync(admin, StaffPaths.Staff(school), [new("action", "add_counselor"), new("c_id", "bk-3"), new("c_name", "Bu Sari"), new("c_email", "sari@contoh.sch.id"), new("c_grant", "yes")]);
         Assert.Equal(HttpStatusCode.SeeOther, counselor.StatusCode);

@@ -34,14 +34,16 @@ internal static class PageText
     /// <summary>"Sabtu, 16 Januari 2027" / "Saturday 16 January 2027".</summary>
     public static string Date(LocalDate date, string language)
     {
-        var day = (int)date.DayOfWeek - 1;
         var month = date.Month - 1;
         var year = date.Year.ToString(CultureInfo.InvariantCulture);
         var dayOfMonth = date.Day.ToString(CultureInfo.InvariantCulture);
         return language == English
-            ? $"{EnglishDays[day]} {dayOfMonth} {EnglishMonths[month]} {year}"
-            : $"{IndonesianDays[day]}, {dayOfMonth} {IndonesianMonths[month]} {year}";
+            ? $"{Day(date.DayOfWeek, language)} {dayOfMonth} {EnglishMonths[month]} {year}"
+            : $"{Day(date.DayOfWeek, language)}, {dayOfMonth} {IndonesianMonths[month]} {year}";
     }
+
+    /// <summary>"Sabtu" / "Saturday".</summary>
+    public static string Day(IsoDayOfWeek day, string language) => (language == English ? EnglishDays : IndonesianDays)[(int)day - 1];
 
     /// <summary>"08:00–08:30" (24-hour clock, en dash), local times of the school.</summary>
     public static string TimeRange(ZonedDateTime start, ZonedDateTime end) =>

@@ -317,7 +317,7 @@ public sealed partial class CampaignPlans(
     {
         var counselors = (await directory.ListCounselorsAsync(schoolId, cancellationToken)).Select(c => c.Id).ToList();
         var today = Now().InZone(DateTimeZoneProviders.Tzdb.GetZoneOrNull(school.TimeZone) ?? DateTimeZone.Utc).Date;
-        return [.. Scheduling.SchoolAdmin.IdProblems("planId", planId).Concat(CampaignPlanValidation.Validate(plan, school, counselors, templates.CampaignTemplates, lang, today))];
+        return [.. Scheduling.SchoolAdmin.IdProblems("planId", planId, lang).Concat(CampaignPlanValidation.Validate(plan, school, counselors, templates.CampaignTemplates, lang, today))];
     }
 
     private Instant Now() => Instant.FromDateTimeOffset(time.GetUtcNow());

@@ -42,6 +42,13 @@ public static class AccessGate
             return null;
         }
 
+        if (rule.Page && decision is { Status: StatusCodes.Status403Forbidden or StatusCodes.Status404NotFound, Caller: { } refused, Schools: null }
+            && context.RequestServices?.GetService(typeof(Core.Staff.StaffRefusalPage)) is Core.Staff.StaffRefusalPage page)
+        {
+            // A person who followed a link gets a page in their language, not a JSON body.
+            return new Staff.StaffPageResult(await page.RenderAsync(refused, decision.Status, Staff.StaffPageHttp.Language(request), cancellationToken), decision.Status);
+        }
+
         return decision switch
         {
             { Status: StatusCodes.Status302Found } => new RedirectResult(decision.Location!, permanent: false),

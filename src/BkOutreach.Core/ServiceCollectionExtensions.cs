@@ -103,6 +103,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Access.StaffHome>();
         services.AddSingleton<Staff.StaffPages>();
         services.AddSingleton<Staff.StaffFrames>();
+        services.AddSingleton<Staff.StaffRefusalPage>();
         services.AddSingleton<Staff.CampaignStatusBoard>();
         services.AddSingleton<Staff.CampaignComposer>();
         services.AddSingleton<Staff.CampaignPlanEditor>();

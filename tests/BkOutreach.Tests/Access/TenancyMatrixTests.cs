@@ -173,6 +173,7 @@ public sealed partial class TenancyMatrixTests(AccessWorld world) : IClassFixtur
             null => 200,
             RedirectResult => 302,
             ObjectResult o => o.StatusCode ?? 200,
+            BkOutreach.Functions.Staff.StaffPageResult page => page.Status,
             _ => throw new InvalidOperationException(result.GetType().Name),
         };
     }

@@ -338,6 +338,13 @@ public sealed partial class SchoolAdminPagesTests(SchoolAdminWorld world) : ICla
             {
                 using var get = await client.GetAsync(path.TrimStart('/'));
                 Assert.Equal(HttpStatusCode.Forbidden, get.StatusCode);
+
+                // A page in Indonesian with the way home, not a JSON body, and no form of the refused page.
+                Assert.Equal("text/html", get.Content.Headers.ContentType?.MediaType);
+                var refusal = await get.Content.ReadAsStringAsync();
+                Assert.Contains("<h1>Tidak ada akses</h1>", refusal, StringComparison.Ordinal);
+                Assert.Contains("href=\"/api/staff\"", refusal, StringComparison.Ordinal);
+                Assert.DoesNotContain("<form", refusal, StringComparison.Ordinal);
                 if (path.EndsWith("/roster", StringComparison.Ordinal) || path.EndsWith("/guardians", StringComparison.Ordinal))
                 {
                     continue;

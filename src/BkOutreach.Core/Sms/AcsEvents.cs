@@ -96,7 +96,8 @@ public sealed record OtherAcsEvent(string Id, string EventType) : AcsEvent(Id);
 /// <summary>
 /// Parses Event Grid deliveries (Event Grid schema: an array of events with <c>eventType</c>; CloudEvents:
 /// one event or an array with <c>type</c>). Property names are matched case-insensitively, since casing
-/// differs between sources, and phone numbers are returned in E.164 with '+' even when sent without it.
+/// differs between sources, and phone numbers are returned in E.164 with '+' even when sent without it
+/// (<see cref="NormalizeNumber"/>; "" for one that cannot be a phone number).
 /// </summary>
 public static class AcsEvents
 {
@@ -137,11 +138,25 @@ public static class AcsEvents
         }
     }
 
-    /// <summary>E.164 with '+': ACS sends numbers with or without it.</summary>
+    /// <summary>
+    /// A number of an event in E.164 with '+', or "" when it cannot be one (the caller ignores the event). ACS
+    /// writes E.164 with or without the '+' (WhatsApp leaves it off: <c>6281…</c>); a number written with the
+    /// trunk prefix (<c>0812…</c>) is Indonesian and read as the roster reads it
+    /// (<see cref="Outreach.PhoneNumberNormalizer"/>), so it matches the guardian's number. A country code never
+    /// starts with 0, so no answer is <c>+0…</c>.
+    /// </summary>
     public static string NormalizeNumber(string? number)
     {
         var trimmed = (number ?? "").Trim();
-        return trimmed.Length == 0 || trimmed[0] == '+' ? trimmed : "+" + trimmed;
+        if (trimmed.StartsWith('0'))
+        {
+            return Outreach.PhoneNumberNormalizer.Normalize(trimmed).E164 ?? "";
+        }
+
+        var digits = trimmed.StartsWith('+') ? trimmed.AsSpan(1) : trimmed.AsSpan();
+        return digits.Length is >= 8 and <= 15 && digits[0] != '0' && digits.IndexOfAnyExceptInRange('0', '9') < 0
+            ? "+" + digits.ToString()
+            : "";
     }
 
     private static AcsEvent ParseEvent(JsonElement e)

@@ -91,6 +91,20 @@ public sealed class AcsEventsTests
         Assert.Equal(SmsKeyword.OptOut, received.Keyword);
     }
 
+    [Theory]
+    [InlineData("6281234560009", "+6281234560009")]
+    [InlineData("+6281234560009", "+6281234560009")]
+    [InlineData("081234560009", "+6281234560009")]
+    [InlineData(" 0812-3456-0009 ", "+6281234560009")]
+    [InlineData("15550001111", "+15550001111")]
+    [InlineData("+081234560009", "")]
+    [InlineData("0000", "")]
+    [InlineData("+62 812#34", "")]
+    [InlineData("BKSEKOLAH", "")]
+    [InlineData("", "")]
+    public void NormalizeNumber_ReadsTrunkPrefixAsTheRosterDoes_AndNeverGivesPlusZero(string sent, string expected) =>
+        Assert.Equal(expected, AcsEvents.NormalizeNumber(sent));
+
     [Fact]
     public void Parse_OtherEventType_IsKeptAsOther()
     {

@@ -123,7 +123,8 @@ public static class AcsEvents
         }
         catch (JsonException ex)
         {
-            throw new FormatException("The Event Grid body is not JSON: " + ex.Message, ex);
+            // Where it breaks, not the parser's own words (they are about its internals).
+            throw new FormatException($"The Event Grid body is not JSON (line {ex.LineNumber + 1 ?? 1}, byte {ex.BytePositionInLine + 1 ?? 1}).", ex);
         }
 
         using (document)

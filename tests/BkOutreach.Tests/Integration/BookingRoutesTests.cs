@@ -189,6 +189,25 @@ public sealed class BookingRoutesTests : IAsyncLifetime
         Assert.Equal(reason, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
     }
 
+    [Theory]
+    [InlineData("zzz")]
+    [InlineData("<b>x</b>")]
+    [InlineData("either")]
+    public async Task UnknownMode_Is422InvalidMode_AndBooksNothing(string mode)
+    {
+        var (_, _, tokens) = await SetUpAsync(1);
+        var slot = (await SlotsAsync(tokens[0]))[0].GetProperty("id").GetString()!;
+
+        var response = await _runner.Http.PostAsync($"api/links/{tokens[0]}/booking", OutreachJourney.Json(new { slotId = slot, mode }));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("slot_not_bookable", body.GetProperty("error").GetString());
+        Assert.Equal("invalid_mode", body.GetProperty("reason").GetString());
+        Assert.Contains(await SlotsAsync(tokens[0]), s => s.GetProperty("id").GetString() == slot);
+        Assert.Equal(HttpStatusCode.NotFound, (await _runner.Http.DeleteAsync($"api/links/{tokens[0]}/booking")).StatusCode);
+    }
+
     [Fact]
     public async Task Booking_WithWrongContentType_Is415_AndUnknownTokenIs404()
     {

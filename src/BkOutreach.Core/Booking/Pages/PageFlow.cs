@@ -163,6 +163,7 @@ public sealed class PageFlow(
     {
         "past" => PageNotice.Past,
         "inside_notice" => PageNotice.InsideNotice,
+        BookingService.InvalidMode => PageNotice.InvalidMode,
         _ => PageNotice.NotOffered,
     };
 

@@ -4,7 +4,11 @@ using BkOutreach.Core.Schools;
 
 namespace BkOutreach.Core.Sms;
 
-/// <summary>One event of an Event Grid delivery to <c>POST /api/events/acs</c>.</summary>
+/// <summary>
+/// One event of an Event Grid delivery to <c>POST /api/events/acs</c>. <see cref="Id"/> is never empty: it is
+/// how a redelivery is recognised and the idempotency key of what the event sets off, so
+/// <see cref="AcsEvents.Parse"/> refuses an event without one.
+/// </summary>
 public abstract record AcsEvent(string Id);
 
 /// <summary>Event Grid asks the endpoint to prove it wants the subscription: answer <see cref="AcsEvents.ValidationResponse"/>.</summary>
@@ -132,8 +136,8 @@ public static class AcsEvents
             var root = document.RootElement;
             return root.ValueKind switch
             {
-                JsonValueKind.Array => [.. root.EnumerateArray().Select(ParseEvent)],
-                JsonValueKind.Object => [ParseEvent(root)],
+                JsonValueKind.Array => [.. root.EnumerateArray().Select((e, i) => ParseEvent(e, i))],
+                JsonValueKind.Object => [ParseEvent(root, 0)],
                 _ => throw new FormatException("The Event Grid body must be an event or an array of events."),
             };
         }
@@ -160,14 +164,18 @@ public static class AcsEvents
             : "";
     }
 
-    private static AcsEvent ParseEvent(JsonElement e)
+    private static AcsEvent ParseEvent(JsonElement e, int index)
     {
         if (e.ValueKind != JsonValueKind.Object)
         {
             throw new FormatException("An Event Grid event must be a JSON object.");
         }
 
-        var id = String(e, "id") ?? "";
+        // Event Grid and CloudEvents always give one. Without it a redelivery cannot be told from a new event,
+        // and events without one would all share the same keys (once de-duplicated against each other as "").
+        var id = String(e, "id") is { } given && !string.IsNullOrWhiteSpace(given)
+            ? given
+            : throw new FormatException($"Event {index + 1} has no id; every Event Grid event carries one.");
         var type = String(e, "eventType") ?? String(e, "type") ?? "";
         var data = Property(e, "data") is { ValueKind: JsonValueKind.Object } d ? d : default;
         if (type.Equals(ValidationEventType, StringComparison.OrdinalIgnoreCase))

@@ -203,6 +203,21 @@ public sealed partial class OutreachRoutesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EventGrid_EventWithoutAnId_Is400WithTheReason_AndChangesNothing()
+    {
+        var phone = "+6285" + Random.Shared.Next(10000000, 99999999);
+        var stop = new[] { new { eventType = "Microsoft.Communication.SMSReceived", data = new { messageId = "in-no-id", from = phone, to = "+18005550100", message = "BERHENTI" } } };
+
+        var response = await _runner.Admin.PostAsync("api/events/acs", OutreachJourney.Json(stop));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_events", body.GetProperty("error").GetString());
+        Assert.Equal("Event 1 has no id; every Event Grid event carries one.", body.GetProperty("problems")[0].GetString());
+        Assert.False(await _runner.Services.GetRequiredService<OptOutStore>().IsOptedOutAsync(phone, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Stop_FromANationalNumber_OptsOutTheRosterGuardian_AndAnUnreadableSenderIsIgnoredWithoutItsNumberInTheLog()
     {
         var logs = new Reliability.CapturingLoggerProvider();

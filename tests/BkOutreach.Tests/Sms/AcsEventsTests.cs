@@ -114,6 +114,13 @@ public sealed class AcsEventsTests
     }
 
     [Theory]
+    [InlineData("""[{"eventType":"Microsoft.Communication.SMSReceived","data":{"messageId":"m1","from":"+6281234560009","message":"STOP"}}]""")]
+    [InlineData("""[{"id":"e1","eventType":"Microsoft.Communication.SMSReceived","data":{}},{"id":" ","eventType":"Microsoft.Communication.SMSReceived","data":{}}]""")]
+    [InlineData("""{"specversion":"1.0","id":null,"type":"Microsoft.Communication.SMSReceived","data":{}}""")]
+    public void Parse_EventWithoutId_IsRefused_NotDeduplicatedAgainstTheEmptyId(string json) =>
+        Assert.Contains("has no id", Assert.Throws<FormatException>(() => AcsEvents.Parse(json)).Message, StringComparison.Ordinal);
+
+    [Theory]
     [InlineData("not json")]
     [InlineData("42")]
     [InlineData("[1]")]

@@ -12,7 +12,8 @@ public sealed record BookingRequestBody(string? SlotId, string? Mode);
 /// <summary>
 /// <c>POST /api/links/{token}/booking</c> <c>{ "slotId" }</c> → 201 with the booking (also when it moved an
 /// existing one, or when the same request came twice); 409 <c>slot_taken</c>; 404 unknown or expired link;
-/// 422 not bookable (past, inside notice, outside the window, another counsellor's).
+/// 422 not bookable (past, inside notice, outside the window, another counsellor's, or a <c>mode</c> other
+/// than <c>online</c> / <c>in_person</c>: reason <c>invalid_mode</c>).
 /// </summary>
 public sealed class CreateLinkBooking(BookingService booking, PostThrottle throttle)
 {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using BkOutreach.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -30,13 +31,18 @@ public static class HttpJson
         {
             using var limited = new MemoryStream();
             await CopyLimitedAsync(request.Body, limited, cancellationToken);
+            if (limited.Length == 0)
+            {
+                return (null, Problem(StatusCodes.Status400BadRequest, "invalid_json", ["The body is empty."]));
+            }
+
             limited.Position = 0;
             var value = await JsonSerializer.DeserializeAsync<T>(limited, Options, cancellationToken);
             return value is null ? (null, Problem(StatusCodes.Status400BadRequest, "invalid_json", ["The body is empty."])) : (value, null);
         }
         catch (JsonException ex)
         {
-            return (null, Problem(StatusCodes.Status400BadRequest, "invalid_json", [$"The body is not valid JSON for this route: {ex.Message}"]));
+            return (null, Problem(StatusCodes.Status400BadRequest, "invalid_json", [Describe(ex, typeof(T))]));
         }
         catch (BodyTooLargeException)
         {
@@ -53,6 +59,104 @@ public static class HttpJson
         : result.Conflict ? new ConflictObjectResult(new { error = "changed_meanwhile" })
         : result.Problems.Count > 0 ? Problem(StatusCodes.Status400BadRequest, "invalid", result.Problems)
         : success(result.Value!);
+
+    /// <summary>
+    /// What is wrong with the body, in the client's terms: where the JSON breaks, or which field holds the
+    /// wrong kind of value (<c>slotId: expected a string</c>). The serializer's own message names our .NET
+    /// types and its internals, so it never reaches the client.
+    /// </summary>
+    private static string Describe(JsonException ex, Type target)
+    {
+        // The reader's errors (broken JSON) come wrapped; a value of the wrong kind has no JSON error inside.
+        if (ex.InnerException is JsonException)
+        {
+            return $"The body is not valid JSON (line {ex.LineNumber + 1 ?? 1}, byte {ex.BytePositionInLine + 1 ?? 1}).";
+        }
+
+        var path = ex.Path is { Length: > 1 } p && p.StartsWith('$') ? p[1..].TrimStart('.') : "";
+        var expected = ExpectedAt(target, ex.Path ?? "$");
+        var where = path.Length == 0 ? "the body" : path;
+        return expected is null ? $"{where}: this value has the wrong type." : $"{where}: expected {expected}.";
+    }
+
+    /// <summary>The kind of JSON value the route reads at <paramref name="path"/> (<c>$.terms[0].firstDay</c>), or null when the path leads nowhere known.</summary>
+    private static string? ExpectedAt(Type target, string path)
+    {
+        var info = Options.GetTypeInfo(target);
+        var i = 1;
+        while (i < path.Length)
+        {
+            if (path[i] == '.' || (path[i] == '[' && i + 1 < path.Length && path[i + 1] == '\''))
+            {
+                string name;
+                if (path[i] == '.')
+                {
+                    var end = path.IndexOfAny(['.', '['], i + 1);
+                    end = end < 0 ? path.Length : end;
+                    name = path[(i + 1)..end];
+                    i = end;
+                }
+                else
+                {
+                    var end = path.IndexOf("']", i + 2, StringComparison.Ordinal);
+                    if (end < 0)
+                    {
+                        return null;
+                    }
+
+                    name = path[(i + 2)..end];
+                    i = end + 2;
+                }
+
+                var comparison = Options.PropertyNameCaseInsensitive ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+                var next = info.Kind switch
+                {
+                    JsonTypeInfoKind.Object => info.Properties.FirstOrDefault(x => string.Equals(x.Name, name, comparison))?.PropertyType,
+                    JsonTypeInfoKind.Dictionary => info.ElementType,
+                    _ => null,
+                };
+                if (next is null)
+                {
+                    return null;
+                }
+
+                info = Options.GetTypeInfo(next);
+            }
+            else if (path[i] == '[')
+            {
+                var end = path.IndexOf(']', i);
+                if (end < 0 || info.Kind != JsonTypeInfoKind.Enumerable || info.ElementType is null)
+                {
+                    return null;
+                }
+
+                info = Options.GetTypeInfo(info.ElementType);
+                i = end + 1;
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return info.Kind switch
+        {
+            JsonTypeInfoKind.Object or JsonTypeInfoKind.Dictionary => "an object",
+            JsonTypeInfoKind.Enumerable => "an array",
+            _ => ValueKind(Nullable.GetUnderlyingType(info.Type) ?? info.Type),
+        };
+    }
+
+    private static string? ValueKind(Type type) =>
+        type == typeof(bool) ? "true or false"
+        : type == typeof(DateOnly) ? "a date (yyyy-mm-dd)"
+        : type == typeof(TimeOnly) ? "a time (hh:mm)"
+        : type == typeof(DateTime) || type == typeof(DateTimeOffset) ? "a date and time (ISO 8601)"
+        : type.IsEnum ? null
+        : type == typeof(string) || type == typeof(char) || type == typeof(Guid) || type == typeof(Uri) ? "a string"
+        : Type.GetTypeCode(type) is >= TypeCode.SByte and <= TypeCode.UInt64 ? "a whole number"
+        : Type.GetTypeCode(type) is TypeCode.Single or TypeCode.Double or TypeCode.Decimal ? "a number"
+        : null;
 
     private static async Task CopyLimitedAsync(Stream source, Stream target, CancellationToken cancellationToken)
     {

@@ -65,6 +65,9 @@ public sealed partial class BookingService(
     IOptions<LinksOptions> linkOptions,
     ILogger<BookingService> logger)
 {
+    /// <summary>The refusal of a <c>mode</c> that is neither <c>online</c> nor <c>in_person</c>.</summary>
+    public const string InvalidMode = "invalid_mode";
+
     /// <summary>The link's context, or null when the token is unknown, forged or expired (the caller answers 404).</summary>
     public Task<LinkContext?> OpenAsync(string? token, CancellationToken cancellationToken) =>
         OpenAsync(token, recentGrant: false, cancellationToken);
@@ -120,10 +123,21 @@ public sealed partial class BookingService(
     }
 
     /// <summary>Books the slot, or moves the guardian's booking with that counsellor to it.</summary>
-    /// <param name="mode">For a slot offered both ways, the parent's choice (<c>online</c> or <c>in_person</c>).</param>
+    /// <param name="mode">
+    /// For a slot offered both ways, the parent's choice (<c>online</c> or <c>in_person</c>); null or empty for
+    /// none. Any other word is refused (<c>invalid_mode</c>) before anything is read, rather than booked as in
+    /// person. A slot offered one way only takes its own mode whatever is asked: the page's one mode choice
+    /// is sent with every slot of the form, also with those that have no choice.
+    /// </param>
     /// <param name="via">Where the parent asked: the booking page or JSON route (web) or an SMS reply (sms).</param>
     public async Task<BookResult> BookAsync(LinkContext link, string? slotId, string? mode, Participation.ParticipationChannel via, CancellationToken cancellationToken)
     {
+        mode = string.IsNullOrEmpty(mode) ? null : mode;
+        if (mode is not (null or "online" or "in_person"))
+        {
+            return new BookResult(BookOutcome.NotBookable, null, InvalidMode);
+        }
+
         if (!SlotId.TryParse(slotId, out var id))
         {
             return new BookResult(BookOutcome.NotBookable, null, SlotRejection.Malformed.ToWire());

@@ -57,9 +57,16 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
             ParticipationChannel.Sms, null, wave, null, cancellationToken);
     }
 
-    /// <summary>Once per guardian, campaign and local day.</summary>
-    public Task LinkOpenedAsync(Guardian guardian, Campaign campaign, string localDate, CancellationToken cancellationToken) =>
-        RecordAsync(guardian, campaign, ParticipationKind.LinkOpened, $"{FactKeys.LinkOpened(campaign.Id, guardian.Id)}:{localDate}", ParticipationChannel.Web, null, null, null, cancellationToken);
+    /// <summary>
+    /// The parent opened their link: the booking page or the JSON slot list, whichever they use (a booking
+    /// needs one of them first, so the funnel's "opened" covers every web booking). Once per guardian,
+    /// campaign and the school's local day.
+    /// </summary>
+    public Task LinkOpenedAsync(Booking.LinkContext link, CancellationToken cancellationToken)
+    {
+        var today = Outreach.CampaignValidation.Format(NodaTime.Instant.FromDateTimeOffset(time.GetUtcNow()).InZone(link.Zone).Date);
+        return RecordAsync(link.Guardian, link.Campaign, ParticipationKind.LinkOpened, $"{FactKeys.LinkOpened(link.Campaign.Id, link.Guardian.Id)}:{today}", ParticipationChannel.Web, null, null, null, cancellationToken);
+    }
 
     /// <summary>
     /// A fact of a booking change, recorded by <see cref="Booking.BookingEventHandler"/> from the outbox row

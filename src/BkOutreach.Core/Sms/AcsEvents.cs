@@ -4,7 +4,11 @@ using BkOutreach.Core.Schools;
 
 namespace BkOutreach.Core.Sms;
 
-/// <summary>One event of an Event Grid delivery to <c>POST /api/events/acs</c>.</summary>
+/// <summary>
+/// One event of an Event Grid delivery to <c>POST /api/events/acs</c>. <see cref="Id"/> is never empty: it is
+/// how a redelivery is recognised and the idempotency key of what the event sets off, so
+/// <see cref="AcsEvents.Parse"/> refuses an event without one.
+/// </summary>
 public abstract record AcsEvent(string Id);
 
 /// <summary>Event Grid asks the endpoint to prove it wants the subscription: answer <see cref="AcsEvents.ValidationResponse"/>.</summary>
@@ -96,7 +100,8 @@ public sealed record OtherAcsEvent(string Id, string EventType) : AcsEvent(Id);
 /// <summary>
 /// Parses Event Grid deliveries (Event Grid schema: an array of events with <c>eventType</c>; CloudEvents:
 /// one event or an array with <c>type</c>). Property names are matched case-insensitively, since casing
-/// differs between sources, and phone numbers are returned in E.164 with '+' even when sent without it.
+/// differs between sources, and phone numbers are returned in E.164 with '+' even when sent without it
+/// (<see cref="NormalizeNumber"/>; "" for one that cannot be a phone number).
 /// </summary>
 public static class AcsEvents
 {
@@ -122,7 +127,8 @@ public static class AcsEvents
         }
         catch (JsonException ex)
         {
-            throw new FormatException("The Event Grid body is not JSON: " + ex.Message, ex);
+            // Where it breaks, not the parser's own words (they are about its internals).
+            throw new FormatException($"The Event Grid body is not JSON (line {ex.LineNumber + 1 ?? 1}, byte {ex.BytePositionInLine + 1 ?? 1}).", ex);
         }
 
         using (document)
@@ -130,28 +136,46 @@ public static class AcsEvents
             var root = document.RootElement;
             return root.ValueKind switch
             {
-                JsonValueKind.Array => [.. root.EnumerateArray().Select(ParseEvent)],
-                JsonValueKind.Object => [ParseEvent(root)],
+                JsonValueKind.Array => [.. root.EnumerateArray().Select((e, i) => ParseEvent(e, i))],
+                JsonValueKind.Object => [ParseEvent(root, 0)],
                 _ => throw new FormatException("The Event Grid body must be an event or an array of events."),
             };
         }
     }
 
-    /// <summary>E.164 with '+': ACS sends numbers with or without it.</summary>
+    /// <summary>
+    /// A number of an event in E.164 with '+', or "" when it cannot be one (the caller ignores the event). ACS
+    /// writes E.164 with or without the '+' (WhatsApp leaves it off: <c>6281…</c>); a number written with the
+    /// trunk prefix (<c>0812…</c>) is Indonesian and read as the roster reads it
+    /// (<see cref="Outreach.PhoneNumberNormalizer"/>), so it matches the guardian's number. A country code never
+    /// starts with 0, so no answer is <c>+0…</c>.
+    /// </summary>
     public static string NormalizeNumber(string? number)
     {
         var trimmed = (number ?? "").Trim();
-        return trimmed.Length == 0 || trimmed[0] == '+' ? trimmed : "+" + trimmed;
+        if (trimmed.StartsWith('0'))
+        {
+            return Outreach.PhoneNumberNormalizer.Normalize(trimmed).E164 ?? "";
+        }
+
+        var digits = trimmed.StartsWith('+') ? trimmed.AsSpan(1) : trimmed.AsSpan();
+        return digits.Length is >= 8 and <= 15 && digits[0] != '0' && digits.IndexOfAnyExceptInRange('0', '9') < 0
+            ? "+" + digits.ToString()
+            : "";
     }
 
-    private static AcsEvent ParseEvent(JsonElement e)
+    private static AcsEvent ParseEvent(JsonElement e, int index)
     {
         if (e.ValueKind != JsonValueKind.Object)
         {
             throw new FormatException("An Event Grid event must be a JSON object.");
         }
 
-        var id = String(e, "id") ?? "";
+        // Event Grid and CloudEvents always give one. Without it a redelivery cannot be told from a new event,
+        // and events without one would all share the same keys (once de-duplicated against each other as "").
+        var id = String(e, "id") is { } given && !string.IsNullOrWhiteSpace(given)
+            ? given
+            : throw new FormatException($"Event {index + 1} has no id; every Event Grid event carries one.");
         var type = String(e, "eventType") ?? String(e, "type") ?? "";
         var data = Property(e, "data") is { ValueKind: JsonValueKind.Object } d ? d : default;
         if (type.Equals(ValidationEventType, StringComparison.OrdinalIgnoreCase))

@@ -125,6 +125,21 @@ public sealed partial class BookingPagesFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnknownMode_Is422WithTheMessageAndNothingBooked()
+    {
+        var (school, tokens) = await SetUpAsync(1);
+        var slot = SlotValues().Match(await _browser.GetStringAsync($"api/b/{tokens[0]}")).Groups[1].Value;
+
+        var post = await PostFormAsync($"api/b/{tokens[0]}", ("slot", slot), ("mode", "zzz"));
+        var html = await post.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, post.StatusCode);
+        Assert.Contains("pilihan cara bertemu itu tidak dikenali", html, StringComparison.Ordinal);
+        Assert.Contains($"value=\"{slot}\"", html, StringComparison.Ordinal);
+        Assert.Empty(await _runner.Services.GetRequiredService<BkOutreach.Core.Booking.BookingStore>().ListAsync(school, "bk-1", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task TakenSeat_Is409WithTheMessageAndTheRemainingSlots_AndBadTokensGet404()
     {
         var (_, tokens) = await SetUpAsync(2);

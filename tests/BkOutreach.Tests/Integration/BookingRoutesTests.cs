@@ -158,6 +158,32 @@ public sealed class BookingRoutesTests : IAsyncLifetime
         _ = campaign;
     }
 
+    [Fact]
+    public async Task GuardiansWhoOnlyUseTheJsonRoutes_CountAsOpenedInTheFunnel()
+    {
+        var (journey, campaign, tokens) = await SetUpAsync(2);
+        foreach (var (token, i) in tokens.Select((t, i) => (t, i)))
+        {
+            var slot = (await SlotsAsync(token))[i].GetProperty("id").GetString()!;
+            Assert.Equal(HttpStatusCode.Created, (await BookAsync(token, slot)).StatusCode);
+        }
+
+        var dashboards = _runner.Services.GetRequiredService<BkOutreach.Core.Participation.DashboardService>();
+        var funnel = await Reliability.ReliabilityKit.EventuallyAsync(
+            async () => (await dashboards.BuildAsync(journey.SchoolId, CancellationToken.None)).Value!.Campaigns.Single(c => c.CampaignId == campaign),
+            f => f.Booked == 2,
+            TimeSpan.FromSeconds(30));
+        var opened = (await _runner.Services.GetRequiredService<BkOutreach.Core.Participation.ParticipationLog>().ListAsync(journey.SchoolId, CancellationToken.None))
+            .Where(e => e.Event.Kind == BkOutreach.Core.Participation.ParticipationKind.LinkOpened)
+            .Select(e => e.Event.GuardianId)
+            .Distinct()
+            .Count();
+
+        Assert.Equal(2, funnel.Booked);
+        Assert.Equal(2, funnel.Opened);
+        Assert.Equal(2, opened);
+    }
+
     [Theory]
     [InlineData("bk-1.20270110T0800.30", "past")]
     [InlineData("bk-1.20270111T2000.30", "inside_notice")]
@@ -172,6 +198,25 @@ public sealed class BookingRoutesTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.Equal(reason, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
+    }
+
+    [Theory]
+    [InlineData("zzz")]
+    [InlineData("<b>x</b>")]
+    [InlineData("either")]
+    public async Task UnknownMode_Is422InvalidMode_AndBooksNothing(string mode)
+    {
+        var (_, _, tokens) = await SetUpAsync(1);
+        var slot = (await SlotsAsync(tokens[0]))[0].GetProperty("id").GetString()!;
+
+        var response = await _runner.Http.PostAsync($"api/links/{tokens[0]}/booking", OutreachJourney.Json(new { slotId = slot, mode }));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("slot_not_bookable", body.GetProperty("error").GetString());
+        Assert.Equal("invalid_mode", body.GetProperty("reason").GetString());
+        Assert.Contains(await SlotsAsync(tokens[0]), s => s.GetProperty("id").GetString() == slot);
+        Assert.Equal(HttpStatusCode.NotFound, (await _runner.Http.DeleteAsync($"api/links/{tokens[0]}/booking")).StatusCode);
     }
 
     [Fact]

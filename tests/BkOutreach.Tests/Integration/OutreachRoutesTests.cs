@@ -203,6 +203,54 @@ public sealed partial class OutreachRoutesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EventGrid_EventWithoutAnId_Is400WithTheReason_AndChangesNothing()
+    {
+        var phone = "+6285" + Random.Shared.Next(10000000, 99999999);
+        var stop = new[] { new { eventType = "Microsoft.Communication.SMSReceived", data = new { messageId = "in-no-id", from = phone, to = "+18005550100", message = "BERHENTI" } } };
+
+        var response = await _runner.Admin.PostAsync("api/events/acs", OutreachJourney.Json(stop));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_events", body.GetProperty("error").GetString());
+        Assert.Equal("Event 1 has no id; every Event Grid event carries one.", body.GetProperty("problems")[0].GetString());
+        Assert.False(await _runner.Services.GetRequiredService<OptOutStore>().IsOptedOutAsync(phone, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Stop_FromANationalNumber_OptsOutTheRosterGuardian_AndAnUnreadableSenderIsIgnoredWithoutItsNumberInTheLog()
+    {
+        var logs = new Reliability.CapturingLoggerProvider();
+        await using var runner = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = SchoolMorning, ConfigureServices = logs.Register });
+        var journey = new OutreachJourney(runner);
+        await journey.CreateSchoolAsync();
+        var subscriber = "812" + Random.Shared.Next(10000000, 99999999);
+        await journey.ImportAsync($"student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id\nS1,Nurul Hidayah,X IPA 1,Siti Aminah,0{subscriber},id,bk-1\n");
+        var guardian = Assert.Single(await runner.Services.GetRequiredService<SchoolDirectory>().ListGuardiansAsync(journey.SchoolId, CancellationToken.None));
+        Assert.Equal("+62" + subscriber, guardian.Phone);
+        var unreadable = "+0" + new string([.. subscriber.Reverse()]);
+
+        var events = new object[]
+        {
+            new { id = Guid.NewGuid().ToString(), eventType = "Microsoft.Communication.SMSReceived", data = new { messageId = "in-national", from = "0" + subscriber, to = "+18005550100", message = "BERHENTI" } },
+            new { id = Guid.NewGuid().ToString(), eventType = "Microsoft.Communication.SMSReceived", data = new { messageId = "in-unreadable", from = unreadable, to = "+18005550100", message = "BERHENTI" } },
+        };
+        var outcome = await (await runner.Admin.PostAsync("api/events/acs", OutreachJourney.Json(events))).Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(1, outcome.GetProperty("processed").GetInt32());
+        Assert.Equal(1, outcome.GetProperty("ignored").GetInt32());
+        var optOuts = runner.Services.GetRequiredService<OptOutStore>();
+        Assert.True(await optOuts.IsOptedOutAsync(guardian.Phone, CancellationToken.None));
+        var facts = await runner.Services.GetRequiredService<BkOutreach.Core.Participation.ParticipationLog>().ListAsync(journey.SchoolId, CancellationToken.None);
+        Assert.Contains(facts, f => f.Event.Kind == BkOutreach.Core.Participation.ParticipationKind.OptedOut && f.Event.GuardianId == guardian.Id);
+        var outbox = (await runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray().Select(m => m.GetProperty("to").GetString()!).ToList();
+        Assert.Equal(1, outbox.Count(to => to == guardian.Phone));
+        Assert.DoesNotContain(outbox, to => to.StartsWith("+0", StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, l => l.AllText.Contains("in-unreadable", StringComparison.Ordinal) && l.AllText.Contains("ignored_sender_not_a_number", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Entries, l => l.AllText.Contains(unreadable[2..], StringComparison.Ordinal) || l.AllText.Contains(subscriber, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Dispatch_ThroughTheAcsProvider_DeliversOncePerGuardianToTheFake()
     {
         await using var acs = await FakeAcsServer.StartAsync(clock: new RunnerClock(SchoolMorning));

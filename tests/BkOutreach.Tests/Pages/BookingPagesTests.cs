@@ -283,11 +283,13 @@ public sealed class BookingPagesTests(ITestOutputHelper output)
     [InlineData(PageNotice.InsideNotice, "id", "terlalu dekat")]
     [InlineData(PageNotice.NotOffered, "id", "tidak tersedia")]
     [InlineData(PageNotice.NoSlotChosen, "id", "pilih salah satu jadwal terlebih dahulu")]
+    [InlineData(PageNotice.InvalidMode, "id", "pilihan cara bertemu itu tidak dikenali")]
     [InlineData(PageNotice.Cancelled, "id", "Jadwal Anda sudah dibatalkan.")]
     [InlineData(PageNotice.Past, "en", "already passed")]
     [InlineData(PageNotice.InsideNotice, "en", "too soon")]
     [InlineData(PageNotice.NotOffered, "en", "not available")]
     [InlineData(PageNotice.NoSlotChosen, "en", "choose a time first")]
+    [InlineData(PageNotice.InvalidMode, "en", "way of meeting was not recognised")]
     [InlineData(PageNotice.Cancelled, "en", "Your meeting has been cancelled.")]
     public void Booking_EachNotice_HasItsOwnMessage(PageNotice notice, string language, string text)
     {

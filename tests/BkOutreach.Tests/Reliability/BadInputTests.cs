@@ -142,6 +142,33 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("POST", "api/links/{token}/booking", "{\"slotId\":12}", "slotId: expected a string.")]
+    [InlineData("POST", "api/links/{token}/booking", "{\"slotId\":", "The body is not valid JSON (line 1, byte 11).")]
+    [InlineData("POST", "api/links/{token}/booking", "", "The body is empty.")]
+    [InlineData("PUT", "api/admin/schools/{school}/counselors/bk-1", "{\"name\":\"Guru\",\"seats\":\"many\"}", "seats: expected a whole number.")]
+    [InlineData("PUT", "api/admin/schools/{school}", "{\"name\":\"S\",\"terms\":[{\"name\":\"T\",\"firstDay\":5}]}", "terms[0].firstDay: expected a string.")]
+    [InlineData("POST", "api/admin/schools/{school}/campaigns", "[1]", "the body: expected an object.")]
+    [InlineData("POST", "api/events/acs", "{x", "The Event Grid body is not JSON (line 1, byte 2).")]
+    public async Task MalformedJson_Gets400NamingTheField_WithoutOurTypeNamesOrParserInternals(string method, string route, string body, string problem)
+    {
+        var (journey, campaign) = await SchoolWithFamiliesAsync(_runner, 1);
+        var token = (await TokensAsync(_runner, journey.SchoolId, campaign))[0].Token;
+        using var request = new HttpRequestMessage(new HttpMethod(method), route.Replace("{token}", token, StringComparison.Ordinal).Replace("{school}", journey.SchoolId, StringComparison.Ordinal))
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+
+        using var response = await _runner.Admin.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal([problem], JsonDocument.Parse(text).RootElement.GetProperty("problems").EnumerateArray().Select(p => p.GetString()));
+        Assert.DoesNotContain("BkOutreach", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("POST", "api/links/{token}/booking", "application/json", false)]
     [InlineData("POST", "api/links/{token}/booking", "application/json", true)]
     [InlineData("POST", "api/events/acs", "application/json", false)]

@@ -91,6 +91,20 @@ public sealed class AcsEventsTests
         Assert.Equal(SmsKeyword.OptOut, received.Keyword);
     }
 
+    [Theory]
+    [InlineData("6281234560009", "+6281234560009")]
+    [InlineData("+6281234560009", "+6281234560009")]
+    [InlineData("081234560009", "+6281234560009")]
+    [InlineData(" 0812-3456-0009 ", "+6281234560009")]
+    [InlineData("15550001111", "+15550001111")]
+    [InlineData("+081234560009", "")]
+    [InlineData("0000", "")]
+    [InlineData("+62 812#34", "")]
+    [InlineData("BKSEKOLAH", "")]
+    [InlineData("", "")]
+    public void NormalizeNumber_ReadsTrunkPrefixAsTheRosterDoes_AndNeverGivesPlusZero(string sent, string expected) =>
+        Assert.Equal(expected, AcsEvents.NormalizeNumber(sent));
+
     [Fact]
     public void Parse_OtherEventType_IsKeptAsOther()
     {
@@ -98,6 +112,13 @@ public sealed class AcsEventsTests
 
         Assert.Equal("Microsoft.Communication.ChatMessageReceived", other.EventType);
     }
+
+    [Theory]
+    [InlineData("""[{"eventType":"Microsoft.Communication.SMSReceived","data":{"messageId":"m1","from":"+6281234560009","message":"STOP"}}]""")]
+    [InlineData("""[{"id":"e1","eventType":"Microsoft.Communication.SMSReceived","data":{}},{"id":" ","eventType":"Microsoft.Communication.SMSReceived","data":{}}]""")]
+    [InlineData("""{"specversion":"1.0","id":null,"type":"Microsoft.Communication.SMSReceived","data":{}}""")]
+    public void Parse_EventWithoutId_IsRefused_NotDeduplicatedAgainstTheEmptyId(string json) =>
+        Assert.Contains("has no id", Assert.Throws<FormatException>(() => AcsEvents.Parse(json)).Message, StringComparison.Ordinal);
 
     [Theory]
     [InlineData("not json")]

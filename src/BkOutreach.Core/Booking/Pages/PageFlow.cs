@@ -19,8 +19,7 @@ public sealed class PageFlow(
     BookingPages pages,
     Participation.ParticipationFacts facts,
     Outreach.GuardianChannels channels,
-    Microsoft.Extensions.Options.IOptions<WhatsApp.WhatsAppOptions> whatsApp,
-    TimeProvider time)
+    Microsoft.Extensions.Options.IOptions<WhatsApp.WhatsAppOptions> whatsApp)
 {
     public async Task<PageResponse> ShowAsync(string token, string? from, string? notice, CancellationToken cancellationToken)
     {
@@ -30,8 +29,7 @@ public sealed class PageFlow(
             return NotFound(null);
         }
 
-        var today = Instant.FromDateTimeOffset(time.GetUtcNow()).InZone(link.Zone).Date;
-        await facts.LinkOpenedAsync(link.Guardian, link.Campaign, Outreach.CampaignValidation.Format(today), cancellationToken);
+        await facts.LinkOpenedAsync(link, cancellationToken);
         var shown = notice == "cancelled" ? PageNotice.Cancelled : PageNotice.None;
         return new PageResponse(200, await RenderBookingAsync(link, shown, BookingPages.TryParseFrom(from, out var date) ? date : null, cancellationToken));
     }
@@ -165,6 +163,7 @@ public sealed class PageFlow(
     {
         "past" => PageNotice.Past,
         "inside_notice" => PageNotice.InsideNotice,
+        BookingService.InvalidMode => PageNotice.InvalidMode,
         _ => PageNotice.NotOffered,
     };
 

@@ -26,6 +26,9 @@ public enum PageNotice
     /// <summary>The form came without a <c>slot</c> (old browsers ignore <c>required</c>).</summary>
     NoSlotChosen,
 
+    /// <summary>The form's <c>mode</c> is neither in person nor online: a form that is not the page's own (422).</summary>
+    InvalidMode,
+
     /// <summary>The booking was cancelled: a confirmation, the slots stay on the page for a new booking.</summary>
     Cancelled,
 }
@@ -49,6 +52,7 @@ public static class PageNotices
         PageNotice.InsideNotice => "inside_notice",
         PageNotice.NotOffered => "not_offered",
         PageNotice.NoSlotChosen => "no_slot",
+        PageNotice.InvalidMode => "invalid_mode",
         PageNotice.Cancelled => "cancelled",
         _ => throw new ArgumentOutOfRangeException(nameof(notice), notice, null),
     };

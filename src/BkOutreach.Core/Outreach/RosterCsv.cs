@@ -93,7 +93,8 @@ public sealed class RosterFormatException : Exception
 /// for how it meets a parent's own choice).
 /// <list type="bullet">
 /// <item>Header names are matched case-insensitively (spaces and dashes count as underscores), in any
-/// order; extra columns are ignored; <c>language</c> may be absent (then every row is <c>id</c>) and so may
+/// order; extra columns are ignored, but one of these columns named twice fails the file (which one holds the
+/// data would be a guess); <c>language</c> may be absent (then every row is <c>id</c>) and so may
 /// <c>channel</c>, every other column is required and its absence fails the whole file with <see cref="RosterFormatException"/>.</item>
 /// <item>UTF-8 with or without BOM (UTF-16 with BOM too); the separator is ';' when the header line has
 /// more semicolons than commas outside quotes (spreadsheets in Indonesian locales save that way), else ','.
@@ -135,6 +136,8 @@ public static class RosterCsv
     private const string ExpectedHeader = $"{StudentId},{StudentName},{Class},{GuardianName},{GuardianPhone},{Language},{CounselorId}";
 
     private static readonly string[] RequiredColumns = [StudentId, StudentName, Class, GuardianName, GuardianPhone, CounselorId];
+
+    private static readonly string[] KnownColumns = [.. RequiredColumns, Language, Channel];
 
     public static RosterParseResult Parse(Stream stream)
     {
@@ -313,9 +316,21 @@ public static class RosterCsv
     private static Dictionary<string, int> ColumnIndexes(string[] header)
     {
         var columns = new Dictionary<string, int>(StringComparer.Ordinal);
+        var twice = new List<string>();
         for (var i = 0; i < header.Length; i++)
         {
-            columns.TryAdd(NormalizeHeader(header[i]), i);
+            var name = NormalizeHeader(header[i]);
+            if (!columns.TryAdd(name, i) && KnownColumns.Contains(name))
+            {
+                twice.Add($"{name} (columns {columns[name] + 1} and {i + 1})");
+            }
+        }
+
+        if (twice.Count > 0)
+        {
+            throw new RosterFormatException(
+                $"The roster header names column{(twice.Count > 1 ? "s" : "")} {string.Join(", ", twice)} twice; it is not clear which one holds the data. " +
+                "Remove or rename one of each, then upload the file again.");
         }
 
         var missing = RequiredColumns.Where(c => !columns.ContainsKey(c)).ToList();

@@ -242,6 +242,26 @@ public sealed class RosterCsvTests(ITestOutputHelper output)
         Assert.True(guardians.Count < result.Rows.Count);
     }
 
+    [Theory]
+    [InlineData("student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id,class", "class (columns 3 and 8)")]
+    [InlineData("student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id,Guardian Phone", "guardian_phone (columns 5 and 8)")]
+    [InlineData("student_id,student_name,class,guardian_name,guardian_phone,channel,counselor_id,CHANNEL", "channel (columns 6 and 8)")]
+    public void Parse_AColumnNamedTwice_FailsTheFileNamingIt(string header, string named)
+    {
+        var ex = Assert.Throws<RosterFormatException>(() => Parse(header, "S1,Nurul,X 1,Siti,081234567890,id,bk-1,X 2"));
+
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("twice", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ExtraColumnsOrEmptyHeaderCellsNamedTwice_AreStillIgnored()
+    {
+        var result = Parse(Header + ",catatan,catatan,,", "S1,Nurul,X 1,Siti,081234567890,id,bk-1,a,b,,");
+
+        Assert.Equal("X 1", Assert.Single(result.Rows).Class);
+    }
+
     private static RosterParseResult Parse(params string[] lines) =>
         RosterCsv.Parse(new MemoryStream(Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")));
 }

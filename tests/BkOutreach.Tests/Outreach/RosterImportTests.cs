@@ -315,6 +315,27 @@ public sealed partial class RosterImportTests : IAsyncLifetime
         Assert.Empty((await _runner.Services.GetRequiredService<SchoolDirectory>().ReadRosterAsync(journey.SchoolId, CancellationToken.None)).Guardians);
     }
 
+    [Fact]
+    public async Task ColumnNamedTwice_Gets400NamingIt_AndNothingIsStored()
+    {
+        var journey = await SchoolAsync();
+
+        using var response = await PostRosterAsync(journey, Encoding.UTF8.GetBytes(Header.TrimEnd('\n') + ",class\nS1,Nurul,X 1,Siti,081271234501,id,bk-1,X 2\n"), "text/csv");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("invalid", json.GetProperty("error").GetString());
+        Assert.Contains("column class (columns 3 and 8) twice", json.GetProperty("problems")[0].GetString(), StringComparison.Ordinal);
+        Assert.Empty((await _runner.Services.GetRequiredService<SchoolDirectory>().ReadRosterAsync(journey.SchoolId, CancellationToken.None)).Guardians);
+    }
+
+    private async Task<HttpResponseMessage> PostRosterAsync(OutreachJourney journey, byte[] csv, string contentType)
+    {
+        using var body = new ByteArrayContent(csv);
+        body.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        return await _runner.Admin.PostAsync($"api/admin/schools/{journey.SchoolId}/roster", body);
+    }
+
     private static string ReliabilityRoster(int families) => Reliability.ReliabilityKit.Roster(families);
 
     private async Task<OutreachJourney> SchoolAsync()

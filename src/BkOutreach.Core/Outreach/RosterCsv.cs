@@ -16,7 +16,14 @@ public sealed record RosterRow(
     string GuardianPhone,
     string Language,
     string CounselorId,
-    MessageChannel? Channel = null);
+    MessageChannel? Channel = null)
+{
+    /// <summary>
+    /// The row's <c>language</c> is empty (or the column absent): <see cref="Language"/> is then the default
+    /// <c>id</c>, and does not disagree with a sibling's row that gives one.
+    /// </summary>
+    public bool LanguageBlank { get; init; }
+}
 
 /// <summary>
 /// A roster line that was not imported; <see cref="Row"/> counts the header as row 1. <see cref="Reason"/> is
@@ -215,10 +222,13 @@ public static class RosterCsv
 
     /// <summary>
     /// One guardian per phone number with all their children (siblings), in the order the phone first
-    /// appears. The guardian's name is the first non-empty one of their rows, the language that of the
-    /// first row and the channel the first one given. One number is one guardian: a later row giving the same number under a different name
-    /// (ignoring case and spaces) is rejected rather than merged, so one family's child never appears on
-    /// another family's page; so are rows beyond <see cref="MaxStudentsPerGuardian"/> children of one number.
+    /// appears. One number is one guardian, with one name, one language and one channel: the name is the first
+    /// non-empty one of their rows, the language the first one given (else <c>id</c>), the channel the first
+    /// one given (else none). A later row that says otherwise is rejected rather than merged, naming the row
+    /// it disagrees with: another name (ignoring case and spaces), so one family's child never appears on
+    /// another family's page, or another language or channel, so the guardian's messages never silently
+    /// follow whichever row came first. An empty <c>language</c> or <c>channel</c> disagrees with nothing.
+    /// So are rows beyond <see cref="MaxStudentsPerGuardian"/> children of one number.
     /// </summary>
     public static RosterGrouping GroupByGuardian(IEnumerable<RosterRow> rows)
     {
@@ -227,12 +237,22 @@ public static class RosterCsv
         foreach (var group in rows.GroupBy(r => r.GuardianPhone, StringComparer.Ordinal))
         {
             var named = group.FirstOrDefault(r => r.GuardianName.Length > 0);
+            RosterRow? spoken = null;
+            RosterRow? reached = null;
             var kept = new List<RosterRow>();
             foreach (var row in group)
             {
                 if (named is not null && row.GuardianName.Length > 0 && !string.Equals(row.GuardianName, named.GuardianName, StringComparison.OrdinalIgnoreCase))
                 {
                     rejected.Add(RosterRejection.Of(row.Row, RosterProblem.Of("phone_other_name", $"guardian_phone is already the number of guardian '{named.GuardianName}' (row {named.Row}); one number is one guardian, so a different name here is not merged: correct the number or the name", ("name", named.GuardianName), ("row", named.Row))));
+                }
+                else if (spoken is not null && !row.LanguageBlank && row.Language != spoken.Language)
+                {
+                    rejected.Add(RosterRejection.Of(row.Row, RosterProblem.Of("phone_other_language", $"language is {row.Language} here but {spoken.Language} in row {spoken.Row} for the same guardian_phone; one guardian gets their messages in one language, so this row is not merged: give the rows of this number the same language", ("value", row.Language), ("other", spoken.Language), ("row", spoken.Row))));
+                }
+                else if (reached is not null && row.Channel is { } channel && channel != reached.Channel)
+                {
+                    rejected.Add(RosterRejection.Of(row.Row, RosterProblem.Of("phone_other_channel", $"channel is {GuardianChannels.ToWire(channel)} here but {GuardianChannels.ToWire(reached.Channel!.Value)} in row {reached.Row} for the same guardian_phone; one guardian is reached on one channel, so this row is not merged: give the rows of this number the same channel (or leave it empty)", ("value", GuardianChannels.ToWire(channel)), ("other", GuardianChannels.ToWire(reached.Channel!.Value)), ("row", reached.Row))));
                 }
                 else if (kept.Count >= MaxStudentsPerGuardian)
                 {
@@ -241,17 +261,19 @@ public static class RosterCsv
                 else
                 {
                     kept.Add(row);
+                    spoken ??= row.LanguageBlank ? null : row;
+                    reached ??= row.Channel is null ? null : row;
                 }
             }
 
             guardians.Add(new RosterGuardian(
                 group.Key,
                 named?.GuardianName ?? "",
-                kept[0].Language,
+                spoken?.Language ?? kept[0].Language,
                 [.. kept.Select(r => new Student(r.StudentId, r.StudentName, r.Class, r.CounselorId))])
             {
                 Rows = [.. kept.Select(r => r.Row)],
-                Channel = kept.Select(r => r.Channel).FirstOrDefault(c => c is not null),
+                Channel = reached?.Channel,
             });
         }
 
@@ -310,7 +332,7 @@ public static class RosterCsv
             return (null, problems);
         }
 
-        return (new RosterRow(line, studentId, studentName, @class, Field(GuardianName), phone.E164!, language!, counselorId, channel), problems);
+        return (new RosterRow(line, studentId, studentName, @class, Field(GuardianName), phone.E164!, language!, counselorId, channel) { LanguageBlank = Field(Language).Length == 0 }, problems);
     }
 
     private static Dictionary<string, int> ColumnIndexes(string[] header)

@@ -46,7 +46,7 @@ public sealed class RosterCsvTests(ITestOutputHelper output)
         foreach (var lang in new[] { "id", "en" })
         {
             var texts = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(Path.Combine(BkOutreach.LocalRunner.RepoPaths.Root, "templates", "pages", "staff", "text", $"roster.{lang}.json")))!;
-            foreach (var code in codes.Concat(["phone_max_children", "unknown_counselor", "phone_other_name_stored"]))
+            foreach (var code in codes.Concat(["phone_max_children", "unknown_counselor", "phone_other_name_stored", "phone_other_language", "phone_other_channel"]))
             {
                 Assert.True(texts.ContainsKey("reject_" + code), $"roster.{lang}.json has no reject_{code}");
             }
@@ -146,7 +146,7 @@ public sealed class RosterCsvTests(ITestOutputHelper output)
             Header,
             "S001,Rizky,XI IPA 1,Siti Aminah,0812-3456-7890,id,bk-1",
             "S002,Anisa,XI IPA 1,Budi,081311112222,en,bk-1",
-            "S003,Rina,X IPS 2,,+62 812 3456 7890,en,bk-2",
+            "S003,Rina,X IPS 2,,+62 812 3456 7890,,bk-2",
             "S004,Dani,X IPS 2,siti  aminah,081234567890,id,bk-2");
 
         var grouping = RosterCsv.GroupByGuardian(result.Rows);
@@ -260,6 +260,30 @@ public sealed class RosterCsvTests(ITestOutputHelper output)
         var result = Parse(Header + ",catatan,catatan,,", "S1,Nurul,X 1,Siti,081234567890,id,bk-1,a,b,,");
 
         Assert.Equal("X 1", Assert.Single(result.Rows).Class);
+    }
+
+    [Fact]
+    public void GroupByGuardian_SiblingRowsGivingAnotherLanguageOrChannel_AreRejectedNamingTheFirstRow()
+    {
+        var result = Parse(
+            Header + ",channel",
+            "S1,Nurul,X 1,Siti,081234567890,,bk-1,",
+            "S2,Rizki,X 2,Siti,081234567890,en,bk-1,sms",
+            "S3,Bayu,X 3,Siti,081234567890,id,bk-1,",
+            "S4,Dewi,X 4,Siti,081234567890,,bk-1,whatsapp",
+            "S5,Eko,X 5,Siti,081234567890,EN,bk-1,SMS");
+
+        var grouping = RosterCsv.GroupByGuardian(result.Rows);
+
+        var siti = Assert.Single(grouping.Guardians);
+        Assert.Equal(["S1", "S2", "S5"], siti.Students.Select(s => s.Id));
+        Assert.Equal("en", siti.Language);
+        Assert.Equal(BkOutreach.Core.Schools.MessageChannel.Sms, siti.Channel);
+        Assert.Equal([4, 5], grouping.Rejected.Select(r => r.Row));
+        Assert.Equal("phone_other_language", Assert.Single(grouping.Rejected[0].Problems).Code);
+        Assert.Contains("language is id here but en in row 3", grouping.Rejected[0].Reason, StringComparison.Ordinal);
+        Assert.Equal("phone_other_channel", Assert.Single(grouping.Rejected[1].Problems).Code);
+        Assert.Contains("channel is whatsapp here but sms in row 3", grouping.Rejected[1].Reason, StringComparison.Ordinal);
     }
 
     private static RosterParseResult Parse(params string[] lines) =>

@@ -329,6 +329,29 @@ public sealed partial class RosterImportTests : IAsyncLifetime
         Assert.Empty((await _runner.Services.GetRequiredService<SchoolDirectory>().ReadRosterAsync(journey.SchoolId, CancellationToken.None)).Guardians);
     }
 
+    [Fact]
+    public async Task SiblingRowGivingAnotherLanguage_IsRejectedNamingTheFirst_And0062NumbersMerge_ReimportChangesNothing()
+    {
+        var journey = await SchoolAsync();
+        var roster = Header +
+            "S1,Nurul,X IPA 1,Siti Aminah,081271234501,en,bk-1\n" +
+            "S2,Rizki,X IPA 2,Siti Aminah,0062 812-7123-4501,,bk-1\n" +
+            "S3,Bayu,X IPA 3,Siti Aminah,006281271234501,id,bk-1\n";
+
+        var first = await journey.ImportAsync(roster);
+        var again = await journey.ImportAsync(roster);
+
+        var rejected = Assert.Single(first.GetProperty("rejected").EnumerateArray());
+        Assert.Equal(4, rejected.GetProperty("row").GetInt32());
+        Assert.Contains("language is id here but en in row 2", rejected.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var siti = (await GuardianAsync(journey, "+6281271234501"))!;
+        Assert.Equal("en", siti.Language);
+        Assert.Equal(["S1", "S2"], siti.Students.Select(s => s.Id));
+        Assert.Equal(0, again.GetProperty("imported").GetInt32());
+        Assert.Equal(0, again.GetProperty("updated").GetInt32());
+        Assert.Equal(rejected.GetRawText(), Assert.Single(again.GetProperty("rejected").EnumerateArray()).GetRawText());
+    }
+
     private async Task<HttpResponseMessage> PostRosterAsync(OutreachJourney journey, byte[] csv, string contentType)
     {
         using var body = new ByteArrayContent(csv);

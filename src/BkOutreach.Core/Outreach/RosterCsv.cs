@@ -103,8 +103,10 @@ public sealed class RosterFormatException : Exception
 /// order; extra columns are ignored, but one of these columns named twice fails the file (which one holds the
 /// data would be a guess); <c>language</c> may be absent (then every row is <c>id</c>) and so may
 /// <c>channel</c>, every other column is required and its absence fails the whole file with <see cref="RosterFormatException"/>.</item>
-/// <item>UTF-8 with or without BOM (UTF-16 with BOM too); the separator is ';' when the header line has
-/// more semicolons than commas outside quotes (spreadsheets in Indonesian locales save that way), else ','.
+/// <item>Encodings as <see cref="RosterEncoding"/> says: UTF-8 with or without BOM, UTF-16 with BOM, and a
+/// file that is not valid UTF-8 is read as Windows-1252 (Excel's "CSV (Comma delimited)"). The separator is
+/// ';' when the header line has more semicolons than commas outside quotes (spreadsheets in Indonesian
+/// locales save that way), else ','.
 /// Quoted fields follow RFC 4180; blank lines and lines of empty fields are skipped.</item>
 /// <item>Row numbers are line numbers in the file, 1-based, the header being row 1, so they match what a
 /// spreadsheet shows (a quoted field spanning lines makes later numbers follow the file's lines).</item>
@@ -152,7 +154,7 @@ public static class RosterCsv
         using (var buffer = new MemoryStream())
         {
             stream.CopyTo(buffer);
-            input = buffer.ToArray();
+            input = RosterEncoding.ToUtf8(buffer.ToArray(), charset: null);
         }
 
         var options = CsvReaderOptions.Default with
@@ -218,6 +220,21 @@ public static class RosterCsv
         }
 
         return new RosterParseResult(rows, [.. rejected.OrderBy(r => r.Row)], mentioned);
+    }
+
+    /// <summary>The 1-based line of the byte at <paramref name="offset"/>; CR LF, CR and LF each end a line, as the reader counts them.</summary>
+    internal static int LineAt(ReadOnlySpan<byte> utf8, int offset)
+    {
+        var line = 1;
+        for (var i = 0; i < offset && i < utf8.Length; i++)
+        {
+            if (utf8[i] == (byte)'\n' || (utf8[i] == (byte)'\r' && (i + 1 >= utf8.Length || utf8[i + 1] != (byte)'\n')))
+            {
+                line++;
+            }
+        }
+
+        return line;
     }
 
     /// <summary>

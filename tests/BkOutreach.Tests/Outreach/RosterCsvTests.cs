@@ -242,6 +242,58 @@ public sealed class RosterCsvTests(ITestOutputHelper output)
         Assert.True(guardians.Count < result.Rows.Count);
     }
 
+    [Fact]
+    public void Parse_Windows1252File_AsExcelSavesIt_IsReadAsWindows1252()
+    {
+        // "René Müller", "Nur’aini" (0x92, a curly apostrophe) and "Ibu Señora" as Excel's "CSV (Comma delimited)" writes them.
+        byte[] bytes = [.. Encoding.ASCII.GetBytes(Header + "\r\nW1,Ren"), 0xE9, .. Encoding.ASCII.GetBytes(" M"), 0xFC, .. Encoding.ASCII.GetBytes("ller,X 1,Ibu Se"), 0xF1,
+            .. Encoding.ASCII.GetBytes("ora,081255557777,id,bk-1\r\nW2,Nur"), 0x92, .. Encoding.ASCII.GetBytes("aini,X 1,Bapak,081255557778,id,bk-1\r\n")];
+
+        var result = RosterCsv.Parse(new MemoryStream(bytes));
+
+        Assert.Empty(result.Rejected);
+        Assert.Equal(["René Müller", "Nur\u2019aini"], result.Rows.Select(r => r.StudentName));
+        Assert.Equal("Ibu Señora", result.Rows[0].GuardianName);
+    }
+
+    [Theory]
+    [InlineData("windows-1252")]
+    [InlineData("ISO-8859-1")]
+    [InlineData("\"cp1252\"")]
+    public void ToUtf8_DeclaredWindows1252OrLatin1_DecodesAsWindows1252(string charset)
+    {
+        byte[] bytes = [.. Encoding.ASCII.GetBytes("Ren"), 0xE9, .. Encoding.ASCII.GetBytes(" Nur"), 0x92, .. Encoding.ASCII.GetBytes("aini")];
+
+        var utf8 = RosterEncoding.ToUtf8(bytes, RosterEncoding.CharsetOf($"text/csv; charset={charset}"));
+
+        Assert.Equal("René Nur\u2019aini", Encoding.UTF8.GetString(utf8));
+    }
+
+    [Fact]
+    public void ToUtf8_ValidUtf8_IsUtf8WithOrWithoutBom_AndADeclaredCharsetIsHonoured()
+    {
+        var text = "René Müller";
+        var utf8 = Encoding.UTF8.GetBytes(text);
+
+        Assert.Same(utf8, RosterEncoding.ToUtf8(utf8, null));
+        Assert.Equal(text, Encoding.UTF8.GetString(RosterEncoding.ToUtf8([.. Encoding.UTF8.GetPreamble(), .. utf8], null)));
+        Assert.Equal(text, Encoding.UTF8.GetString(RosterEncoding.ToUtf8([.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(text)], "windows-1252")));
+        Assert.Equal("RenÃ© MÃ¼ller", Encoding.UTF8.GetString(RosterEncoding.ToUtf8(utf8, "windows-1252")));
+    }
+
+    [Fact]
+    public void ToUtf8_DeclaredUtf8ThatIsNot_OrAnUnknownCharset_FailsTheFileClearly()
+    {
+        byte[] notUtf8 = [.. Encoding.ASCII.GetBytes(Header + "\nW1,Ren"), 0xE9, .. Encoding.ASCII.GetBytes(",X 1,Ibu,081255557777,id,bk-1\n")];
+
+        var declared = Assert.Throws<RosterFormatException>(() => RosterEncoding.ToUtf8(notUtf8, "utf-8"));
+        var unknown = Assert.Throws<RosterFormatException>(() => RosterEncoding.ToUtf8(notUtf8, "klingon-7"));
+
+        Assert.Contains("line 2 is not valid UTF-8", declared.Message, StringComparison.Ordinal);
+        Assert.Contains("charset=windows-1252", declared.Message, StringComparison.Ordinal);
+        Assert.Contains("charset=klingon-7", unknown.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id,class", "class (columns 3 and 8)")]
     [InlineData("student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id,Guardian Phone", "guardian_phone (columns 5 and 8)")]

@@ -316,6 +316,35 @@ public sealed partial class RosterImportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Windows1252Roster_IsStoredAsWritten_WithItsCharsetOrWithout_AndFalseUtf8Gets400()
+    {
+        var journey = await SchoolAsync();
+        byte[] Row(string id, string phone) => [.. Encoding.ASCII.GetBytes($"{id},Ren"), 0xE9, .. Encoding.ASCII.GetBytes(" M"), 0xFC, .. Encoding.ASCII.GetBytes($"ller,X 1,Ibu,{phone},id,bk-1\r\n")];
+        byte[] declared = [.. Encoding.ASCII.GetBytes(Header), .. Row("W1", "081255557771")];
+        byte[] undeclared = [.. Encoding.ASCII.GetBytes(Header), .. Row("W2", "081255557772")];
+        byte[] inAForm = [.. Encoding.ASCII.GetBytes(Header), .. Row("W3", "081255557773")];
+
+        using var asDeclared = await PostRosterAsync(journey, declared, "text/csv; charset=windows-1252");
+        using var asSent = await PostRosterAsync(journey, undeclared, "text/csv");
+        using var form = new MultipartFormDataContent();
+        var part = new ByteArrayContent(inAForm);
+        part.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("text/csv; charset=iso-8859-1");
+        form.Add(part, "file", "kelas-x.csv");
+        using var asFile = await _runner.Admin.PostAsync($"api/admin/schools/{journey.SchoolId}/roster", form);
+        using var falseUtf8 = await PostRosterAsync(journey, [.. Encoding.ASCII.GetBytes(Header), .. Row("W4", "081255557774")], "text/csv; charset=utf-8");
+
+        foreach (var (answer, phone) in new[] { (asDeclared, "+6281255557771"), (asSent, "+6281255557772"), (asFile, "+6281255557773") })
+        {
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal("René Müller", Assert.Single((await GuardianAsync(journey, phone))!.Students).Name);
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, falseUtf8.StatusCode);
+        Assert.Contains("line 2 is not valid UTF-8", (await falseUtf8.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("problems")[0].GetString(), StringComparison.Ordinal);
+        Assert.Null(await GuardianAsync(journey, "+6281255557774"));
+    }
+
+    [Fact]
     public async Task ColumnNamedTwice_Gets400NamingIt_AndNothingIsStored()
     {
         var journey = await SchoolAsync();

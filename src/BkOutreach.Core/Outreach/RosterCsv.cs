@@ -107,7 +107,9 @@ public sealed class RosterFormatException : Exception
 /// file that is not valid UTF-8 is read as Windows-1252 (Excel's "CSV (Comma delimited)"). The separator is
 /// ';' when the header line has more semicolons than commas outside quotes (spreadsheets in Indonesian
 /// locales save that way), else ','.
-/// Quoted fields follow RFC 4180; blank lines and lines of empty fields are skipped.</item>
+/// Quoted fields follow RFC 4180; blank lines and lines of empty fields are skipped. A quote that is never
+/// closed rejects the row where it opened, and the file is read on from the next line (rather than that
+/// row taking in the rest of the file); more than <see cref="MaxUnclosedQuotes"/> such rows fail the file.</item>
 /// <item>Row numbers are line numbers in the file, 1-based, the header being row 1, so they match what a
 /// spreadsheet shows (a quoted field spanning lines makes later numbers follow the file's lines).</item>
 /// <item>Sizes: <c>student_id</c> and <c>counselor_id</c> at most <see cref="MaxIdLength"/> characters,
@@ -142,6 +144,12 @@ public static class RosterCsv
     /// <summary>Children of one guardian (one phone number) in a file; further rows are rejected.</summary>
     public const int MaxStudentsPerGuardian = 50;
 
+    /// <summary>
+    /// Rows with a quote that is never closed, beyond which the file is refused: each one makes the reader
+    /// read the rest of the file again, and a file with many is not a roster saved as CSV.
+    /// </summary>
+    public const int MaxUnclosedQuotes = 20;
+
     private const string ExpectedHeader = $"{StudentId},{StudentName},{Class},{GuardianName},{GuardianPhone},{Language},{CounselorId}";
 
     private static readonly string[] RequiredColumns = [StudentId, StudentName, Class, GuardianName, GuardianPhone, CounselorId];
@@ -150,13 +158,14 @@ public static class RosterCsv
 
     public static RosterParseResult Parse(Stream stream)
     {
-        byte[] input;
+        byte[] raw;
         using (var buffer = new MemoryStream())
         {
             stream.CopyTo(buffer);
-            input = RosterEncoding.ToUtf8(buffer.ToArray(), charset: null);
+            raw = buffer.ToArray();
         }
 
+        var input = RosterEncoding.ToUtf8(raw, charset: null);
         var options = CsvReaderOptions.Default with
         {
             Separator = DetectSeparator(input),
@@ -167,11 +176,20 @@ public static class RosterCsv
             IncludeValuesInExceptions = false,
         };
 
-        using var csv = CsvReader.Create(input, options);
-        string[] header = [.. csv.Headers];
+        string[] header;
+        using (var csv = CsvReader.Create(input, options))
+        {
+            header = [.. csv.Headers];
+        }
+
         if (header.Length == 0 || header.All(string.IsNullOrWhiteSpace))
         {
             throw new RosterFormatException($"The roster is empty; its first line must be the header {ExpectedHeader}.");
+        }
+
+        if (header.Any(h => h.AsSpan().IndexOfAny('\r', '\n') >= 0))
+        {
+            throw new RosterFormatException($"The roster's header (line 1) opens a quote (\") that is never closed, so the whole file reads as its header. Expected: {ExpectedHeader}.");
         }
 
         var columns = ColumnIndexes(header);
@@ -180,46 +198,132 @@ public static class RosterCsv
         var rowOfStudent = new Dictionary<string, int>(StringComparer.Ordinal);
         var mentioned = new HashSet<string>(StringComparer.Ordinal);
         var fields = new string[header.Length];
-        while (csv.Read())
+        var studentColumn = columns[StudentId];
+
+        // After a quote that is never closed, the reader starts again on the next line, without a header.
+        var start = 0;
+        var linesBefore = 0;
+        var unclosedRows = 0;
+        while (true)
         {
-            var line = checked((int)csv.LineNumber);
-            var blank = true;
-            for (var i = 0; i < fields.Length; i++)
+            int? restartAt = null;
+            using (var csv = CsvReader.Create(input.AsMemory(start), options with { HasHeader = start == 0 }))
             {
-                fields[i] = i < csv.FieldCount ? csv.GetString(i) ?? "" : "";
-                blank &= string.IsNullOrWhiteSpace(fields[i]);
+                while (csv.Read())
+                {
+                    var line = linesBefore + checked((int)csv.LineNumber);
+                    var blank = true;
+                    for (var i = 0; i < fields.Length; i++)
+                    {
+                        fields[i] = i < csv.FieldCount ? csv.GetString(i) ?? "" : "";
+                        blank &= string.IsNullOrWhiteSpace(fields[i]);
+                    }
+
+                    var unclosedAt = csv.RawRecord.IndexOfAny((byte)'\r', (byte)'\n') >= 0 ? FieldWithUnclosedQuote(csv) : -1;
+                    if (unclosedAt >= 0)
+                    {
+                        // The fields before the one that took in the following lines are the row's own.
+                        if (studentColumn < unclosedAt && CollapseSpaces(fields[studentColumn]) is { Length: > 0 } id)
+                        {
+                            mentioned.Add(id);
+                        }
+
+                        rejected.Add(RosterRejection.Of(line, RosterProblem.Of("unclosed_quote", "a quote (\") opened in this row is never closed, so the row cannot be read; the rows after it are read from the next line on")));
+                        restartAt = line + 1;
+                        break;
+                    }
+
+                    if (blank)
+                    {
+                        continue;
+                    }
+
+                    if (CollapseSpaces(fields[studentColumn]) is { Length: > 0 } mentionedId)
+                    {
+                        mentioned.Add(mentionedId);
+                    }
+
+                    var (row, problems) = ReadRow(line, fields, columns);
+                    if (row is null)
+                    {
+                        rejected.Add(new RosterRejection(line, string.Join("; ", problems.Select(p => p.English))) { Problems = problems });
+                        continue;
+                    }
+
+                    if (rowOfStudent.TryGetValue(row.StudentId, out var earlier))
+                    {
+                        rejected.Add(RosterRejection.Of(rows[earlier].Row, RosterProblem.Of("student_again", $"student_id '{row.StudentId}' appears again in row {line}; the later row is used", ("student", row.StudentId), ("row", line))));
+                        rows[earlier] = row;
+                    }
+                    else
+                    {
+                        rowOfStudent[row.StudentId] = rows.Count;
+                        rows.Add(row);
+                    }
+                }
             }
 
-            if (blank)
+            if (restartAt is not { } next)
             {
-                continue;
+                break;
             }
 
-            if (columns.TryGetValue(StudentId, out var studentColumn) && CollapseSpaces(fields[studentColumn]) is { Length: > 0 } mentionedId)
+            if (++unclosedRows > MaxUnclosedQuotes)
             {
-                mentioned.Add(mentionedId);
+                throw new RosterFormatException($"More than {MaxUnclosedQuotes} rows of the roster open a quote (\") that is never closed (the first in row {rejected.First(r => r.Problems.Any(p => p.Code == "unclosed_quote")).Row}); this is not a CSV file as a spreadsheet saves it. Save it again as CSV and check the quotes in its names.");
             }
 
-            var (row, problems) = ReadRow(line, fields, columns);
-            if (row is null)
+            if ((start = StartOfLine(input, next)) >= input.Length)
             {
-                rejected.Add(new RosterRejection(line, string.Join("; ", problems.Select(p => p.English))) { Problems = problems });
-                continue;
+                break;
             }
 
-            if (rowOfStudent.TryGetValue(row.StudentId, out var earlier))
-            {
-                rejected.Add(RosterRejection.Of(rows[earlier].Row, RosterProblem.Of("student_again", $"student_id '{row.StudentId}' appears again in row {line}; the later row is used", ("student", row.StudentId), ("row", line))));
-                rows[earlier] = row;
-            }
-            else
-            {
-                rowOfStudent[row.StudentId] = rows.Count;
-                rows.Add(row);
-            }
+            linesBefore = next - 1;
         }
 
         return new RosterParseResult(rows, [.. rejected.OrderBy(r => r.Row)], mentioned);
+    }
+
+    /// <summary>
+    /// The first field of a record spanning lines that took in a line break without being one quoted field
+    /// (<c>"…"</c> with only doubled quotes inside), or -1. That is a quote the file never closes as it means
+    /// to: nothing closes it (the field runs to the end of the file), or a quote that opens a field on a
+    /// later line "closes" it (every row up to the next quoted field, such as a name with a comma, which
+    /// spreadsheets quote, is taken in). A cell with a line break in it is one quoted field and is not this.
+    /// </summary>
+    private static int FieldWithUnclosedQuote(CsvReader csv)
+    {
+        for (var i = 0; i < csv.FieldCount; i++)
+        {
+            var raw = csv.GetRawSpan(i).Trim(" \t"u8);
+            if (raw.IndexOfAny((byte)'\r', (byte)'\n') >= 0 && !IsOneQuotedField(raw))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool IsOneQuotedField(ReadOnlySpan<byte> raw)
+    {
+        if (raw.Length < 2 || raw[0] != (byte)'"' || raw[^1] != (byte)'"')
+        {
+            return false;
+        }
+
+        var inner = raw[1..^1];
+        for (var i = inner.IndexOf((byte)'"'); i >= 0; i = inner.IndexOf((byte)'"'))
+        {
+            if (i + 1 >= inner.Length || inner[i + 1] != (byte)'"')
+            {
+                return false;
+            }
+
+            inner = inner[(i + 2)..];
+        }
+
+        return true;
     }
 
     /// <summary>The 1-based line of the byte at <paramref name="offset"/>; CR LF, CR and LF each end a line, as the reader counts them.</summary>
@@ -235,6 +339,25 @@ public static class RosterCsv
         }
 
         return line;
+    }
+
+    /// <summary>The offset of the first byte of 1-based line <paramref name="line"/>, or the length when the input has fewer lines.</summary>
+    private static int StartOfLine(ReadOnlySpan<byte> utf8, int line)
+    {
+        var current = 1;
+        for (var i = 0; i < utf8.Length && current < line; i++)
+        {
+            if (utf8[i] == (byte)'\n' || (utf8[i] == (byte)'\r' && (i + 1 >= utf8.Length || utf8[i + 1] != (byte)'\n')))
+            {
+                current++;
+                if (current == line)
+                {
+                    return i + 1;
+                }
+            }
+        }
+
+        return line <= 1 ? 0 : utf8.Length;
     }
 
     /// <summary>

@@ -46,7 +46,7 @@ public sealed class RosterCsvTests(ITestOutputHelper output)
         foreach (var lang in new[] { "id", "en" })
         {
             var texts = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(Path.Combine(BkOutreach.LocalRunner.RepoPaths.Root, "templates", "pages", "staff", "text", $"roster.{lang}.json")))!;
-            foreach (var code in codes.Concat(["phone_max_children", "unknown_counselor", "phone_other_name_stored", "phone_other_language", "phone_other_channel"]))
+            foreach (var code in codes.Concat(["phone_max_children", "unknown_counselor", "phone_other_name_stored", "unclosed_quote", "phone_other_language", "phone_other_channel"]))
             {
                 Assert.True(texts.ContainsKey("reject_" + code), $"roster.{lang}.json has no reject_{code}");
             }
@@ -292,6 +292,57 @@ public sealed class RosterCsvTests(ITestOutputHelper output)
         Assert.Contains("line 2 is not valid UTF-8", declared.Message, StringComparison.Ordinal);
         Assert.Contains("charset=windows-1252", declared.Message, StringComparison.Ordinal);
         Assert.Contains("charset=klingon-7", unknown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_UnclosedQuote_RejectsTheRowWhereItOpened_AndReadsTheRowsAfterIt()
+    {
+        var result = Parse(
+            Header,
+            "M007,Ayu,X 1,Ibu Ayu,081244440007,id,bk-1",
+            "M008,\"Ana,X 1,Bapak,081244440008,id,bk-1",
+            "M009,Ani,X 1,Ibu,081244440009,id,bk-1",
+            "",
+            "M010,\"Budi,\nPutra\",X 1,Ibu Budi,081244440010,id,bk-1",
+            "M011,Citra,X 1,Ibu Citra,12345,id,bk-1");
+
+        Assert.Equal(["M007", "M009", "M010"], result.Rows.Select(r => r.StudentId));
+        Assert.Equal([2, 4, 6], result.Rows.Select(r => r.Row));
+        Assert.Equal("Budi,\nPutra", result.Rows[2].StudentName);
+        Assert.Equal([3, 8], result.Rejected.Select(r => r.Row));
+        Assert.Equal("unclosed_quote", Assert.Single(result.Rejected[0].Problems).Code);
+        Assert.Contains("never closed", result.Rejected[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("M008", result.MentionedStudentIds);
+        Assert.Contains("M011", result.MentionedStudentIds);
+    }
+
+    [Fact]
+    public void Parse_StrayQuoteBesideACellWithALineBreak_IsReadAsToday()
+    {
+        var result = Parse(
+            Header,
+            "S1,\"Budi\nPutra\",X 1,Ib\"u Sri,081244440001,id,bk-1",
+            "S2,Ani,X 1,Ibu Ani,081244440002,id,bk-1");
+
+        Assert.Empty(result.Rejected);
+        Assert.Equal(["Budi\nPutra", "Ani"], result.Rows.Select(r => r.StudentName));
+        Assert.Equal("Ib\"u Sri", result.Rows[0].GuardianName);
+        Assert.Equal([2, 4], result.Rows.Select(r => r.Row));
+    }
+
+    [Fact]
+    public void Parse_UnclosedQuoteInTheHeader_OrOnTooManyRows_FailsTheFile()
+    {
+        var inHeader = Assert.Throws<RosterFormatException>(() => Parse("student_id,\"student_name,class,guardian_name,guardian_phone,language,counselor_id", "S1,A,X 1,B,081234567890,id,bk-1"));
+        var lines = new List<string> { Header };
+        lines.AddRange(Enumerable.Range(0, RosterCsv.MaxUnclosedQuotes + 1).Select(i => $"S{i},Na\"ma,\"X 1,Wali,0812345670{i:D2},id,bk-1"));
+        var everyRow = Assert.Throws<RosterFormatException>(() => Parse([.. lines]));
+
+        Assert.Contains("header (line 1) opens a quote", inHeader.Message, StringComparison.Ordinal);
+        Assert.Contains($"More than {RosterCsv.MaxUnclosedQuotes} rows", everyRow.Message, StringComparison.Ordinal);
+        Assert.Contains("first in row 2", everyRow.Message, StringComparison.Ordinal);
+        lines.RemoveAt(lines.Count - 1);
+        Assert.Equal(RosterCsv.MaxUnclosedQuotes, Parse([.. lines]).Rejected.Count);
     }
 
     [Theory]

@@ -359,6 +359,25 @@ public sealed partial class RosterImportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnclosedQuote_RejectsOnlyItsRow_TheRowsAfterItAreImported()
+    {
+        var journey = await SchoolAsync();
+
+        var result = await journey.ImportAsync(Header +
+            "M008,\"Ana,X 1,Bapak,081244440008,id,bk-1\n" +
+            "M009,Ani,X 1,Ibu,081244440009,id,bk-1\n" +
+            "M010,\"Budi, Putra\",X 1,Ibu Budi,081244440010,id,bk-1\n");
+
+        var rejected = Assert.Single(result.GetProperty("rejected").EnumerateArray());
+        Assert.Equal(2, rejected.GetProperty("row").GetInt32());
+        Assert.Contains("opened in this row is never closed", rejected.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, result.GetProperty("imported").GetInt32());
+        Assert.Null(await GuardianAsync(journey, "+6281244440008"));
+        Assert.Equal("Ani", Assert.Single((await GuardianAsync(journey, "+6281244440009"))!.Students).Name);
+        Assert.Equal("Budi, Putra", Assert.Single((await GuardianAsync(journey, "+6281244440010"))!.Students).Name);
+    }
+
+    [Fact]
     public async Task SiblingRowGivingAnotherLanguage_IsRejectedNamingTheFirst_And0062NumbersMerge_ReimportChangesNothing()
     {
         var journey = await SchoolAsync();

@@ -9,7 +9,7 @@ namespace BkOutreach.Functions.Outreach;
 
 /// <summary>
 /// <c>POST /api/admin/schools/{schoolId}/roster[?mode=full]</c> with the roster CSV as the body (text/csv,
-/// or a multipart form with one file) → <c>{ "imported", "updated", "rejected": [{ "row", "reason" }],
+/// or a multipart form with one file; a <c>charset</c> on either is honoured, see <see cref="RosterEncoding"/>) → <c>{ "imported", "updated", "rejected": [{ "row", "reason" }],
 /// "moved": [{ "student", "from", "to" }], "removed": [guardianId] }</c>. A body over
 /// <see cref="RosterCsv.MaxBytes"/> gets 413 with a JSON body naming the limit (host.json's
 /// <c>maxRequestBodySize</c> is the same number, so the host never cuts a roster off without it); another
@@ -41,6 +41,7 @@ public sealed class ImportRosterCsv(ImportRoster importRoster)
         }
 
         MemoryStream csv;
+        string? charset;
         try
         {
             if (request.HasFormContentType)
@@ -53,10 +54,12 @@ public sealed class ImportRosterCsv(ImportRoster importRoster)
 
                 await using var file = form.Files[0].OpenReadStream();
                 csv = await ReadLimitedAsync(file, cancellationToken);
+                charset = RosterEncoding.CharsetOf(form.Files[0].ContentType);
             }
             else if (request.ContentType is null || request.ContentType.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || request.ContentType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
             {
                 csv = await ReadLimitedAsync(request.Body, cancellationToken);
+                charset = RosterEncoding.CharsetOf(request.ContentType);
             }
             else
             {
@@ -74,11 +77,24 @@ public sealed class ImportRosterCsv(ImportRoster importRoster)
             return TooLarge();
         }
 
+        byte[] utf8;
         await using (csv)
         {
             try
             {
-                var result = await importRoster.ExecuteAsync(schoolId, csv, mode.Value, cancellationToken);
+                utf8 = RosterEncoding.ToUtf8(csv.ToArray(), charset);
+            }
+            catch (RosterFormatException ex)
+            {
+                return HttpJson.Problem(StatusCodes.Status400BadRequest, "invalid", [ex.Message]);
+            }
+        }
+
+        using (var input = new MemoryStream(utf8, writable: false))
+        {
+            try
+            {
+                var result = await importRoster.ExecuteAsync(schoolId, input, mode.Value, cancellationToken);
                 return HttpJson.From(result, r => new OkObjectResult(new
                 {
                     imported = r.Imported,

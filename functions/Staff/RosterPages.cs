@@ -18,7 +18,8 @@ namespace BkOutreach.Functions.Staff;
 /// unchanged count, every rejected row with its number and reason, guardians a full import would remove),
 /// then import exactly that file. The file is kept server-side between the two steps (<see cref="RosterUploads"/>):
 /// a browser cannot post a chosen file again by itself, and a copy held in the page could differ from what was
-/// previewed. The import reads the roster again, so its result page says what it did, and says so when that
+/// previewed. It is kept as UTF-8, decoded before the preview as <see cref="RosterEncoding"/> says (the file
+/// part's charset if it has one, else UTF-8 or Windows-1252), so preview and import read the same text. The import reads the roster again, so its result page says what it did, and says so when that
 /// differs from the preview (someone changed the roster in between).
 /// </summary>
 public sealed class RosterPages(StaffFrames frames, SchoolAdminViews views, SchoolDirectory directory, ImportRoster importRoster, RosterUploads uploads)
@@ -91,7 +92,14 @@ public sealed class RosterPages(StaffFrames frames, SchoolAdminViews views, Scho
                 return Upload(frame, schoolId, modeText, [new FieldError("roster_file", _kit.Text(Page, frame, "err_too_large"))], StatusCodes.Status413PayloadTooLarge);
             }
 
-            csv = limited.ToArray();
+            try
+            {
+                csv = RosterEncoding.ToUtf8(limited.ToArray(), RosterEncoding.CharsetOf(file.ContentType));
+            }
+            catch (RosterFormatException ex)
+            {
+                return Upload(frame, schoolId, modeText, [new FieldError("roster_file", ex.Message)], StatusCodes.Status400BadRequest);
+            }
         }
 
         using var input = new MemoryStream(csv, writable: false);

@@ -51,7 +51,7 @@ public sealed record RosterPreviewResult(
 /// <item>Every row and every size is checked before anything is written; bad rows are returned with their
 /// row numbers and reasons, the valid rest is imported (as CONTRACTS.md says).</item>
 /// <item>One guardian per phone number (siblings share one guardian, one link and one booking per
-/// counsellor); a second name for one number rejects that row (<see cref="RosterCsv.GroupByGuardian"/>).</item>
+/// counsellor); a second name, language or channel for one number rejects that row (<see cref="RosterCsv.GroupByGuardian"/>).</item>
 /// <item>A student listed under another number than before leaves the old guardian: the old guardian's
 /// bookings about that child are revoked (<see cref="GuardianErasure.RevokeStudentsAsync"/>), and a
 /// guardian left with no student is removed through <see cref="GuardianErasure"/> — links dead, bookings

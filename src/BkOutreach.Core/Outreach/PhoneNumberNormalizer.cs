@@ -14,10 +14,10 @@ public sealed record PhoneNumberResult(string? E164, string? Error)
 
 /// <summary>
 /// Turns what schools type into rosters into E.164 mobile numbers. A number without a country code is
-/// Indonesian, whichever way it is written: <c>0812…</c> (trunk prefix), <c>62812…</c>, <c>+62 812-…</c>
-/// or <c>812…</c>, with spaces, dots, dashes, slashes or parentheses. Numbers of other countries must be
-/// written with <c>+</c>. Only numbers that can receive SMS pass: mobiles (and numbers a country does not
-/// tell apart from mobiles); landlines and invalid numbers are refused with a reason.
+/// Indonesian, whichever way it is written: <c>0812…</c> (trunk prefix), <c>62812…</c>, <c>+62 812-…</c>,
+/// <c>0062 812…</c> (international prefix) or <c>812…</c>, with spaces, dots, dashes, slashes or
+/// parentheses. Numbers of other countries must be written with <c>+</c>. Only numbers that can receive
+/// SMS pass: mobiles (and numbers a country does not tell apart from mobiles); landlines and invalid numbers are refused with a reason.
 /// </summary>
 public static class PhoneNumberNormalizer
 {
@@ -40,6 +40,14 @@ public static class PhoneNumberNormalizer
         if (compact.Length == 0)
         {
             return PhoneNumberResult.Invalid(NotValid);
+        }
+
+        // "0062812…" is "+62…" dialled with the international prefix 00 (a national number never starts
+        // with 00). Other countries stay "+ only": Indonesian carriers' prefixes also start with 00 (001,
+        // 007, 008), so what follows 00 is a country code for sure only when it is 62.
+        if (compact.StartsWith("0062", StringComparison.Ordinal))
+        {
+            compact = compact[2..];
         }
 
         // "62812…" is the country code typed without '+': a national number never starts with 62

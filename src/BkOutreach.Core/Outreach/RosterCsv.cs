@@ -16,7 +16,14 @@ public sealed record RosterRow(
     string GuardianPhone,
     string Language,
     string CounselorId,
-    MessageChannel? Channel = null);
+    MessageChannel? Channel = null)
+{
+    /// <summary>
+    /// The row's <c>language</c> is empty (or the column absent): <see cref="Language"/> is then the default
+    /// <c>id</c>, and does not disagree with a sibling's row that gives one.
+    /// </summary>
+    public bool LanguageBlank { get; init; }
+}
 
 /// <summary>
 /// A roster line that was not imported; <see cref="Row"/> counts the header as row 1. <see cref="Reason"/> is
@@ -93,11 +100,16 @@ public sealed class RosterFormatException : Exception
 /// for how it meets a parent's own choice).
 /// <list type="bullet">
 /// <item>Header names are matched case-insensitively (spaces and dashes count as underscores), in any
-/// order; extra columns are ignored; <c>language</c> may be absent (then every row is <c>id</c>) and so may
+/// order; extra columns are ignored, but one of these columns named twice fails the file (which one holds the
+/// data would be a guess); <c>language</c> may be absent (then every row is <c>id</c>) and so may
 /// <c>channel</c>, every other column is required and its absence fails the whole file with <see cref="RosterFormatException"/>.</item>
-/// <item>UTF-8 with or without BOM (UTF-16 with BOM too); the separator is ';' when the header line has
-/// more semicolons than commas outside quotes (spreadsheets in Indonesian locales save that way), else ','.
-/// Quoted fields follow RFC 4180; blank lines and lines of empty fields are skipped.</item>
+/// <item>Encodings as <see cref="RosterEncoding"/> says: UTF-8 with or without BOM, UTF-16 with BOM, and a
+/// file that is not valid UTF-8 is read as Windows-1252 (Excel's "CSV (Comma delimited)"). The separator is
+/// ';' when the header line has more semicolons than commas outside quotes (spreadsheets in Indonesian
+/// locales save that way), else ','.
+/// Quoted fields follow RFC 4180; blank lines and lines of empty fields are skipped. A quote that is never
+/// closed rejects the row where it opened, and the file is read on from the next line (rather than that
+/// row taking in the rest of the file); more than <see cref="MaxUnclosedQuotes"/> such rows fail the file.</item>
 /// <item>Row numbers are line numbers in the file, 1-based, the header being row 1, so they match what a
 /// spreadsheet shows (a quoted field spanning lines makes later numbers follow the file's lines).</item>
 /// <item>Sizes: <c>student_id</c> and <c>counselor_id</c> at most <see cref="MaxIdLength"/> characters,
@@ -132,19 +144,28 @@ public static class RosterCsv
     /// <summary>Children of one guardian (one phone number) in a file; further rows are rejected.</summary>
     public const int MaxStudentsPerGuardian = 50;
 
+    /// <summary>
+    /// Rows with a quote that is never closed, beyond which the file is refused: each one makes the reader
+    /// read the rest of the file again, and a file with many is not a roster saved as CSV.
+    /// </summary>
+    public const int MaxUnclosedQuotes = 20;
+
     private const string ExpectedHeader = $"{StudentId},{StudentName},{Class},{GuardianName},{GuardianPhone},{Language},{CounselorId}";
 
     private static readonly string[] RequiredColumns = [StudentId, StudentName, Class, GuardianName, GuardianPhone, CounselorId];
 
+    private static readonly string[] KnownColumns = [.. RequiredColumns, Language, Channel];
+
     public static RosterParseResult Parse(Stream stream)
     {
-        byte[] input;
+        byte[] raw;
         using (var buffer = new MemoryStream())
         {
             stream.CopyTo(buffer);
-            input = buffer.ToArray();
+            raw = buffer.ToArray();
         }
 
+        var input = RosterEncoding.ToUtf8(raw, charset: null);
         var options = CsvReaderOptions.Default with
         {
             Separator = DetectSeparator(input),
@@ -155,11 +176,20 @@ public static class RosterCsv
             IncludeValuesInExceptions = false,
         };
 
-        using var csv = CsvReader.Create(input, options);
-        string[] header = [.. csv.Headers];
+        string[] header;
+        using (var csv = CsvReader.Create(input, options))
+        {
+            header = [.. csv.Headers];
+        }
+
         if (header.Length == 0 || header.All(string.IsNullOrWhiteSpace))
         {
             throw new RosterFormatException($"The roster is empty; its first line must be the header {ExpectedHeader}.");
+        }
+
+        if (header.Any(h => h.AsSpan().IndexOfAny('\r', '\n') >= 0))
+        {
+            throw new RosterFormatException($"The roster's header (line 1) opens a quote (\") that is never closed, so the whole file reads as its header. Expected: {ExpectedHeader}.");
         }
 
         var columns = ColumnIndexes(header);
@@ -168,54 +198,177 @@ public static class RosterCsv
         var rowOfStudent = new Dictionary<string, int>(StringComparer.Ordinal);
         var mentioned = new HashSet<string>(StringComparer.Ordinal);
         var fields = new string[header.Length];
-        while (csv.Read())
+        var studentColumn = columns[StudentId];
+
+        // After a quote that is never closed, the reader starts again on the next line, without a header.
+        var start = 0;
+        var linesBefore = 0;
+        var unclosedRows = 0;
+        while (true)
         {
-            var line = checked((int)csv.LineNumber);
-            var blank = true;
-            for (var i = 0; i < fields.Length; i++)
+            int? restartAt = null;
+            using (var csv = CsvReader.Create(input.AsMemory(start), options with { HasHeader = start == 0 }))
             {
-                fields[i] = i < csv.FieldCount ? csv.GetString(i) ?? "" : "";
-                blank &= string.IsNullOrWhiteSpace(fields[i]);
+                while (csv.Read())
+                {
+                    var line = linesBefore + checked((int)csv.LineNumber);
+                    var blank = true;
+                    for (var i = 0; i < fields.Length; i++)
+                    {
+                        fields[i] = i < csv.FieldCount ? csv.GetString(i) ?? "" : "";
+                        blank &= string.IsNullOrWhiteSpace(fields[i]);
+                    }
+
+                    var unclosedAt = csv.RawRecord.IndexOfAny((byte)'\r', (byte)'\n') >= 0 ? FieldWithUnclosedQuote(csv) : -1;
+                    if (unclosedAt >= 0)
+                    {
+                        // The fields before the one that took in the following lines are the row's own.
+                        if (studentColumn < unclosedAt && CollapseSpaces(fields[studentColumn]) is { Length: > 0 } id)
+                        {
+                            mentioned.Add(id);
+                        }
+
+                        rejected.Add(RosterRejection.Of(line, RosterProblem.Of("unclosed_quote", "a quote (\") opened in this row is never closed, so the row cannot be read; the rows after it are read from the next line on")));
+                        restartAt = line + 1;
+                        break;
+                    }
+
+                    if (blank)
+                    {
+                        continue;
+                    }
+
+                    if (CollapseSpaces(fields[studentColumn]) is { Length: > 0 } mentionedId)
+                    {
+                        mentioned.Add(mentionedId);
+                    }
+
+                    var (row, problems) = ReadRow(line, fields, columns);
+                    if (row is null)
+                    {
+                        rejected.Add(new RosterRejection(line, string.Join("; ", problems.Select(p => p.English))) { Problems = problems });
+                        continue;
+                    }
+
+                    if (rowOfStudent.TryGetValue(row.StudentId, out var earlier))
+                    {
+                        rejected.Add(RosterRejection.Of(rows[earlier].Row, RosterProblem.Of("student_again", $"student_id '{row.StudentId}' appears again in row {line}; the later row is used", ("student", row.StudentId), ("row", line))));
+                        rows[earlier] = row;
+                    }
+                    else
+                    {
+                        rowOfStudent[row.StudentId] = rows.Count;
+                        rows.Add(row);
+                    }
+                }
             }
 
-            if (blank)
+            if (restartAt is not { } next)
             {
-                continue;
+                break;
             }
 
-            if (columns.TryGetValue(StudentId, out var studentColumn) && CollapseSpaces(fields[studentColumn]) is { Length: > 0 } mentionedId)
+            if (++unclosedRows > MaxUnclosedQuotes)
             {
-                mentioned.Add(mentionedId);
+                throw new RosterFormatException($"More than {MaxUnclosedQuotes} rows of the roster open a quote (\") that is never closed (the first in row {rejected.First(r => r.Problems.Any(p => p.Code == "unclosed_quote")).Row}); this is not a CSV file as a spreadsheet saves it. Save it again as CSV and check the quotes in its names.");
             }
 
-            var (row, problems) = ReadRow(line, fields, columns);
-            if (row is null)
+            if ((start = StartOfLine(input, next)) >= input.Length)
             {
-                rejected.Add(new RosterRejection(line, string.Join("; ", problems.Select(p => p.English))) { Problems = problems });
-                continue;
+                break;
             }
 
-            if (rowOfStudent.TryGetValue(row.StudentId, out var earlier))
-            {
-                rejected.Add(RosterRejection.Of(rows[earlier].Row, RosterProblem.Of("student_again", $"student_id '{row.StudentId}' appears again in row {line}; the later row is used", ("student", row.StudentId), ("row", line))));
-                rows[earlier] = row;
-            }
-            else
-            {
-                rowOfStudent[row.StudentId] = rows.Count;
-                rows.Add(row);
-            }
+            linesBefore = next - 1;
         }
 
         return new RosterParseResult(rows, [.. rejected.OrderBy(r => r.Row)], mentioned);
     }
 
     /// <summary>
+    /// The first field of a record spanning lines that took in a line break without being one quoted field
+    /// (<c>"…"</c> with only doubled quotes inside), or -1. That is a quote the file never closes as it means
+    /// to: nothing closes it (the field runs to the end of the file), or a quote that opens a field on a
+    /// later line "closes" it (every row up to the next quoted field, such as a name with a comma, which
+    /// spreadsheets quote, is taken in). A cell with a line break in it is one quoted field and is not this.
+    /// </summary>
+    private static int FieldWithUnclosedQuote(CsvReader csv)
+    {
+        for (var i = 0; i < csv.FieldCount; i++)
+        {
+            var raw = csv.GetRawSpan(i).Trim(" \t"u8);
+            if (raw.IndexOfAny((byte)'\r', (byte)'\n') >= 0 && !IsOneQuotedField(raw))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool IsOneQuotedField(ReadOnlySpan<byte> raw)
+    {
+        if (raw.Length < 2 || raw[0] != (byte)'"' || raw[^1] != (byte)'"')
+        {
+            return false;
+        }
+
+        var inner = raw[1..^1];
+        for (var i = inner.IndexOf((byte)'"'); i >= 0; i = inner.IndexOf((byte)'"'))
+        {
+            if (i + 1 >= inner.Length || inner[i + 1] != (byte)'"')
+            {
+                return false;
+            }
+
+            inner = inner[(i + 2)..];
+        }
+
+        return true;
+    }
+
+    /// <summary>The 1-based line of the byte at <paramref name="offset"/>; CR LF, CR and LF each end a line, as the reader counts them.</summary>
+    internal static int LineAt(ReadOnlySpan<byte> utf8, int offset)
+    {
+        var line = 1;
+        for (var i = 0; i < offset && i < utf8.Length; i++)
+        {
+            if (utf8[i] == (byte)'\n' || (utf8[i] == (byte)'\r' && (i + 1 >= utf8.Length || utf8[i + 1] != (byte)'\n')))
+            {
+                line++;
+            }
+        }
+
+        return line;
+    }
+
+    /// <summary>The offset of the first byte of 1-based line <paramref name="line"/>, or the length when the input has fewer lines.</summary>
+    private static int StartOfLine(ReadOnlySpan<byte> utf8, int line)
+    {
+        var current = 1;
+        for (var i = 0; i < utf8.Length && current < line; i++)
+        {
+            if (utf8[i] == (byte)'\n' || (utf8[i] == (byte)'\r' && (i + 1 >= utf8.Length || utf8[i + 1] != (byte)'\n')))
+            {
+                current++;
+                if (current == line)
+                {
+                    return i + 1;
+                }
+            }
+        }
+
+        return line <= 1 ? 0 : utf8.Length;
+    }
+
+    /// <summary>
     /// One guardian per phone number with all their children (siblings), in the order the phone first
-    /// appears. The guardian's name is the first non-empty one of their rows, the language that of the
-    /// first row and the channel the first one given. One number is one guardian: a later row giving the same number under a different name
-    /// (ignoring case and spaces) is rejected rather than merged, so one family's child never appears on
-    /// another family's page; so are rows beyond <see cref="MaxStudentsPerGuardian"/> children of one number.
+    /// appears. One number is one guardian, with one name, one language and one channel: the name is the first
+    /// non-empty one of their rows, the language the first one given (else <c>id</c>), the channel the first
+    /// one given (else none). A later row that says otherwise is rejected rather than merged, naming the row
+    /// it disagrees with: another name (ignoring case and spaces), so one family's child never appears on
+    /// another family's page, or another language or channel, so the guardian's messages never silently
+    /// follow whichever row came first. An empty <c>language</c> or <c>channel</c> disagrees with nothing.
+    /// So are rows beyond <see cref="MaxStudentsPerGuardian"/> children of one number.
     /// </summary>
     public static RosterGrouping GroupByGuardian(IEnumerable<RosterRow> rows)
     {
@@ -224,12 +377,22 @@ public static class RosterCsv
         foreach (var group in rows.GroupBy(r => r.GuardianPhone, StringComparer.Ordinal))
         {
             var named = group.FirstOrDefault(r => r.GuardianName.Length > 0);
+            RosterRow? spoken = null;
+            RosterRow? reached = null;
             var kept = new List<RosterRow>();
             foreach (var row in group)
             {
                 if (named is not null && row.GuardianName.Length > 0 && !string.Equals(row.GuardianName, named.GuardianName, StringComparison.OrdinalIgnoreCase))
                 {
                     rejected.Add(RosterRejection.Of(row.Row, RosterProblem.Of("phone_other_name", $"guardian_phone is already the number of guardian '{named.GuardianName}' (row {named.Row}); one number is one guardian, so a different name here is not merged: correct the number or the name", ("name", named.GuardianName), ("row", named.Row))));
+                }
+                else if (spoken is not null && !row.LanguageBlank && row.Language != spoken.Language)
+                {
+                    rejected.Add(RosterRejection.Of(row.Row, RosterProblem.Of("phone_other_language", $"language is {row.Language} here but {spoken.Language} in row {spoken.Row} for the same guardian_phone; one guardian gets their messages in one language, so this row is not merged: give the rows of this number the same language", ("value", row.Language), ("other", spoken.Language), ("row", spoken.Row))));
+                }
+                else if (reached is not null && row.Channel is { } channel && channel != reached.Channel)
+                {
+                    rejected.Add(RosterRejection.Of(row.Row, RosterProblem.Of("phone_other_channel", $"channel is {GuardianChannels.ToWire(channel)} here but {GuardianChannels.ToWire(reached.Channel!.Value)} in row {reached.Row} for the same guardian_phone; one guardian is reached on one channel, so this row is not merged: give the rows of this number the same channel (or leave it empty)", ("value", GuardianChannels.ToWire(channel)), ("other", GuardianChannels.ToWire(reached.Channel!.Value)), ("row", reached.Row))));
                 }
                 else if (kept.Count >= MaxStudentsPerGuardian)
                 {
@@ -238,17 +401,19 @@ public static class RosterCsv
                 else
                 {
                     kept.Add(row);
+                    spoken ??= row.LanguageBlank ? null : row;
+                    reached ??= row.Channel is null ? null : row;
                 }
             }
 
             guardians.Add(new RosterGuardian(
                 group.Key,
                 named?.GuardianName ?? "",
-                kept[0].Language,
+                spoken?.Language ?? kept[0].Language,
                 [.. kept.Select(r => new Student(r.StudentId, r.StudentName, r.Class, r.CounselorId))])
             {
                 Rows = [.. kept.Select(r => r.Row)],
-                Channel = kept.Select(r => r.Channel).FirstOrDefault(c => c is not null),
+                Channel = reached?.Channel,
             });
         }
 
@@ -307,15 +472,27 @@ public static class RosterCsv
             return (null, problems);
         }
 
-        return (new RosterRow(line, studentId, studentName, @class, Field(GuardianName), phone.E164!, language!, counselorId, channel), problems);
+        return (new RosterRow(line, studentId, studentName, @class, Field(GuardianName), phone.E164!, language!, counselorId, channel) { LanguageBlank = Field(Language).Length == 0 }, problems);
     }
 
     private static Dictionary<string, int> ColumnIndexes(string[] header)
     {
         var columns = new Dictionary<string, int>(StringComparer.Ordinal);
+        var twice = new List<string>();
         for (var i = 0; i < header.Length; i++)
         {
-            columns.TryAdd(NormalizeHeader(header[i]), i);
+            var name = NormalizeHeader(header[i]);
+            if (!columns.TryAdd(name, i) && KnownColumns.Contains(name))
+            {
+                twice.Add($"{name} (columns {columns[name] + 1} and {i + 1})");
+            }
+        }
+
+        if (twice.Count > 0)
+        {
+            throw new RosterFormatException(
+                $"The roster header names column{(twice.Count > 1 ? "s" : "")} {string.Join(", ", twice)} twice; it is not clear which one holds the data. " +
+                "Remove or rename one of each, then upload the file again.");
         }
 
         var missing = RequiredColumns.Where(c => !columns.ContainsKey(c)).ToList();

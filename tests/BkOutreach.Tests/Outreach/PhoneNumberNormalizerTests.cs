@@ -18,6 +18,9 @@ public sealed class PhoneNumberNormalizerTests
     [InlineData("  0812 3456 7890  ")]
     [InlineData("'081234567890")]
     [InlineData("62 812 3456 7890")]
+    [InlineData("006281234567890")]
+    [InlineData("0062 812-3456-7890")]
+    [InlineData("00 62 (0)812 3456 7890")]
     public void Normalize_IndonesianMobileInAnyForm_GivesE164(string raw)
     {
         var result = PhoneNumberNormalizer.Normalize(raw);
@@ -39,6 +42,7 @@ public sealed class PhoneNumberNormalizerTests
     [InlineData("(021) 5551 234")]
     [InlineData("0711 351234")]
     [InlineData("+62 711 351234")]
+    [InlineData("0062 21 5551234")]
     public void Normalize_IndonesianLandline_IsRejectedAsLandline(string raw)
     {
         var result = PhoneNumberNormalizer.Normalize(raw);
@@ -55,6 +59,7 @@ public sealed class PhoneNumberNormalizerTests
     [InlineData("0812-3456-789x")]
     [InlineData("+999 1234 5678")]
     [InlineData("44 7911 123456")]
+    [InlineData("0044 7911 123456")]
     public void Normalize_InvalidNumber_IsRejectedAsNotValid(string raw)
     {
         var result = PhoneNumberNormalizer.Normalize(raw);

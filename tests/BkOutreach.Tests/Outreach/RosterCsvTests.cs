@@ -46,7 +46,7 @@ public sealed class RosterCsvTests(ITestOutputHelper output)
         foreach (var lang in new[] { "id", "en" })
         {
             var texts = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(Path.Combine(BkOutreach.LocalRunner.RepoPaths.Root, "templates", "pages", "staff", "text", $"roster.{lang}.json")))!;
-            foreach (var code in codes.Concat(["phone_max_children", "unknown_counselor", "phone_other_name_stored"]))
+            foreach (var code in codes.Concat(["phone_max_children", "unknown_counselor", "phone_other_name_stored", "unclosed_quote", "phone_other_language", "phone_other_channel"]))
             {
                 Assert.True(texts.ContainsKey("reject_" + code), $"roster.{lang}.json has no reject_{code}");
             }
@@ -146,7 +146,7 @@ public sealed class RosterCsvTests(ITestOutputHelper output)
             Header,
             "S001,Rizky,XI IPA 1,Siti Aminah,0812-3456-7890,id,bk-1",
             "S002,Anisa,XI IPA 1,Budi,081311112222,en,bk-1",
-            "S003,Rina,X IPS 2,,+62 812 3456 7890,en,bk-2",
+            "S003,Rina,X IPS 2,,+62 812 3456 7890,,bk-2",
             "S004,Dani,X IPS 2,siti  aminah,081234567890,id,bk-2");
 
         var grouping = RosterCsv.GroupByGuardian(result.Rows);
@@ -240,6 +240,153 @@ public sealed class RosterCsvTests(ITestOutputHelper output)
         Assert.Equal(9_800, result.Rows.Count);
         Assert.Equal(200, result.Rejected.Count);
         Assert.True(guardians.Count < result.Rows.Count);
+    }
+
+    [Fact]
+    public void Parse_Windows1252File_AsExcelSavesIt_IsReadAsWindows1252()
+    {
+        // "René Müller", "Nur’aini" (0x92, a curly apostrophe) and "Ibu Señora" as Excel's "CSV (Comma delimited)" writes them.
+        byte[] bytes = [.. Encoding.ASCII.GetBytes(Header + "\r\nW1,Ren"), 0xE9, .. Encoding.ASCII.GetBytes(" M"), 0xFC, .. Encoding.ASCII.GetBytes("ller,X 1,Ibu Se"), 0xF1,
+            .. Encoding.ASCII.GetBytes("ora,081255557777,id,bk-1\r\nW2,Nur"), 0x92, .. Encoding.ASCII.GetBytes("aini,X 1,Bapak,081255557778,id,bk-1\r\n")];
+
+        var result = RosterCsv.Parse(new MemoryStream(bytes));
+
+        Assert.Empty(result.Rejected);
+        Assert.Equal(["René Müller", "Nur\u2019aini"], result.Rows.Select(r => r.StudentName));
+        Assert.Equal("Ibu Señora", result.Rows[0].GuardianName);
+    }
+
+    [Theory]
+    [InlineData("windows-1252")]
+    [InlineData("ISO-8859-1")]
+    [InlineData("\"cp1252\"")]
+    public void ToUtf8_DeclaredWindows1252OrLatin1_DecodesAsWindows1252(string charset)
+    {
+        byte[] bytes = [.. Encoding.ASCII.GetBytes("Ren"), 0xE9, .. Encoding.ASCII.GetBytes(" Nur"), 0x92, .. Encoding.ASCII.GetBytes("aini")];
+
+        var utf8 = RosterEncoding.ToUtf8(bytes, RosterEncoding.CharsetOf($"text/csv; charset={charset}"));
+
+        Assert.Equal("René Nur\u2019aini", Encoding.UTF8.GetString(utf8));
+    }
+
+    [Fact]
+    public void ToUtf8_ValidUtf8_IsUtf8WithOrWithoutBom_AndADeclaredCharsetIsHonoured()
+    {
+        var text = "René Müller";
+        var utf8 = Encoding.UTF8.GetBytes(text);
+
+        Assert.Same(utf8, RosterEncoding.ToUtf8(utf8, null));
+        Assert.Equal(text, Encoding.UTF8.GetString(RosterEncoding.ToUtf8([.. Encoding.UTF8.GetPreamble(), .. utf8], null)));
+        Assert.Equal(text, Encoding.UTF8.GetString(RosterEncoding.ToUtf8([.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(text)], "windows-1252")));
+        Assert.Equal("RenÃ© MÃ¼ller", Encoding.UTF8.GetString(RosterEncoding.ToUtf8(utf8, "windows-1252")));
+    }
+
+    [Fact]
+    public void ToUtf8_DeclaredUtf8ThatIsNot_OrAnUnknownCharset_FailsTheFileClearly()
+    {
+        byte[] notUtf8 = [.. Encoding.ASCII.GetBytes(Header + "\nW1,Ren"), 0xE9, .. Encoding.ASCII.GetBytes(",X 1,Ibu,081255557777,id,bk-1\n")];
+
+        var declared = Assert.Throws<RosterFormatException>(() => RosterEncoding.ToUtf8(notUtf8, "utf-8"));
+        var unknown = Assert.Throws<RosterFormatException>(() => RosterEncoding.ToUtf8(notUtf8, "klingon-7"));
+
+        Assert.Contains("line 2 is not valid UTF-8", declared.Message, StringComparison.Ordinal);
+        Assert.Contains("charset=windows-1252", declared.Message, StringComparison.Ordinal);
+        Assert.Contains("charset=klingon-7", unknown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_UnclosedQuote_RejectsTheRowWhereItOpened_AndReadsTheRowsAfterIt()
+    {
+        var result = Parse(
+            Header,
+            "M007,Ayu,X 1,Ibu Ayu,081244440007,id,bk-1",
+            "M008,\"Ana,X 1,Bapak,081244440008,id,bk-1",
+            "M009,Ani,X 1,Ibu,081244440009,id,bk-1",
+            "",
+            "M010,\"Budi,\nPutra\",X 1,Ibu Budi,081244440010,id,bk-1",
+            "M011,Citra,X 1,Ibu Citra,12345,id,bk-1");
+
+        Assert.Equal(["M007", "M009", "M010"], result.Rows.Select(r => r.StudentId));
+        Assert.Equal([2, 4, 6], result.Rows.Select(r => r.Row));
+        Assert.Equal("Budi,\nPutra", result.Rows[2].StudentName);
+        Assert.Equal([3, 8], result.Rejected.Select(r => r.Row));
+        Assert.Equal("unclosed_quote", Assert.Single(result.Rejected[0].Problems).Code);
+        Assert.Contains("never closed", result.Rejected[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("M008", result.MentionedStudentIds);
+        Assert.Contains("M011", result.MentionedStudentIds);
+    }
+
+    [Fact]
+    public void Parse_StrayQuoteBesideACellWithALineBreak_IsReadAsToday()
+    {
+        var result = Parse(
+            Header,
+            "S1,\"Budi\nPutra\",X 1,Ib\"u Sri,081244440001,id,bk-1",
+            "S2,Ani,X 1,Ibu Ani,081244440002,id,bk-1");
+
+        Assert.Empty(result.Rejected);
+        Assert.Equal(["Budi\nPutra", "Ani"], result.Rows.Select(r => r.StudentName));
+        Assert.Equal("Ib\"u Sri", result.Rows[0].GuardianName);
+        Assert.Equal([2, 4], result.Rows.Select(r => r.Row));
+    }
+
+    [Fact]
+    public void Parse_UnclosedQuoteInTheHeader_OrOnTooManyRows_FailsTheFile()
+    {
+        var inHeader = Assert.Throws<RosterFormatException>(() => Parse("student_id,\"student_name,class,guardian_name,guardian_phone,language,counselor_id", "S1,A,X 1,B,081234567890,id,bk-1"));
+        var lines = new List<string> { Header };
+        lines.AddRange(Enumerable.Range(0, RosterCsv.MaxUnclosedQuotes + 1).Select(i => $"S{i},Na\"ma,\"X 1,Wali,0812345670{i:D2},id,bk-1"));
+        var everyRow = Assert.Throws<RosterFormatException>(() => Parse([.. lines]));
+
+        Assert.Contains("header (line 1) opens a quote", inHeader.Message, StringComparison.Ordinal);
+        Assert.Contains($"More than {RosterCsv.MaxUnclosedQuotes} rows", everyRow.Message, StringComparison.Ordinal);
+        Assert.Contains("first in row 2", everyRow.Message, StringComparison.Ordinal);
+        lines.RemoveAt(lines.Count - 1);
+        Assert.Equal(RosterCsv.MaxUnclosedQuotes, Parse([.. lines]).Rejected.Count);
+    }
+
+    [Theory]
+    [InlineData("student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id,class", "class (columns 3 and 8)")]
+    [InlineData("student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id,Guardian Phone", "guardian_phone (columns 5 and 8)")]
+    [InlineData("student_id,student_name,class,guardian_name,guardian_phone,channel,counselor_id,CHANNEL", "channel (columns 6 and 8)")]
+    public void Parse_AColumnNamedTwice_FailsTheFileNamingIt(string header, string named)
+    {
+        var ex = Assert.Throws<RosterFormatException>(() => Parse(header, "S1,Nurul,X 1,Siti,081234567890,id,bk-1,X 2"));
+
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("twice", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ExtraColumnsOrEmptyHeaderCellsNamedTwice_AreStillIgnored()
+    {
+        var result = Parse(Header + ",catatan,catatan,,", "S1,Nurul,X 1,Siti,081234567890,id,bk-1,a,b,,");
+
+        Assert.Equal("X 1", Assert.Single(result.Rows).Class);
+    }
+
+    [Fact]
+    public void GroupByGuardian_SiblingRowsGivingAnotherLanguageOrChannel_AreRejectedNamingTheFirstRow()
+    {
+        var result = Parse(
+            Header + ",channel",
+            "S1,Nurul,X 1,Siti,081234567890,,bk-1,",
+            "S2,Rizki,X 2,Siti,081234567890,en,bk-1,sms",
+            "S3,Bayu,X 3,Siti,081234567890,id,bk-1,",
+            "S4,Dewi,X 4,Siti,081234567890,,bk-1,whatsapp",
+            "S5,Eko,X 5,Siti,081234567890,EN,bk-1,SMS");
+
+        var grouping = RosterCsv.GroupByGuardian(result.Rows);
+
+        var siti = Assert.Single(grouping.Guardians);
+        Assert.Equal(["S1", "S2", "S5"], siti.Students.Select(s => s.Id));
+        Assert.Equal("en", siti.Language);
+        Assert.Equal(BkOutreach.Core.Schools.MessageChannel.Sms, siti.Channel);
+        Assert.Equal([4, 5], grouping.Rejected.Select(r => r.Row));
+        Assert.Equal("phone_other_language", Assert.Single(grouping.Rejected[0].Problems).Code);
+        Assert.Contains("language is id here but en in row 3", grouping.Rejected[0].Reason, StringComparison.Ordinal);
+        Assert.Equal("phone_other_channel", Assert.Single(grouping.Rejected[1].Problems).Code);
+        Assert.Contains("channel is whatsapp here but sms in row 3", grouping.Rejected[1].Reason, StringComparison.Ordinal);
     }
 
     private static RosterParseResult Parse(params string[] lines) =>

@@ -315,6 +315,98 @@ public sealed partial class RosterImportTests : IAsyncLifetime
         Assert.Empty((await _runner.Services.GetRequiredService<SchoolDirectory>().ReadRosterAsync(journey.SchoolId, CancellationToken.None)).Guardians);
     }
 
+    [Fact]
+    public async Task Windows1252Roster_IsStoredAsWritten_WithItsCharsetOrWithout_AndFalseUtf8Gets400()
+    {
+        var journey = await SchoolAsync();
+        byte[] Row(string id, string phone) => [.. Encoding.ASCII.GetBytes($"{id},Ren"), 0xE9, .. Encoding.ASCII.GetBytes(" M"), 0xFC, .. Encoding.ASCII.GetBytes($"ller,X 1,Ibu,{phone},id,bk-1\r\n")];
+        byte[] declared = [.. Encoding.ASCII.GetBytes(Header), .. Row("W1", "081255557771")];
+        byte[] undeclared = [.. Encoding.ASCII.GetBytes(Header), .. Row("W2", "081255557772")];
+        byte[] inAForm = [.. Encoding.ASCII.GetBytes(Header), .. Row("W3", "081255557773")];
+
+        using var asDeclared = await PostRosterAsync(journey, declared, "text/csv; charset=windows-1252");
+        using var asSent = await PostRosterAsync(journey, undeclared, "text/csv");
+        using var form = new MultipartFormDataContent();
+        var part = new ByteArrayContent(inAForm);
+        part.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("text/csv; charset=iso-8859-1");
+        form.Add(part, "file", "kelas-x.csv");
+        using var asFile = await _runner.Admin.PostAsync($"api/admin/schools/{journey.SchoolId}/roster", form);
+        using var falseUtf8 = await PostRosterAsync(journey, [.. Encoding.ASCII.GetBytes(Header), .. Row("W4", "081255557774")], "text/csv; charset=utf-8");
+
+        foreach (var (answer, phone) in new[] { (asDeclared, "+6281255557771"), (asSent, "+6281255557772"), (asFile, "+6281255557773") })
+        {
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal("René Müller", Assert.Single((await GuardianAsync(journey, phone))!.Students).Name);
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, falseUtf8.StatusCode);
+        Assert.Contains("line 2 is not valid UTF-8", (await falseUtf8.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("problems")[0].GetString(), StringComparison.Ordinal);
+        Assert.Null(await GuardianAsync(journey, "+6281255557774"));
+    }
+
+    [Fact]
+    public async Task ColumnNamedTwice_Gets400NamingIt_AndNothingIsStored()
+    {
+        var journey = await SchoolAsync();
+
+        using var response = await PostRosterAsync(journey, Encoding.UTF8.GetBytes(Header.TrimEnd('\n') + ",class\nS1,Nurul,X 1,Siti,081271234501,id,bk-1,X 2\n"), "text/csv");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("invalid", json.GetProperty("error").GetString());
+        Assert.Contains("column class (columns 3 and 8) twice", json.GetProperty("problems")[0].GetString(), StringComparison.Ordinal);
+        Assert.Empty((await _runner.Services.GetRequiredService<SchoolDirectory>().ReadRosterAsync(journey.SchoolId, CancellationToken.None)).Guardians);
+    }
+
+    [Fact]
+    public async Task UnclosedQuote_RejectsOnlyItsRow_TheRowsAfterItAreImported()
+    {
+        var journey = await SchoolAsync();
+
+        var result = await journey.ImportAsync(Header +
+            "M008,\"Ana,X 1,Bapak,081244440008,id,bk-1\n" +
+            "M009,Ani,X 1,Ibu,081244440009,id,bk-1\n" +
+            "M010,\"Budi, Putra\",X 1,Ibu Budi,081244440010,id,bk-1\n");
+
+        var rejected = Assert.Single(result.GetProperty("rejected").EnumerateArray());
+        Assert.Equal(2, rejected.GetProperty("row").GetInt32());
+        Assert.Contains("opened in this row is never closed", rejected.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, result.GetProperty("imported").GetInt32());
+        Assert.Null(await GuardianAsync(journey, "+6281244440008"));
+        Assert.Equal("Ani", Assert.Single((await GuardianAsync(journey, "+6281244440009"))!.Students).Name);
+        Assert.Equal("Budi, Putra", Assert.Single((await GuardianAsync(journey, "+6281244440010"))!.Students).Name);
+    }
+
+    [Fact]
+    public async Task SiblingRowGivingAnotherLanguage_IsRejectedNamingTheFirst_And0062NumbersMerge_ReimportChangesNothing()
+    {
+        var journey = await SchoolAsync();
+        var roster = Header +
+            "S1,Nurul,X IPA 1,Siti Aminah,081271234501,en,bk-1\n" +
+            "S2,Rizki,X IPA 2,Siti Aminah,0062 812-7123-4501,,bk-1\n" +
+            "S3,Bayu,X IPA 3,Siti Aminah,006281271234501,id,bk-1\n";
+
+        var first = await journey.ImportAsync(roster);
+        var again = await journey.ImportAsync(roster);
+
+        var rejected = Assert.Single(first.GetProperty("rejected").EnumerateArray());
+        Assert.Equal(4, rejected.GetProperty("row").GetInt32());
+        Assert.Contains("language is id here but en in row 2", rejected.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var siti = (await GuardianAsync(journey, "+6281271234501"))!;
+        Assert.Equal("en", siti.Language);
+        Assert.Equal(["S1", "S2"], siti.Students.Select(s => s.Id));
+        Assert.Equal(0, again.GetProperty("imported").GetInt32());
+        Assert.Equal(0, again.GetProperty("updated").GetInt32());
+        Assert.Equal(rejected.GetRawText(), Assert.Single(again.GetProperty("rejected").EnumerateArray()).GetRawText());
+    }
+
+    private async Task<HttpResponseMessage> PostRosterAsync(OutreachJourney journey, byte[] csv, string contentType)
+    {
+        using var body = new ByteArrayContent(csv);
+        body.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        return await _runner.Admin.PostAsync($"api/admin/schools/{journey.SchoolId}/roster", body);
+    }
+
     private static string ReliabilityRoster(int families) => Reliability.ReliabilityKit.Roster(families);
 
     private async Task<OutreachJourney> SchoolAsync()

@@ -185,6 +185,25 @@ public sealed partial class SchoolAdminPagesTests(SchoolAdminWorld world) : ICla
     }
 
     [Fact]
+    public async Task RosterPreview_OfAWindows1252File_ShowsAndImportsTheNamesAsWritten_AndSaysWhereAQuoteIsNeverClosed()
+    {
+        var school = await world.NewSchoolAsync();
+        using var admin = await world.SignedInAsync(SchoolAdminWorld.AdminOf(school));
+        byte[] csv = [.. Encoding.ASCII.GetBytes("student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id\r\nW1,Ren"), 0xE9, .. Encoding.ASCII.GetBytes(" M"), 0xFC,
+            .. Encoding.ASCII.GetBytes("ller,X 1,Ibu,081255557771,id,bk-1\r\nW2,\"Ana,X 1,Bapak,081255557772,id,bk-1\r\nW3,Ani,X 1,Ibu Ani,081255557773,id,bk-1\r\n")];
+
+        var preview = WebUtility.HtmlDecode(await PreviewAsync(admin, school, csv));
+        Assert.Contains("René Müller (X 1)", preview, StringComparison.Ordinal);
+        Assert.Contains("<td>3</td><td>tanda kutip (\") yang dibuka di baris ini tidak pernah ditutup", preview, StringComparison.Ordinal);
+        Assert.Contains("2 baru, 0 berubah", preview, StringComparison.Ordinal);
+
+        using var imported = await PostAsync(admin, StaffPaths.Roster(school) + "/import", [new("upload_id", Hidden(preview, "upload_id"))]);
+        Assert.Equal(HttpStatusCode.OK, imported.StatusCode);
+        var guardians = await world.Services.GetRequiredService<SchoolDirectory>().ListGuardiansAsync(school, CancellationToken.None);
+        Assert.Equal(["Ani", "René Müller"], guardians.SelectMany(g => g.Students).Select(s => s.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task RosterPreview_NamesTheGuardiansAFullImportWouldRemove_AndAFullImportRemovesExactlyThem()
     {
         var school = await world.NewSchoolAsync();
@@ -400,10 +419,13 @@ public sealed partial class SchoolAdminPagesTests(SchoolAdminWorld world) : ICla
         return doc.RootElement.GetProperty("school").Clone();
     }
 
-    private async Task<string> PreviewAsync(HttpClient client, string school, string csv, string mode = "merge")
+    private Task<string> PreviewAsync(HttpClient client, string school, string csv, string mode = "merge") =>
+        PreviewAsync(client, school, Encoding.UTF8.GetBytes(csv), mode);
+
+    private async Task<string> PreviewAsync(HttpClient client, string school, byte[] csv, string mode = "merge")
     {
         using var content = new MultipartFormDataContent();
-        var file = new ByteArrayContent(Encoding.UTF8.GetBytes(csv));
+        var file = new ByteArrayContent(csv);
         file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
         content.Add(file, "roster_file", "kelas-xi.csv");
         content.Add(new StringContent(mode), "mode");

@@ -82,7 +82,8 @@ public sealed class BookingRoundTripTests
         Assert.Equal("meeting_not_started", (await attended.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
 
         // The parent moves the booking: this instance knows the rows it just wrote (with their ETags), so the
-        // move is one transaction too.
+        // move is one transaction too. (Its confirmation first: a move while it still waited would replace it.)
+        await EventuallyAsync(() => Task.FromResult(acs.Deliveries.Count), n => n >= 2, TimeSpan.FromSeconds(30));
         counter.Counted.Clear();
         using var moved = await BookAsync(runner, tokens[1], slots[2]);
         Assert.Equal(HttpStatusCode.Created, moved.StatusCode);

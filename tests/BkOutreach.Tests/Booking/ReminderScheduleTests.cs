@@ -60,11 +60,19 @@ public sealed class ReminderScheduleTests
 
         async Task<long> TimerRoundTripsAsync()
         {
-            var before = counter.Snapshot();
-            var run = await followUps.SendDueRemindersAsync(CancellationToken.None);
-            Assert.Equal(0, run.Considered);
-            // The runner's queue listeners poll meanwhile (".../messages"): only table round trips are the timer's.
-            return RoundTripCounter.Difference(before, counter.Snapshot()).Where(kv => !kv.Key.EndsWith("/messages", StringComparison.Ordinal)).Sum(kv => kv.Value);
+            // The fewer of two runs: a retried request on a loaded machine is counted too (a per-retry policy),
+            // and says nothing of what the timer reads.
+            var runs = new List<long>();
+            for (var i = 0; i < 2; i++)
+            {
+                var before = counter.Snapshot();
+                var run = await followUps.SendDueRemindersAsync(CancellationToken.None);
+                Assert.Equal(0, run.Considered);
+                // The runner's queue listeners poll meanwhile (".../messages"): only table round trips are the timer's.
+                runs.Add(RoundTripCounter.Difference(before, counter.Snapshot()).Where(kv => !kv.Key.EndsWith("/messages", StringComparison.Ordinal)).Sum(kv => kv.Value));
+            }
+
+            return runs.Min();
         }
 
         await AddSchoolAsync("sch-small", 10);

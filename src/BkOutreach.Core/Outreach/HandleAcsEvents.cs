@@ -154,7 +154,7 @@ public sealed partial class HandleAcsEvents(
         {
             case SmsKeyword.OptOut:
                 await optOuts.OptOutAsync(from, cancellationToken);
-                await facts.OptChangedAsync(from, optedOut: true, received.EventId, channel, cancellationToken);
+                var language = await facts.OptChangedAsync(from, optedOut: true, received.EventId, channel, cancellationToken);
 
                 // After the opt-out exactly one message still goes: its confirmation, on the channel the parent
                 // used. It is the answer to their own message, not one of ours (the opt-out stops those): the
@@ -162,7 +162,8 @@ public sealed partial class HandleAcsEvents(
                 // reply; on WhatsApp it is free text inside the window their message opened (a service reply,
                 // allowed and not charged). Not on both channels: the parent wrote on one. It says that both
                 // channels stop, since the opt-out is per number.
-                var text = templates.Render(SmsTemplates.OptOutConfirmation, SmsTemplates.DefaultLanguage, new SmsTemplateModel()).Text;
+                // In the guardian's language (the roster's), Bahasa Indonesia for a number no school knows.
+                var text = templates.Render(SmsTemplates.OptOutConfirmation, language ?? SmsTemplates.DefaultLanguage, new SmsTemplateModel()).Text;
                 await AnswerAsync(received, from, text, $"opt-out-confirmation:{received.EventId}", cancellationToken);
                 LogInbound(logger, received.MessageId, via, "opt_out");
                 return true;

@@ -97,9 +97,14 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
         }, cancellationToken);
     }
 
-    /// <summary>An opt-out or opt-in by a reply on <paramref name="channel"/> (SMS or WhatsApp), for every school that knows the number.</summary>
-    public async Task OptChangedAsync(string phone, bool optedOut, string sourceId, ParticipationChannel channel, CancellationToken cancellationToken)
+    /// <summary>
+    /// An opt-out or opt-in by a reply on <paramref name="channel"/> (SMS or WhatsApp), for every school that
+    /// knows the number. Returns the language of the first guardian found with that number (what the answer
+    /// to the parent is written in), or null when no school knows it.
+    /// </summary>
+    public async Task<string?> OptChangedAsync(string phone, bool optedOut, string sourceId, ParticipationChannel channel, CancellationToken cancellationToken)
     {
+        string? language = null;
         foreach (var schoolId in await directory.ListSchoolIdsAsync(cancellationToken))
         {
             var guardian = await directory.FindGuardianByPhoneAsync(schoolId, phone, cancellationToken);
@@ -107,6 +112,8 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
             {
                 continue;
             }
+
+            language ??= guardian.Language;
 
             await SafeAsync(log.RecordAsync(new ParticipationEvent
             {
@@ -119,6 +126,8 @@ public sealed partial class ParticipationFacts(ParticipationLog log, CampaignSto
                 Classes = [.. guardian.Students.Select(s => s.Class).Distinct(StringComparer.Ordinal)],
             }, cancellationToken), optedOut ? "opted_out" : "opted_in");
         }
+
+        return language;
     }
 
     /// <summary>A parent's message for the counsellor(s), once per inbound message and school; the text never goes into the log.</summary>

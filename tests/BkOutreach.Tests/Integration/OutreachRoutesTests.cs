@@ -251,6 +251,26 @@ public sealed partial class OutreachRoutesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stop_IsConfirmedInTheGuardiansLanguage_AndInIndonesianForANumberNoSchoolKnows()
+    {
+        await using var runner = await TestRunner.StartAsync(settings: new RunnerSettings { Clock = SchoolMorning });
+        var journey = new OutreachJourney(runner);
+        await journey.CreateSchoolAsync();
+        var english = "+62812" + Random.Shared.Next(1000000, 9999999);
+        var stranger = "+62813" + Random.Shared.Next(1000000, 9999999);
+        await journey.ImportAsync($"student_id,student_name,class,guardian_name,guardian_phone,language,counselor_id\nS1,Amelia Tan,X IPA 1,Grace Tan,{english},en,bk-1\n");
+
+        var events = new[] { english, stranger }.Select(from => new { id = Guid.NewGuid().ToString(), eventType = "Microsoft.Communication.SMSReceived", data = new { messageId = "in-" + from, from, to = "+18005550100", message = "STOP" } }).ToArray();
+        using var posted = await runner.Admin.PostAsync("api/events/acs", OutreachJourney.Json(events));
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        var outbox = (await runner.Http.GetFromJsonAsync<JsonElement>("dev/outbox?format=json")).EnumerateArray().ToList();
+        string TextTo(string to) => Assert.Single(outbox, m => m.GetProperty("to").GetString() == to).GetProperty("body").GetString()!;
+
+        Assert.Contains("Reply START", TextTo(english), StringComparison.Ordinal);
+        Assert.Contains("MULAI", TextTo(stranger), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Dispatch_ThroughTheAcsProvider_DeliversOncePerGuardianToTheFake()
     {
         await using var acs = await FakeAcsServer.StartAsync(clock: new RunnerClock(SchoolMorning));

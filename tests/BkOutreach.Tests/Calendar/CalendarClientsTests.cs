@@ -41,7 +41,7 @@ public sealed partial class CalendarClientsTests : IAsyncLifetime
     [Fact]
     public async Task SchoolFeed_ParsedByIcalJs_HasTheOpenSlotsAtTheirJakartaTimes()
     {
-        var (school, token) = await SchoolWithParentAsync();
+        var (school, token) = await OutreachJourney.SchoolWithParentAsync(_runner);
         var slots = await _runner.Http.GetFromJsonAsync<JsonElement>($"api/links/{token}/slots");
 
         var feed = await ParseAsync(await _runner.Http.GetStringAsync($"api/calendar/{school}/slots.ics"), "feed.ics");
@@ -76,7 +76,7 @@ public sealed partial class CalendarClientsTests : IAsyncLifetime
     [Fact]
     public async Task BookingInvite_ParsedByIcalJs_IsAPublishAtTheSlotsJakartaTime_AndCancelledOnceCancelled()
     {
-        var (school, token) = await SchoolWithParentAsync();
+        var (school, token) = await OutreachJourney.SchoolWithParentAsync(_runner);
         var booked = await _runner.Http.PostAsync($"api/links/{token}/booking", OutreachJourney.Json(new { slotId = SaturdaySlot }));
         Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
         var booking = await booked.Content.ReadFromJsonAsync<JsonElement>();
@@ -111,7 +111,7 @@ public sealed partial class CalendarClientsTests : IAsyncLifetime
     [Fact]
     public async Task SchoolFeed_ImportsIntoKhal_WithoutErrors_AndListsTheSlotsInJakartaAndUtc()
     {
-        var (school, token) = await SchoolWithParentAsync();
+        var (school, token) = await OutreachJourney.SchoolWithParentAsync(_runner);
         var slots = await _runner.Http.GetFromJsonAsync<JsonElement>($"api/links/{token}/slots");
         var feed = await _runner.Http.GetStringAsync($"api/calendar/{school}/slots.ics");
         var feedFile = Path.Combine(_folder, "slots.ics");
@@ -136,17 +136,6 @@ public sealed partial class CalendarClientsTests : IAsyncLifetime
         Assert.Equal(Regex.Count(feed, "DTSTART;TZID=Asia/Jakarta:20270116T"), lines.Length);
         Assert.Contains(listedUtc.Stdout.Split('\n'), l => l.StartsWith("2027-01-16 01:00-01:30 Jadwal temu BK: Guru bk-1", StringComparison.Ordinal));
         Assert.DoesNotContain(listedUtc.Stdout.Split('\n'), l => l.StartsWith("2027-01-16 08:00-08:30", StringComparison.Ordinal));
-    }
-
-    private async Task<(string School, string Token)> SchoolWithParentAsync()
-    {
-        var journey = new OutreachJourney(_runner);
-        await journey.CreateSchoolAsync();
-        await journey.ImportAsync(OutreachJourney.Families(1));
-        var campaign = await journey.CreateCampaignAsync();
-        await journey.DispatchAsync(campaign);
-        var link = (await journey.BookingLinksAsync(campaign, 1))[0];
-        return (journey.SchoolId, link[(link.LastIndexOf('/') + 1)..]);
     }
 
     private async Task<JsonElement> ParseAsync(string ics, string fileName)

@@ -34,7 +34,7 @@ public sealed class FeedRevalidationTests : IAsyncLifetime
     [Fact]
     public async Task SlotsFeed_AfterABooking_AClientWithTheOldValidatorsGetsTheFeedWithoutTheSlot()
     {
-        var (school, token) = await SchoolWithParentAsync();
+        var (school, token) = await OutreachJourney.SchoolWithParentAsync(_runner);
         var url = $"api/calendar/{school}/slots.ics";
         var before = await _runner.Http.GetAsync(url);
         var seen = Now;
@@ -57,7 +57,7 @@ public sealed class FeedRevalidationTests : IAsyncLifetime
     [Fact]
     public async Task BookingsFeed_AfterABookingAndItsCancellation_IsSentAgainEachTime()
     {
-        var (school, token) = await SchoolWithParentAsync();
+        var (school, token) = await OutreachJourney.SchoolWithParentAsync(_runner);
         var url = await FeedPathAsync(school);
         var empty = await _runner.Http.GetAsync(url);
 
@@ -83,7 +83,7 @@ public sealed class FeedRevalidationTests : IAsyncLifetime
     [Fact]
     public async Task Head_OnEveryFeedAndTheInvite_AnswersAsGetWithoutABody()
     {
-        var (school, token) = await SchoolWithParentAsync();
+        var (school, token) = await OutreachJourney.SchoolWithParentAsync(_runner);
         var booking = await (await BookAsync(token)).Content.ReadFromJsonAsync<JsonElement>();
         var invite = new Uri(booking.GetProperty("icsUrl").GetString()!).PathAndQuery.TrimStart('/');
 
@@ -112,7 +112,7 @@ public sealed class FeedRevalidationTests : IAsyncLifetime
     [Fact]
     public async Task Invite_IsAPublishWithoutParticipants_AndACancelledPublishOfTheSameUidOnceCancelled()
     {
-        var (_, token) = await SchoolWithParentAsync();
+        var (_, token) = await OutreachJourney.SchoolWithParentAsync(_runner);
         var booking = await (await BookAsync(token)).Content.ReadFromJsonAsync<JsonElement>();
         var invite = new Uri(booking.GetProperty("icsUrl").GetString()!).PathAndQuery.TrimStart('/');
 
@@ -142,7 +142,7 @@ public sealed class FeedRevalidationTests : IAsyncLifetime
     [Fact]
     public async Task SlotsFeed_OnlineSlotTitle_NamesTheModeWithoutNestedParentheses()
     {
-        var (school, _) = await SchoolWithParentAsync();
+        var (school, _) = await OutreachJourney.SchoolWithParentAsync(_runner);
         var online = await _runner.Admin.PutAsync($"api/admin/schools/{school}/counselors/bk-2", OutreachJourney.Json(new
         {
             name = "Guru bk-2",
@@ -178,16 +178,5 @@ public sealed class FeedRevalidationTests : IAsyncLifetime
     {
         var counselor = await _runner.Admin.GetFromJsonAsync<JsonElement>($"api/admin/schools/{school}/counselors/bk-1");
         return new Uri(counselor.GetProperty("feedUrl").GetString()!).PathAndQuery.TrimStart('/');
-    }
-
-    private async Task<(string School, string Token)> SchoolWithParentAsync()
-    {
-        var journey = new OutreachJourney(_runner);
-        await journey.CreateSchoolAsync();
-        await journey.ImportAsync(OutreachJourney.Families(1));
-        var campaign = await journey.CreateCampaignAsync();
-        await journey.DispatchAsync(campaign);
-        var link = (await journey.BookingLinksAsync(campaign, 1))[0];
-        return (journey.SchoolId, link[(link.LastIndexOf('/') + 1)..]);
     }
 }

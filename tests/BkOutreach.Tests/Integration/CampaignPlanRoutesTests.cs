@@ -18,16 +18,7 @@ public sealed class CampaignPlanRoutesTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _runner.DisposeAsync();
 
-    private static object ContractExample => new
-    {
-        name = "Kenali guru BK",
-        template = "outreach",
-        audience = new { classes = new[] { "X IPA 1" } },
-        waves = new object[] { new { kind = "outreach", termDay = 7 }, new { kind = "follow_up", afterDays = 7 }, new { kind = "survey_barrier", daysBeforeTermEnd = 21 } },
-        bookingWindow = new { fromTermDay = 7, toTermDay = 49 },
-        smsReplyBooking = false,
-        enabled = true,
-    };
+    private static object ContractExample => WithEnabled(true);
 
     private static object Named(string name) => new
     {
@@ -164,6 +155,7 @@ public sealed class CampaignPlanRoutesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _runner.Admin.PutAsync(path, OutreachJourney.Json(ContractExample))).StatusCode);
     }
 
+    /// <summary>The plan of CONTRACTS.md, switched on or off.</summary>
     private static object WithEnabled(bool enabled) => new
     {
         name = "Kenali guru BK",

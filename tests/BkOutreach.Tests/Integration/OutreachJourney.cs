@@ -117,6 +117,18 @@ public sealed partial class OutreachJourney(TestRunner runner, string timeZone =
         return string.Join(", ", state);
     }
 
+    /// <summary>A new school with one family whose campaign went out: the school's id and the parent's link token.</summary>
+    public static async Task<(string School, string Token)> SchoolWithParentAsync(TestRunner runner)
+    {
+        var journey = new OutreachJourney(runner);
+        await journey.CreateSchoolAsync();
+        await journey.ImportAsync(Families(1));
+        var campaign = await journey.CreateCampaignAsync();
+        await journey.DispatchAsync(campaign);
+        var link = (await journey.BookingLinksAsync(campaign, 1))[0];
+        return (journey.SchoolId, link[(link.LastIndexOf('/') + 1)..]);
+    }
+
     /// <summary>A roster of <paramref name="families"/> guardians with one child each, all with counsellor bk-1.</summary>
     public static string Families(int families)
     {
